@@ -1,0 +1,115 @@
+"""Command-line verbs: flask --app wsgi <command>."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from sqlalchemy import select
+
+from .extensions import db
+from .importers.parsed import ImportFailure
+from .models import ROLE_ORG_KIND, Organisation, Role, User
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.command("import-list")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--township", help="乡镇名称或“州县乡镇”全称，文件未写明时使用 / place, when the document does not name it")
+@click.option("--dry-run", is_flag=True, help="只解析、报告，不写入数据库 / parse and report only")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告 / print the report as JSON")
+def import_list_command(path, township, dry_run, as_json):
+    """导入一份履职事项清单（文本）为乡镇的第 1 版 / import a duty list as a township's version 1."""
+    from .importers import seedtext
+    from .services.importing import import_list
+
+    try:
+        parsed = seedtext.parse_file(path, township=township)
+        report = parsed.report()
+        if not dry_run:
+            version = import_list(parsed)
+            db.session.commit()
+            report["version_id"] = version.id
+    except (ImportFailure, OSError) as exc:
+        db.session.rollback()
+        click.echo(f"错误 / error: {exc}", err=True)
+        sys.exit(2)
+    report["dry_run"] = dry_run
+    if as_json:
+        _echo_json(report)
+    else:
+        c = report["counts"]
+        click.echo(f"{report['prefecture']} {report['county']} {report['township']}: "
+                   f"基本 {c['basic']}，配合 {c['cooperative']}，收回 {c['withdrawn']}，"
+                   f"警告 {len(report['warnings'])}{'（试运行，未写入）' if dry_run else ''}")
+
+
+@click.command("seed-demo")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出演示账号 / print the demo accounts")
+def seed_demo_command(as_json):
+    """载入演示数据：五个示例乡镇及各角色演示账号 / load the demo data."""
+    from .services.demo import seed_demo
+
+    result = seed_demo()
+    db.session.commit()
+    if as_json:
+        _echo_json(result["accounts"])
+    else:
+        for item in result["imported"]:
+            click.echo(f"已导入 {item['township']}: {item['counts']}")
+        click.echo(f"演示账号 {len(result['accounts'])} 个（--json 列出全部），例如：")
+        for acc in result["accounts"][:8]:
+            click.echo(f"  {acc['username']:<22} {acc['role']:<20} {acc['organisation']}  密码 {acc['password']}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--organisation", "org_name", required=True, help="所属单位名称")
+@click.password_option(help="密码（至少 10 位）")
+def create_user_command(username, role, org_name, password):
+    """创建用户 / create a user."""
+    role = Role(role)
+    kind = ROLE_ORG_KIND.get(role)
+    stmt = select(Organisation).where(Organisation.name == org_name)
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    orgs = db.session.scalars(stmt).all()
+    if len(orgs) != 1:
+        click.echo(f"错误 / error: 找不到唯一的单位“{org_name}”（角色 {role.value} 需要 {kind or '任意'} 类单位）", err=True)
+        sys.exit(2)
+    if len(password) < 10:
+        click.echo("错误 / error: 密码至少 10 位 / password must have at least 10 characters", err=True)
+        sys.exit(2)
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        click.echo(f"错误 / error: 用户名 {username} 已存在", err=True)
+        sys.exit(2)
+    user = User(username=username, display_name=username, role=role, organisation=orgs[0])
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建用户 {username}")
+
+
+@click.command("audit-verify")
+@click.option("--json", "as_json", is_flag=True)
+def audit_verify_command(as_json):
+    """校验操作日志哈希链 / verify the audit log's hash chain (exit 1 on the first bad entry)."""
+    from .services.audit import verify_chain
+
+    result = verify_chain()
+    if as_json:
+        _echo_json(result.__dict__)
+    elif result.ok:
+        click.echo(f"操作日志完整：{result.checked} 条，链头 {result.head_seq} {result.head_hash}")
+    else:
+        click.echo(f"操作日志校验失败：第 {result.first_bad_seq} 条 — {result.problem}", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+def init_app(app):
+    for cmd in (import_list_command, seed_demo_command, create_user_command, audit_verify_command):
+        app.cli.add_command(cmd)

@@ -1,0 +1,56 @@
+"""Configuration from the environment, with safe defaults for a first run."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("DUTYLIST_INSTANCE", ROOT / "instance"))
+
+
+def database_url(url: str | None = None) -> str:
+    """DATABASE_URL, defaulting to a SQLite file under instance/; psycopg 3 for PostgreSQL."""
+    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'dutylist.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/ (never committed)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def review_levels() -> tuple[str, ...]:
+    """Which higher levels review after the county (REVIEW_LEVELS=prefecture,region)."""
+    raw = os.environ.get("REVIEW_LEVELS", "prefecture,region")
+    levels = tuple(x.strip() for x in raw.split(",") if x.strip())
+    unknown = set(levels) - {"prefecture", "region"}
+    if unknown:
+        raise ValueError(f"REVIEW_LEVELS: unknown level(s) {sorted(unknown)}")
+    return tuple(x for x in ("prefecture", "region") if x in levels)
+
+
+class Config:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_ROUNDS = 3
+
+    def __init__(self):
+        self.SQLALCHEMY_DATABASE_URI = database_url()
+        self.SECRET_KEY = secret_key()
+        self.REVIEW_LEVELS = review_levels()
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

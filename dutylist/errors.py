@@ -1,0 +1,45 @@
+"""Error pages (Chinese) and JSON errors for the API, from one place."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "请求无效", 403: "无权访问该页面或执行该操作", 404: "页面或数据不存在",
+    405: "不支持的请求方式", 409: "操作与当前状态冲突", 413: "上传的文件过大",
+    500: "服务器内部错误，操作未完成", 503: "数据库暂时不可用，请稍后再试",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None):
+    message = message or MESSAGES.get(status, "错误")
+    if wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app):
+    @app.errorhandler(HTTPException)
+    def http_error(e):
+        # abort(403, "中文说明") passes its message on; werkzeug's English defaults do not
+        own = e.description if e.description != type(e).description else None
+        return error_response(e.code or 500, own)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return error_response(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试")
+
+    @app.errorhandler(OperationalError)
+    def db_unavailable(e):
+        from .extensions import db
+        db.session.rollback()
+        app.logger.exception("database error")
+        return error_response(503)
+
+    @app.errorhandler(500)
+    def internal(e):
+        return error_response(500)

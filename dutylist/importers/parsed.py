@@ -1,0 +1,77 @@
+"""Plain data produced by every importer: no Flask, no database."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+KINDS = ("basic", "cooperative", "withdrawn")
+KIND_LABELS = {"basic": "基本履职事项", "cooperative": "配合履职事项", "withdrawn": "上级部门收回事项"}
+
+
+class ImportFailure(Exception):
+    """The input is not a duty list (empty, binary, unknown layout): nothing may be written."""
+
+
+@dataclass
+class Receiving:
+    """One receiving department of a withdrawn item and how the work is now done."""
+
+    department: str  #: "" when the item is simply dropped (e.g. 法律法规条款已失效)
+    method: str
+
+
+@dataclass
+class ParsedItem:
+    """One row of one of the three tables, cleaned but otherwise as the document has it."""
+
+    kind: str  #: basic | cooperative | withdrawn
+    number: int  #: 序号 as printed
+    category: str  #: 事项类别 as printed ("" if the cell is empty)
+    name: str  #: 事项名称
+    departments: list[str] = field(default_factory=list)  #: cooperative 对应上级部门, split
+    departments_text: str = ""  #: cooperative 对应上级部门 cell as printed
+    dept_duties: list[str] = field(default_factory=list)  #: 上级部门职责, one line per step
+    township_duties: list[str] = field(default_factory=list)  #: 乡镇配合职责, one line per step
+    receiving: list[Receiving] = field(default_factory=list)  #: withdrawn 承接部门及工作方式
+    line: int = 0  #: 1-based source line where the row starts
+    flags: list[str] = field(default_factory=list)  #: why the parser is unsure of this row
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ImportWarning:
+    line: int  #: 1-based source line (0 when it concerns the whole document)
+    code: str  #: short machine code, e.g. "ocr_category", "empty_category", "total_mismatch"
+    message: str  #: Chinese, for people
+
+
+@dataclass
+class ParsedList:
+    township: str | None = None  #: e.g. 大有镇
+    county: str | None = None  #: e.g. 吉木萨尔县
+    prefecture: str | None = None  #: full name, e.g. 昌吉回族自治州
+    region: str | None = None  #: e.g. 新疆维吾尔自治区
+    date: str | None = None  #: e.g. 2025年7月
+    items: list[ParsedItem] = field(default_factory=list)
+    warnings: list[ImportWarning] = field(default_factory=list)
+    stated_totals: dict[str, int] | None = None  #: {"total":309,"basic":119,...} when the document states them
+
+    def of_kind(self, kind: str) -> list[ParsedItem]:
+        return [i for i in self.items if i.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        return {k: len(self.of_kind(k)) for k in KINDS}
+
+    def report(self) -> dict:
+        """The JSON report of `import-list --json`."""
+        return {
+            "township": self.township,
+            "county": self.county,
+            "prefecture": self.prefecture,
+            "region": self.region,
+            "counts": self.counts(),
+            "total": len(self.items),
+            "stated_totals": self.stated_totals,
+            "warnings": [asdict(w) for w in self.warnings],
+        }

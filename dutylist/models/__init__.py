@@ -1,0 +1,11 @@
+"""All models, importable from one place (Alembic reads db.metadata after this import)."""
+from .audit import AuditEvent, AuditHead
+from .dutylist import (KINDS, Category, ContentDepartment, Item, ItemContent, Version,
+                       VersionItem)
+from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
+
+__all__ = [
+    "AuditEvent", "AuditHead", "KINDS", "Category", "ContentDepartment", "Item", "ItemContent",
+    "Version", "VersionItem", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
+    "OrgKind", "Role", "User",
+]

@@ -1,0 +1,44 @@
+"""The append-only audit log (操作留痕): a hash chain, appended only through services.audit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  #: position in the chain, from 1
+    created_at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(50), index=True)  #: e.g. login, login_failed, item_edit, submit
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")  #: ok | denied | failed
+    #: who: copied as text too, so the entry still says who after a user is renamed
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(80))
+    organisation_id: Mapped[int | None] = mapped_column(index=True)
+    organisation_name: Mapped[str | None] = mapped_column(String(100))
+    township_id: Mapped[int | None] = mapped_column(index=True)
+    revision_id: Mapped[int | None] = mapped_column(index=True)
+    target: Mapped[str | None] = mapped_column(String(100))  #: e.g. item:12, version:3
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    round: Mapped[int | None]
+    details: Mapped[dict | None] = mapped_column(JSON)  #: what changed
+    ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """One row: the chain's last seq and hash. Updating it first serializes appenders."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(Text, default="0" * 64)

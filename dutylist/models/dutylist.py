@@ -1,0 +1,144 @@
+"""A township's duty list as immutable versions over content-addressed item contents.
+
+An Item is the stable identity of one duty across versions. An ItemContent is one
+immutable text of an item (category, name, departments, steps), stored once per
+township under the hash of its canonical form. A Version lists (item, kind, number,
+content) entries, so publishing a version that changes k items adds about k contents.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .org import Organisation, User
+
+KINDS = ("basic", "cooperative", "withdrawn")
+CONTENT_FIELDS = ("category", "name", "departments_text", "departments",
+                  "dept_duties", "township_duties", "receiving")
+
+
+def canonical_content(fields: dict) -> str:
+    """The canonical JSON text of an item content (what its hash is taken over)."""
+    data = {f: fields.get(f) for f in CONTENT_FIELDS}
+    for f in ("departments", "dept_duties", "township_duties", "receiving"):
+        data[f] = list(data[f] or [])
+    data["receiving"] = [{"department": r["department"], "method": r["method"]} for r in data["receiving"]]
+    for f in ("category", "name", "departments_text"):
+        data[f] = data[f] or ""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(fields: dict) -> str:
+    return hashlib.sha256(canonical_content(fields).encode("utf-8")).hexdigest()
+
+
+class Item(db.Model):
+    """The identity of one duty of one township; kept by every version that carries it."""
+
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemContent(db.Model):
+    """One immutable text of an item, stored once per township by hash."""
+
+    __tablename__ = "item_content"
+    __table_args__ = (UniqueConstraint("township_id", "hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    hash: Mapped[str] = mapped_column(String(64))  #: sha256 of canonical_content()
+    category: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(Text)
+    departments_text: Mapped[str] = mapped_column(Text, default="")  #: 对应上级部门 as printed
+    departments: Mapped[list] = mapped_column(JSON, default=list)  #: department names, in order
+    dept_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 上级部门职责, one step a line
+    township_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 乡镇配合职责
+    receiving: Mapped[list] = mapped_column(JSON, default=list)  #: [{department, method}] 承接部门及工作方式
+
+    department_links: Mapped[list[ContentDepartment]] = relationship(
+        order_by="ContentDepartment.position", cascade="all, delete-orphan")
+
+    def fields(self) -> dict:
+        return {f: getattr(self, f) for f in CONTENT_FIELDS}
+
+
+class ContentDepartment(db.Model):
+    """A department named by an item content, linked to the county's registry where resolved."""
+
+    __tablename__ = "content_department"
+
+    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+    department: Mapped[Organisation | None] = relationship()
+
+
+class Version(db.Model):
+    """A published, immutable version of a township's duty list (never updated in place)."""
+
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("township_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    number: Mapped[int]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: sha256 over the ordered (kind, number, content hash) entries; see snapshot.version_digest
+    digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20))  #: import | revision
+    title: Mapped[str] = mapped_column(String(200), default="")
+    doc_date: Mapped[str | None] = mapped_column(String(20))  #: the date the document states
+    #: the importer's report (warnings with source lines), for imported versions
+    import_report: Mapped[dict | None] = mapped_column(JSON)
+
+    township: Mapped[Organisation] = relationship()
+    published_by: Mapped[User | None] = relationship()
+    entries: Mapped[list[VersionItem]] = relationship(
+        back_populates="version", order_by="VersionItem.position", cascade="all, delete-orphan")
+
+
+class VersionItem(db.Model):
+    """One item of one version: where it sits (table, number) and which content it has."""
+
+    __tablename__ = "version_item"
+    __table_args__ = (
+        UniqueConstraint("version_id", "item_id"),
+        Index("ix_version_item_version_position", "version_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int]
+    position: Mapped[int]  #: order within the whole list (tables in KINDS order)
+    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), index=True)
+    #: why the importer was unsure of this row (OCR noise etc.), as shown to readers
+    flags: Mapped[list | None] = mapped_column(JSON)
+
+    version: Mapped[Version] = relationship(back_populates="entries")
+    item: Mapped[Item] = relationship()
+    content: Mapped[ItemContent] = relationship(lazy="joined")
+
+
+class Category(db.Model):
+    """The controlled vocabulary of 事项类别."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,96 @@
+"""The one function that writes the audit log, and the verifier of its hash chain."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models.audit import AuditEvent, AuditHead
+from ..models.base import utcnow
+
+GENESIS = "0" * 64
+HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
+                 "organisation_id", "organisation_name", "township_id", "revision_id", "target",
+                 "from_state", "to_state", "round", "details", "ip")
+
+
+def entry_hash(prev_hash: str, fields: dict) -> str:
+    """sha256(prev_hash + canonical JSON of the entry's fields)."""
+    data = {f: fields.get(f) for f in HASHED_FIELDS}
+    if data["created_at"] is not None and not isinstance(data["created_at"], str):
+        data["created_at"] = data["created_at"].isoformat(timespec="microseconds")
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
+def record_event(action: str, *, actor=None, organisation=None, township_id=None, revision=None,
+                 target=None, from_state=None, to_state=None, round=None, details=None,
+                 outcome="ok", ip=None) -> AuditEvent:
+    """Append one entry to the chain, in the caller's transaction (the caller commits)."""
+    if organisation is None and actor is not None:
+        organisation = actor.organisation
+    session = db.session
+    if session.get(AuditHead, 1) is None:
+        session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        session.flush()
+    # Take the write lock on the head row first (PostgreSQL: row lock until commit;
+    # SQLite: the database write lock), then read it: no other appender can interleave.
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    fields = dict(
+        seq=seq, created_at=utcnow(), action=action, outcome=outcome,
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
+        organisation_id=getattr(organisation, "id", None),
+        organisation_name=getattr(organisation, "name", None),
+        township_id=township_id if township_id is not None else getattr(revision, "township_id", None),
+        revision_id=getattr(revision, "id", None), target=target, from_state=from_state,
+        to_state=to_state, round=round, details=details, ip=ip,
+    )
+    digest = entry_hash(prev, fields)
+    event = AuditEvent(**fields, prev_hash=prev, hash=digest)
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain; report the first entry that does not verify."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    last_id = 0
+    while True:
+        # plain rows, not entities: a long walk must not fill the session's identity map
+        rows = db.session.execute(
+            select(AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
+                   *[getattr(AuditEvent, f) for f in HASHED_FIELDS])
+            .where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for ev in rows:
+            fields = {f: getattr(ev, f) for f in HASHED_FIELDS}
+            if ev.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq,
+                                    f"序号不连续：期望 {expected_seq}，实为 {ev.seq}")
+            if ev.prev_hash != prev:
+                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq, "前序哈希不符")
+            if entry_hash(prev, fields) != ev.hash:
+                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq, "内容哈希不符")
+            prev, expected_seq, checked, last_id = ev.hash, expected_seq + 1, checked + 1, ev.id
+    head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return VerifyResult(False, checked, checked, prev, checked + 1 if head.seq > checked else checked,
+                            "链头与最后一条记录不符（记录被删除或截断）")
+    return VerifyResult(True, checked, checked, prev)

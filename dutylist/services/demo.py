@@ -1,0 +1,93 @@
+"""Demo data: the five sample lists as published version 1, and one user per role and organisation.
+
+Demo passwords exist only here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..config import ROOT
+from ..extensions import db
+from ..importers import seedtext
+from ..models import Category, Organisation, OrgKind, Role, User
+from ..vocabulary import CATEGORIES
+from .importing import import_list
+
+SAMPLE_DIR = ROOT / "sample_data"
+#: (file, place to supply when the document does not name itself)
+SEEDS = [
+    ("000_5750dcabd76134d2.txt", None),
+    ("001_68a4403148f3c233.txt", None),
+    ("002_3c803f996c74d716.txt", None),
+    ("003_6a82fb40a4ecf6eb.txt", "昌吉回族自治州木垒哈萨克自治县大南沟乌孜别克族乡"),
+    ("004_a051d543e79bffba.txt", None),
+]
+DEMO_PASSWORD = "Demo-2025!"
+#: ASCII user names for the places of the sample lists
+SLUGS = {
+    "新疆维吾尔自治区": "xj", "昌吉回族自治州": "changji", "克孜勒苏柯尔克孜自治州": "kizilsu",
+    "吉木萨尔县": "jimsar", "玛纳斯县": "manas", "阿合奇县": "akqi", "木垒哈萨克自治县": "mori",
+    "奇台县": "qitaixian", "大有镇": "dayou", "六户地镇": "liuhudi", "阿合奇镇": "aheqi",
+    "大南沟乌孜别克族乡": "danangou", "奇台镇": "qitai",
+}
+
+
+def ensure_categories() -> None:
+    existing = set(db.session.scalars(select(Category.name)))
+    for pos, name in enumerate(CATEGORIES):
+        if name not in existing:
+            db.session.add(Category(name=name, position=pos))
+
+
+def _slug(org: Organisation) -> str:
+    return SLUGS.get(org.name) or f"org{org.id}"
+
+
+def _add_user(username: str, org: Organisation, role: Role, accounts: list) -> None:
+    if db.session.scalar(select(User.id).where(User.username == username)) is None:
+        user = User(username=username, display_name=username,
+                    role=role, organisation=org)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    accounts.append({"username": username, "role": role.value, "organisation": org.name,
+                     "password": DEMO_PASSWORD})
+
+
+def create_demo_users() -> list[dict]:
+    """One user per role and organisation, named after the place (dayou-drafter, jimsar-office...)."""
+    accounts: list[dict] = []
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
+    for org in orgs:
+        if org.kind == OrgKind.region:
+            _add_user("admin", org, Role.admin, accounts)
+            _add_user(f"{_slug(org)}-region", org, Role.region_reviewer, accounts)
+        elif org.kind == OrgKind.prefecture:
+            _add_user(f"{_slug(org)}-prefecture", org, Role.prefecture_reviewer, accounts)
+        elif org.kind == OrgKind.township:
+            _add_user(f"{_slug(org)}-drafter", org, Role.township_drafter, accounts)
+        elif org.kind == OrgKind.office:
+            _add_user(f"{_slug(org.parent)}-office", org, Role.county_office, accounts)
+    for county in (o for o in orgs if o.kind == OrgKind.county):
+        depts = [o for o in orgs if o.parent_id == county.id and o.kind == OrgKind.department]
+        for n, dept in enumerate(depts, 1):
+            _add_user(f"{_slug(county)}-dept{n:02d}", dept, Role.county_department, accounts)
+    return accounts
+
+
+def seed_demo(sample_dir: Path = SAMPLE_DIR) -> dict:
+    """Load everything; idempotent (a township that already has a list is left as it is)."""
+    ensure_categories()
+    imported = []
+    for filename, place in SEEDS:
+        parsed = seedtext.parse_file(sample_dir / filename, township=place)
+        township = db.session.scalar(select(Organisation).where(
+            Organisation.kind == OrgKind.township, Organisation.name == parsed.township))
+        if township is not None:
+            continue
+        version = import_list(parsed)
+        imported.append({"township": parsed.township, "version": version.id, "counts": parsed.counts()})
+    db.session.flush()
+    accounts = create_demo_users()
+    return {"imported": imported, "accounts": accounts}

@@ -1,0 +1,79 @@
+"""Storing an imported list: the organisations it names, its departments, version 1."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..importers.parsed import ImportFailure, ParsedList
+from ..models import Organisation, OrgKind, Version
+from ..vocabulary import PREFECTURE_SHORT_NAMES
+from . import departments as dept_registry
+from .snapshot import EntryData, named_departments, publish_version
+
+REGION = "新疆维吾尔自治区"
+_SHORT = {full: short for short, full in PREFECTURE_SHORT_NAMES.items()}
+
+
+def ensure_org(name: str, kind: OrgKind, parent: Organisation | None, short_name: str | None = None):
+    org = db.session.scalar(select(Organisation).where(
+        Organisation.name == name, Organisation.kind == kind,
+        Organisation.parent_id == (parent.id if parent else None)))
+    if org is None:
+        org = Organisation(name=name, kind=kind, parent=parent, short_name=short_name)
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def county_short_name(county: str) -> str | None:
+    """木垒哈萨克自治县 -> 木垒县 (the form documents also use); None for ordinary counties."""
+    if not county.endswith("自治县"):
+        return None
+    return re.sub(r"(哈萨克|蒙古|回族|柯尔克孜|锡伯|塔吉克)?自治县$", "县", county)
+
+
+def ensure_township(region: str, prefecture: str, county: str, township: str) -> Organisation:
+    """The township organisation and everything above it, plus the county office."""
+    reg = ensure_org(region, OrgKind.region, None)
+    pref = ensure_org(prefecture, OrgKind.prefecture, reg, _SHORT.get(prefecture))
+    cty = ensure_org(county, OrgKind.county, pref, county_short_name(county))
+    ensure_org(f"{county}委编办", OrgKind.office, cty)
+    return ensure_org(township, OrgKind.township, cty)
+
+
+def entries_from(parsed: ParsedList) -> list[EntryData]:
+    out = []
+    for it in parsed.items:
+        fields = {
+            "category": it.category, "name": it.name, "departments_text": it.departments_text,
+            "departments": list(it.departments), "dept_duties": list(it.dept_duties),
+            "township_duties": list(it.township_duties),
+            "receiving": [{"department": r.department, "method": r.method} for r in it.receiving],
+        }
+        out.append(EntryData(kind=it.kind, number=it.number, fields=fields, flags=list(it.flags) or None))
+    return out
+
+
+def import_list(parsed: ParsedList, *, published_by=None, region: str = REGION) -> Version:
+    """Create the township (if new) and store the parsed list as its version 1."""
+    missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
+                                      ("州", parsed.prefecture)) if not v]
+    if missing:
+        raise ImportFailure(f"文件未写明{'、'.join(missing)}，请用 --township 指定 / "
+                            "the document does not name its place; give --township")
+    township = ensure_township(parsed.region or region, parsed.prefecture, parsed.county, parsed.township)
+    if db.session.scalar(select(Version.id).where(Version.township_id == township.id).limit(1)):
+        raise ImportFailure(f"{parsed.township}已有清单版本，修改须走修订流程 / "
+                            "this township already has a list; revise it instead")
+    county = township.county
+    reg = dept_registry.registry(county)
+    entries = entries_from(parsed)
+    for e in entries:
+        for name in named_departments(e.fields):
+            dept_registry.ensure_department(county, name, reg)
+    db.session.flush()
+    title = f"{township.parent.parent.short_name or township.parent.parent.name}{county.name}{township.name}履职事项清单"
+    return publish_version(township, entries, source="import", published_by=published_by, title=title,
+                           doc_date=parsed.date, import_report=parsed.report())

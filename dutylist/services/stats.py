@@ -1,0 +1,33 @@
+"""Counts as an official preface states them: per table, per category, departments involved."""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..models import KINDS
+from ..vocabulary import CATEGORIES
+from .snapshot import named_departments
+
+
+def list_stats(entries: list[dict], county=None) -> dict:
+    """Totals of one list: {'total', 'per_kind', 'per_category': {kind: [(cat, n)]}, 'departments': {kind: n}}."""
+    from .departments import department_key  # local: only needed when a county is given
+
+    per_kind = Counter(e["kind"] for e in entries)
+    per_category = {}
+    departments = {}
+    for kind in KINDS:
+        rows = [e for e in entries if e["kind"] == kind]
+        counts = Counter(e["category"] for e in rows)
+        order = {c: i for i, c in enumerate(CATEGORIES)}
+        per_category[kind] = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        names = {n for e in rows for n in named_departments(e)}
+        keys = {department_key(n, county) for n in names} if county is not None else names
+        departments[kind] = len(keys)
+    all_categories = Counter(e["category"] for e in entries)
+    return {
+        "total": len(entries),
+        "per_kind": {k: per_kind.get(k, 0) for k in KINDS},
+        "per_category": per_category,
+        "categories": len(all_categories),
+        "departments": departments,
+    }

@@ -1,0 +1,71 @@
+"""Reading published lists: the townships, and a township's list as the three official tables."""
+from flask import Blueprint, abort, render_template
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import KINDS, Organisation, OrgKind, Version, VersionItem
+from ..importers.parsed import KIND_LABELS
+from ..services import snapshot, stats
+
+bp = Blueprint("lists", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Townships grouped by prefecture and county, each with its current version."""
+    county, pref = aliased(Organisation), aliased(Organisation)
+    latest = (select(Version.township_id, func.max(Version.number).label("number"))
+              .group_by(Version.township_id).subquery())
+    rows = db.session.execute(
+        select(Organisation, county, pref, Version)
+        .join(county, Organisation.parent_id == county.id)
+        .join(pref, county.parent_id == pref.id)
+        .outerjoin(latest, latest.c.township_id == Organisation.id)
+        .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest.c.number))
+        .where(Organisation.kind == OrgKind.township)
+        .order_by(pref.id, county.id, Organisation.id)
+    ).all()
+    version_ids = [v.id for *_, v in rows if v is not None]
+    counts = {}
+    if version_ids:
+        for vid, kind, n in db.session.execute(
+                select(VersionItem.version_id, VersionItem.kind, func.count())
+                .where(VersionItem.version_id.in_(version_ids))
+                .group_by(VersionItem.version_id, VersionItem.kind)):
+            counts.setdefault(vid, dict.fromkeys(KINDS, 0))[kind] = n
+    groups: dict = {}
+    for township, cty, prf, version in rows:
+        groups.setdefault(prf, {}).setdefault(cty, []).append(
+            (township, version, counts.get(version.id) if version else None))
+    return render_template("lists/index.html", groups=groups, kinds=KINDS, kind_labels=KIND_LABELS)
+
+
+def _render_version(township: Organisation, version: Version | None):
+    entries = snapshot.read_entries(version) if version else []
+    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
+                                  .order_by(Version.number.desc())).all()
+    return render_template(
+        "lists/township.html", township=township, version=version, versions=versions,
+        tables=snapshot.tables(entries), stats=stats.list_stats(entries, township.county),
+        kinds=KINDS, kind_labels=KIND_LABELS)
+
+
+@bp.get("/townships/<int:township_id>")
+@login_required
+def township(township_id: int):
+    """A township's current list."""
+    org = db.session.get(Organisation, township_id)
+    if org is None or org.kind != OrgKind.township:
+        abort(404)
+    return _render_version(org, snapshot.current_version(org.id))
+
+
+@bp.get("/versions/<int:version_id>")
+@login_required
+def version(version_id: int):
+    """Any published version of a list."""
+    ver = db.session.get(Version, version_id) or abort(404)
+    return _render_version(ver.township, ver)

@@ -1,0 +1,171 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TEST_PG_URL (default: postgres on 127.0.0.1, trust auth); a database is
+created for the session and dropped after it. Without a server the PostgreSQL half is skipped,
+unless REQUIRE_POSTGRES=1 (as in CI), where it fails.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from dutylist import create_app
+from dutylist.extensions import db
+from dutylist.models import Organisation, OrgKind, Role, User
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+PASSWORD = "test-password-123"
+
+
+def _pg_admin():
+    import psycopg
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def pg_available():
+    try:
+        _pg_admin().close()
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
+        return False
+
+
+def _make_database(backend: str, tmp_path_factory, pg_available: bool, label: str):
+    """Return (url, dropper) for a new empty database of the backend."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(label) / "test.sqlite3"
+        return f"sqlite:///{path}", lambda: None
+    if not pg_available:
+        pytest.skip("PostgreSQL not available")
+    name = f"dutylist_test_{label}_{uuid.uuid4().hex[:8]}"
+    with _pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with _pg_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base = re.sub(r"^postgresql(\+psycopg)?://", "postgresql+psycopg://", PG_ADMIN_URL)
+    return base.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def _build_app(url: str):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend, tmp_path_factory, pg_available):
+    url, drop = _make_database(backend, tmp_path_factory, pg_available, "main")
+    app = _build_app(url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def app(_session_app):
+    """An app over an empty database (all rows deleted after the test)."""
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def demo_app(backend, tmp_path_factory, pg_available):
+    """An app over the demo data (the five sample lists and demo users): read-only tests only."""
+    from dutylist.services.demo import seed_demo
+
+    url, drop = _make_database(backend, tmp_path_factory, pg_available, "demo")
+    app = _build_app(url)
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the CSRF token like a browser that loaded the form would."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            html = self.get("/auth/login").get_data(as_text=True)
+            self._token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        return self._token
+
+    def post_form(self, url: str, data: dict | None = None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kw)
+
+    def login(self, username: str, password: str = PASSWORD, **kw):
+        return self.post_form("/auth/login", {"username": username, "password": password}, **kw)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    with demo_app.app_context():
+        yield demo_app.test_client()
+
+
+@pytest.fixture
+def make_org(app):
+    """Return a callable creating an organisation (and, for a township, its county chain)."""
+    def _make(name: str, kind: OrgKind, parent: Organisation | None = None) -> Organisation:
+        org = Organisation(name=name, kind=kind, parent=parent)
+        db.session.add(org)
+        db.session.flush()
+        return org
+    return _make
+
+
+@pytest.fixture
+def make_user(app):
+    """Return a callable creating a user with the test password."""
+    def _make(username: str, role: Role, organisation: Organisation) -> User:
+        user = User(username=username, display_name=username, role=role, organisation=organisation)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return _make
+
+
+def find_org(name: str, kind: OrgKind | None = None) -> Organisation:
+    stmt = select(Organisation).where(Organisation.name == name)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return db.session.scalars(stmt).one()

@@ -1,0 +1,92 @@
+"""Versions over content-addressed contents: what is published reads back exactly, stored once."""
+import pytest
+from sqlalchemy import func, select
+
+from dutylist.extensions import db
+from dutylist.models import ItemContent, OrgKind, Version, VersionItem
+from dutylist.services.snapshot import EntryData, publish_version, read_entries
+
+
+def fields(name, **kw):
+    base = {"category": "党的建设", "name": name, "departments_text": "", "departments": [],
+            "dept_duties": [], "township_duties": [], "receiving": []}
+    base.update(kw)
+    return base
+
+
+@pytest.fixture
+def township(make_org):
+    region = make_org("新疆维吾尔自治区", OrgKind.region)
+    pref = make_org("昌吉回族自治州", OrgKind.prefecture, region)
+    county = make_org("吉木萨尔县", OrgKind.county, pref)
+    make_org("吉木萨尔县民政局", OrgKind.department, county)
+    return make_org("大有镇", OrgKind.township, county)
+
+
+def sample_entries(n=30):
+    out = [EntryData("basic", i, fields(f"基本事项{i}")) for i in range(1, n + 1)]
+    out.append(EntryData("cooperative", 1, fields(
+        "老年人高龄津贴的发放管理", category="民生服务", departments_text="吉木萨尔县民政局",
+        departments=["吉木萨尔县民政局"], dept_duties=["1.组织开展高龄津贴政策宣传；", "2.负责发放。"],
+        township_duties=["1.各村核实到龄老年人信息并报镇；"])))
+    out.append(EntryData("withdrawn", 1, fields(
+        "收养登记", category="民生服务", receiving=[{"department": "吉木萨尔县民政局", "method": "负责收养登记。"}])))
+    return out
+
+
+def test_published_version_reads_back_exactly(township):
+    entries = sample_entries()
+    version = publish_version(township, entries, source="import")
+    db.session.commit()
+    back = read_entries(version)
+    assert [(e["kind"], e["number"]) for e in back] == [(e.kind, e.number) for e in entries]
+    for got, sent in zip(back, entries):
+        assert {k: got[k] for k in sent.fields} == sent.fields
+    coop = next(e for e in back if e["kind"] == "cooperative")
+    content = db.session.scalar(select(ItemContent).where(ItemContent.hash == coop["hash"]))
+    assert content.department_links[0].department.name == "吉木萨尔县民政局"
+
+
+def test_new_version_stores_only_changed_contents(township):
+    entries = sample_entries()
+    v1 = publish_version(township, entries, source="import")
+    db.session.flush()
+    before = db.session.scalar(select(func.count()).select_from(ItemContent))
+    back = read_entries(v1)
+    changed = [EntryData(e["kind"], e["number"], {k: e[k] for k in entries[0].fields}, item_id=e["item_id"])
+               for e in back]
+    changed[4].fields["name"] = "基本事项5（修改后）"
+    changed[4] = EntryData(changed[4].kind, changed[4].number, changed[4].fields, item_id=changed[4].item_id)
+    v2 = publish_version(township, changed, source="revision")
+    db.session.commit()
+    assert v2.number == 2 and v1.number == 1
+    assert db.session.scalar(select(func.count()).select_from(ItemContent)) == before + 1
+    # identities are kept: the same item ids in both versions
+    ids1 = {e["item_id"] for e in read_entries(v1)}
+    ids2 = {e["item_id"] for e in read_entries(v2)}
+    assert ids1 == ids2
+    assert v1.digest != v2.digest
+    # the old version is untouched
+    assert read_entries(v1)[4]["name"] == "基本事项5"
+
+
+def test_digest_depends_on_content_not_ids(township, make_org):
+    a = publish_version(township, sample_entries(), source="import")
+    other = make_org("其他镇", OrgKind.township, township.parent)
+    b = publish_version(other, sample_entries(), source="import")
+    db.session.commit()
+    assert a.digest == b.digest and len(a.digest) == 64
+    moved = sample_entries()
+    moved[0] = EntryData("withdrawn", 2, moved[0].fields)
+    c = publish_version(other, moved, source="import")
+    assert c.digest != a.digest
+
+
+def test_versions_are_numbered_per_township(township):
+    for _ in range(3):
+        publish_version(township, sample_entries(3), source="import")
+    db.session.commit()
+    numbers = db.session.scalars(select(Version.number).where(Version.township_id == township.id)
+                                 .order_by(Version.number)).all()
+    assert numbers == [1, 2, 3]
+    assert db.session.scalar(select(func.count()).select_from(VersionItem)) == 3 * 5
