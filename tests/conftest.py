@@ -59,7 +59,8 @@ def _make_database(backend: str, tmp_path_factory, pg_available: bool, label: st
 
 
 def _build_app(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     app.test_client_class = CsrfClient
     with app.app_context():
         db.create_all()

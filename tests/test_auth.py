@@ -98,6 +98,17 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_password_is_hashed(drafter):
+def test_password_is_hashed_with_scrypt_by_default(drafter):
     assert "test-password-123" not in drafter.password_hash
-    assert drafter.password_hash.startswith("scrypt:")
+    assert drafter.check_password("test-password-123") and not drafter.check_password("wrong")
+    from dutylist.config import Config
+    assert "PASSWORD_HASH_METHOD" not in vars(Config)  # production keeps werkzeug's scrypt
+    from dutylist.models import User
+    u = User()
+    from flask import current_app
+    current_app.config.pop("PASSWORD_HASH_METHOD")
+    try:
+        u.set_password("another-password")
+    finally:
+        current_app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    assert u.password_hash.startswith("scrypt:")

@@ -2,10 +2,12 @@
 from .audit import AuditEvent, AuditHead
 from .dutylist import (KINDS, Category, ContentDepartment, Item, ItemContent, Version,
                        VersionItem)
+from .revision import ANSWERS, ApiToken, Consultation, DraftItem, Opinion, OpinionReply, Revision
 from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
 
 __all__ = [
     "AuditEvent", "AuditHead", "KINDS", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionItem", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
-    "OrgKind", "Role", "User",
+    "OrgKind", "Role", "User", "ANSWERS", "ApiToken", "Consultation", "DraftItem", "Opinion",
+    "OpinionReply", "Revision",
 ]

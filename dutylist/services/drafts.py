@@ -1,0 +1,163 @@
+"""Reading a revision's working copy: checks, changes against its base, who it concerns."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..extensions import db
+from ..models import KINDS, Category, DraftItem, Organisation, Revision
+from ..models.dutylist import content_hash
+from ..vocabulary import CATEGORIES
+from . import departments as dept_registry
+from .snapshot import named_departments, read_entries
+
+
+def live_items(revision: Revision) -> list[DraftItem]:
+    """The draft's items in official order (tables in order, then position)."""
+    return sorted((i for i in revision.items if not i.deleted),
+                  key=lambda i: (KINDS.index(i.kind), i.position))
+
+
+def vocabulary() -> set[str]:
+    names = set(db.session.scalars(db.select(Category.name)))
+    return names or set(CATEGORIES)
+
+
+def check_problems(revision: Revision) -> list[str]:
+    """Pre-submit checks, as messages for the drafter (empty: ready to submit)."""
+    problems = []
+    vocab = vocabulary()
+    seen_names: dict[str, str] = {}
+    by_kind: dict[str, list[DraftItem]] = {k: [] for k in KINDS}
+    for item in live_items(revision):
+        by_kind[item.kind].append(item)
+    labels = {"basic": "基本", "cooperative": "配合", "withdrawn": "收回"}
+    for kind, items in by_kind.items():
+        for item in items:
+            where = f"{labels[kind]}事项第 {item.number} 项"
+            name = (item.name or "").strip()
+            if not name:
+                problems.append(f"{where}：事项名称为空")
+            elif name in seen_names:
+                problems.append(f"{where}：事项名称与{seen_names[name]}重复")
+            else:
+                seen_names[name] = where
+            if item.category not in vocab:
+                problems.append(f"{where}：事项类别“{item.category}”不在类别目录中")
+            if kind == "cooperative":
+                if not item.departments:
+                    problems.append(f"{where}：须写明对应上级部门")
+                if not item.dept_duties:
+                    problems.append(f"{where}：须写明上级部门职责")
+                if not item.township_duties:
+                    problems.append(f"{where}：须写明乡镇配合职责")
+            if kind == "withdrawn":
+                rows = item.receiving or []
+                if not rows or not all((r.get("department") or r.get("method", "").strip()) for r in rows):
+                    problems.append(f"{where}：须写明承接部门及工作方式，或说明该事项不再开展")
+        numbers = [i.number for i in items]
+        if numbers != list(range(1, len(items) + 1)):
+            problems.append(f"{labels[kind]}事项序号不连续（应为 1–{len(items)}），可使用“重新编号”")
+    return problems
+
+
+@dataclass
+class Change:
+    """One item's change between the base version and the draft."""
+
+    item_id: int
+    kinds: list[str]  #: added | removed | changed | moved | renumbered
+    old: dict | None
+    new: dict | None
+    reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        names = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "调整清单",
+                 "renumbered": "调整序号"}
+        return "、".join(names[k] for k in self.kinds)
+
+
+def _entry(item: DraftItem) -> dict:
+    d = {"item_id": item.item_id, "kind": item.kind, "number": item.number,
+         "hash": content_hash(item.fields())}
+    d.update(item.fields())
+    return d
+
+
+def changes(revision: Revision) -> list[Change]:
+    """Item-level changes of the draft against the version it started from, matched by identity."""
+    base = {e["item_id"]: e for e in read_entries(revision.base_version)} if revision.base_version else {}
+    out, seen = [], set()
+    for item in sorted(revision.items, key=lambda i: (KINDS.index(i.kind), i.position)):
+        seen.add(item.item_id)
+        old = base.get(item.item_id)
+        if item.deleted:
+            if old is not None:
+                out.append(Change(item.item_id, ["removed"], old, None, item.reason))
+            continue
+        new = _entry(item)
+        if old is None:
+            out.append(Change(item.item_id, ["added"], None, new, item.reason))
+            continue
+        kinds = []
+        if old["hash"] != new["hash"]:
+            kinds.append("changed")
+        if old["kind"] != new["kind"]:
+            kinds.append("moved")
+        elif old["number"] != new["number"]:
+            kinds.append("renumbered")
+        if kinds:
+            out.append(Change(item.item_id, kinds, old, new, item.reason))
+    return out
+
+
+def department_ids(fields: dict, county: Organisation, reg: dict) -> set[int]:
+    ids = set()
+    for name in named_departments(fields):
+        org = dept_registry.resolve(county, name, reg)
+        if org is not None and org.id is not None:
+            ids.add(org.id)
+    return ids
+
+
+def concerned_departments(change: Change, county: Organisation, reg: dict) -> set[int]:
+    ids = set()
+    for side in (change.old, change.new):
+        if side is not None:
+            ids |= department_ids(side, county, reg)
+    return ids
+
+
+def suggest_departments(revision: Revision) -> list[Organisation]:
+    """Departments named by the items the draft changes (before or after the change)."""
+    county = revision.township.county
+    reg = dept_registry.registry(county)
+    ids: set[int] = set()
+    for ch in changes(revision):
+        ids |= concerned_departments(ch, county, reg)
+    return sorted((o for o in reg.values() if o.id in ids), key=lambda o: o.id)
+
+
+def items_for_department(revision: Revision, department_id: int,
+                         signed_hashes: dict | None = None) -> list[Change]:
+    """Changes that concern the department, less those unchanged since it signed them off."""
+    county = revision.township.county
+    reg = dept_registry.registry(county)
+    signed = signed_hashes or {}
+    out = []
+    for ch in changes(revision):
+        if department_id not in concerned_departments(ch, county, reg):
+            continue
+        current = ch.new["hash"] if ch.new else "removed"
+        if signed.get(str(ch.item_id)) == current:
+            continue  # accepted before and not touched since
+        out.append(ch)
+    return out
+
+
+def hashes_for_department(revision: Revision, department_id: int) -> dict:
+    """What a department signs off: item id -> current content hash ('removed' for deletions)."""
+    county = revision.township.county
+    reg = dept_registry.registry(county)
+    return {str(ch.item_id): (ch.new["hash"] if ch.new else "removed")
+            for ch in changes(revision) if department_id in concerned_departments(ch, county, reg)}

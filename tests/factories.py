@@ -1,0 +1,83 @@
+"""Small builders shared by the workflow tests: a county with departments, users, a list."""
+from __future__ import annotations
+
+from dutylist.extensions import db
+from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.services.snapshot import EntryData, publish_version
+
+PASSWORD = "test-password-123"
+
+
+def fields(name, category="党的建设", **kw):
+    base = {"category": category, "name": name, "departments_text": "", "departments": [],
+            "dept_duties": [], "township_duties": [], "receiving": []}
+    base.update(kw)
+    return base
+
+
+class World:
+    """新疆 > 昌吉州 > 吉木萨尔县 > 大有镇 (+ a neighbour town, county, office, departments, users)."""
+
+    def __init__(self):
+        add = self._org
+        self.region = add("新疆维吾尔自治区", OrgKind.region, None)
+        self.prefecture = add("昌吉回族自治州", OrgKind.prefecture, self.region)
+        self.county = add("吉木萨尔县", OrgKind.county, self.prefecture)
+        self.office = add("吉木萨尔县委编办", OrgKind.office, self.county)
+        self.civil = add("吉木萨尔县民政局", OrgKind.department, self.county)
+        self.agri = add("吉木萨尔县农业农村局", OrgKind.department, self.county)
+        self.water = add("吉木萨尔县水利局", OrgKind.department, self.county)
+        self.town = add("大有镇", OrgKind.township, self.county)
+        self.other_town = add("泉子街镇", OrgKind.township, self.county)
+        self.other_county = add("玛纳斯县", OrgKind.county, self.prefecture)
+        self.other_office = add("玛纳斯县委编办", OrgKind.office, self.other_county)
+        self.other_civil = add("玛纳斯县民政局", OrgKind.department, self.other_county)
+        self.other_prefecture = add("克孜勒苏柯尔克孜自治州", OrgKind.prefecture, self.region)
+        u = self._user
+        self.drafter = u("dayou-drafter", Role.township_drafter, self.town)
+        self.other_drafter = u("quanzijie-drafter", Role.township_drafter, self.other_town)
+        self.officer = u("jimsar-office", Role.county_office, self.office)
+        self.other_officer = u("manas-office", Role.county_office, self.other_office)
+        self.civil_user = u("jimsar-civil", Role.county_department, self.civil)
+        self.agri_user = u("jimsar-agri", Role.county_department, self.agri)
+        self.water_user = u("jimsar-water", Role.county_department, self.water)
+        self.other_civil_user = u("manas-civil", Role.county_department, self.other_civil)
+        self.pref_user = u("changji-prefecture", Role.prefecture_reviewer, self.prefecture)
+        self.other_pref_user = u("kizilsu-prefecture", Role.prefecture_reviewer, self.other_prefecture)
+        self.region_user = u("xj-region", Role.region_reviewer, self.region)
+        self.admin = u("admin", Role.admin, self.region)
+        db.session.flush()
+        self.version = publish_version(self.town, self.entries(), source="import", title="大有镇履职事项清单")
+        db.session.commit()
+
+    @staticmethod
+    def entries():
+        return [
+            EntryData("basic", 1, fields("加强基层阵地建设，优化提升服务功能")),
+            EntryData("basic", 2, fields("负责本镇农村“四老”人员服务管理工作")),
+            EntryData("basic", 3, fields("负责本镇政府信息公开工作", "综合政务")),
+            EntryData("cooperative", 1, fields(
+                "老年人高龄津贴的发放管理", "民生服务", departments_text="吉木萨尔县民政局",
+                departments=["吉木萨尔县民政局"], dept_duties=["1.组织开展高龄津贴政策宣传；"],
+                township_duties=["1.各村核实到龄老年人信息并报镇；"])),
+            EntryData("cooperative", 2, fields(
+                "开展农牧业防灾减灾工作", "乡村振兴", departments_text="吉木萨尔县农业农村局",
+                departments=["吉木萨尔县农业农村局"], dept_duties=["1.制定农业防灾减灾资金使用方案；"],
+                township_duties=["1.摸排受灾户建立台账。"])),
+            EntryData("withdrawn", 1, fields(
+                "收养登记", "民生服务", receiving=[{"department": "吉木萨尔县民政局", "method": "负责收养登记。"}])),
+        ]
+
+    @staticmethod
+    def _org(name, kind, parent):
+        org = Organisation(name=name, kind=kind, parent=parent)
+        db.session.add(org)
+        db.session.flush()
+        return org
+
+    @staticmethod
+    def _user(username, role, org):
+        user = User(username=username, display_name=username, role=role, organisation=org)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        return user

@@ -1,0 +1,1 @@
+"""The "三上三下" review cycle: states, moves and who may make them (no Flask here)."""

@@ -1,0 +1,133 @@
+"""ReviewWorkflow: the transitions model around one revision; its state lives in revision.status.
+
+The machine knows the moves (states.TRANSITIONS), the roles allowed and the guards; the
+facts the guards need (pre-submit problems, unanswered opinions, review levels) come from a
+ReviewFacts object, so this module needs no database and no Flask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from transitions import Machine
+
+from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS, Status
+
+
+@dataclass
+class ReviewFacts:
+    """What the guards ask about the draft; filled in by the operations layer."""
+
+    problems: Callable[[], list[str]] = lambda: []  #: pre-submit check failures
+    unanswered: Callable[[], int] = lambda: 0  #: opinions of the last round without an answer
+    levels: tuple[str, ...] = ("prefecture", "region")  #: higher levels that review
+    max_rounds: int = 3
+
+
+def _machine_transitions():
+    """TRANSITIONS without the 'roles' key (transitions does not know it), plus a role guard."""
+    out = []
+    for t in TRANSITIONS:
+        t = dict(t)
+        roles = tuple(t.pop("roles"))
+        t["conditions"] = [_role_guard(roles)] + list(t.get("conditions", []))
+        out.append(t)
+    return out
+
+
+def _role_guard(roles):
+    def guard(event):
+        return event.kwargs["actor"].role in roles
+    guard.roles = roles
+    return guard
+
+
+@dataclass
+class Refusal:
+    messages: list[str] = field(default_factory=list)
+
+
+class ReviewWorkflow:
+    """transitions model for one Revision; the state lives in revision.status."""
+
+    def __init__(self, revision, facts: ReviewFacts | None = None,
+                 before_change: Callable | None = None, on_change: Callable | None = None):
+        self.revision = revision
+        self.facts = facts or ReviewFacts()
+        self.before_change = before_change  #: (workflow, event) once the guards passed
+        self.on_change = on_change  #: (workflow, event) after the state changed
+        self.refusals: list[str] = []
+        self.machine = Machine(
+            model=self, states=Status, transitions=_machine_transitions(),
+            initial=Status(revision.status),  # never omit: add_model would reset a loaded row
+            auto_transitions=False, send_event=True, model_attribute="state",
+            before_state_change="_before", after_state_change="_changed")
+
+    # the machine reads and writes the revision's column through this property
+    @property
+    def state(self) -> Status:
+        return Status(self.revision.status)
+
+    @state.setter
+    def state(self, value) -> None:
+        self.revision.status = Status(value).value
+
+    # ---- what the pages and the API ask -------------------------------------------------
+    def triggers(self) -> list[str]:
+        """Events that exist from the current state (whoever may fire them)."""
+        return [t for t in self.machine.get_triggers(self.state) if t in EVENT_LABELS]
+
+    def roles_for(self, trigger: str) -> set[str]:
+        roles = set()
+        for t in TRANSITIONS:
+            sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
+            if t["trigger"] == trigger and self.state in sources:
+                roles.update(t["roles"])
+        return roles
+
+    def destinations(self, trigger: str) -> list[Status]:
+        return [Status(t.dest) for t in self.machine.get_transitions(trigger=trigger, source=self.state)]
+
+    # ---- guards: each says why when it refuses ---------------------------------------------
+    def _refuse(self, message: str) -> bool:
+        if message not in self.refusals:
+            self.refusals.append(message)
+        return False
+
+    def checks_pass(self, event) -> bool:
+        problems = self.facts.problems()
+        for p in problems:
+            self._refuse(p)
+        return not problems
+
+    def opinions_answered(self, event) -> bool:
+        n = self.facts.unanswered()
+        return n == 0 or self._refuse(f"还有 {n} 条上一轮意见未答复，须逐条答复后才能再次上报")
+
+    def has_reason(self, event) -> bool:
+        reason = (event.kwargs.get("reason") or "").strip()
+        return bool(reason) or self._refuse("须填写理由（意见）")
+
+    def round_left(self, event) -> bool:
+        r, limit = self.revision.round, self.facts.max_rounds
+        return r < limit or self._refuse(
+            f"已进行 {r} 轮（上限 {limit} 轮），再退回将进入第 {r + 1} 轮：须先由县委编办填写理由延长轮次")
+
+    def prefecture_reviews(self, event) -> bool:
+        return "prefecture" in self.facts.levels
+
+    def region_reviews(self, event) -> bool:
+        return "region" in self.facts.levels
+
+    # ---- around every move --------------------------------------------------------------
+    def _before(self, event) -> None:
+        if self.before_change is not None:
+            self.before_change(self, event)
+
+    def _changed(self, event) -> None:
+        if self.on_change is not None:
+            self.on_change(self, event)
+
+    @staticmethod
+    def label(state) -> str:
+        return STATUS_LABELS[Status(state)]

@@ -1,0 +1,67 @@
+"""The whole state diagram of a revision (修订稿), in one table."""
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    drafting = "drafting"                    # 起草中
+    submitted = "submitted"                  # 已上报，待县委编办受理
+    county_review = "county_review"          # 县级审核中（征求部门意见）
+    returned = "returned"                    # 已退回（下发修改意见）
+    county_approved = "county_approved"      # 县级审核通过，待报送上级
+    prefecture_review = "prefecture_review"  # 州级审核中
+    region_review = "region_review"          # 自治区审核中
+    published = "published"                  # 已发布为新版本
+    abandoned = "abandoned"                  # 已放弃
+
+
+STATUS_LABELS = {
+    Status.drafting: "起草中", Status.submitted: "已上报待受理", Status.county_review: "县级审核中",
+    Status.returned: "已退回修改", Status.county_approved: "县级审核通过",
+    Status.prefecture_review: "州级审核中", Status.region_review: "自治区审核中",
+    Status.published: "已发布", Status.abandoned: "已放弃",
+}
+
+#: States in which a revision is still open (only one open revision per township).
+OPEN = (Status.drafting, Status.submitted, Status.county_review, Status.returned,
+        Status.county_approved, Status.prefecture_review, Status.region_review)
+FINAL = (Status.published, Status.abandoned)
+
+D, O = "township_drafter", "county_office"
+P, R = "prefecture_reviewer", "region_reviewer"
+
+#: Every move. `roles`: who may make it; `conditions`: guards on the ReviewWorkflow model.
+#: A trigger listed twice from one source takes the first transition whose guards pass.
+TRANSITIONS = [
+    {"trigger": "submit", "source": [Status.drafting, Status.returned], "dest": Status.submitted,
+     "roles": [D], "conditions": ["checks_pass", "opinions_answered"]},
+    {"trigger": "withdraw", "source": Status.submitted, "dest": Status.drafting, "roles": [D]},
+    {"trigger": "accept", "source": Status.submitted, "dest": Status.county_review, "roles": [O]},
+    {"trigger": "return_for_revision", "source": Status.county_review, "dest": Status.returned,
+     "roles": [O], "conditions": ["has_reason", "round_left"]},
+    {"trigger": "approve", "source": Status.county_review, "dest": Status.county_approved,
+     "roles": [O], "conditions": ["has_reason"]},
+    {"trigger": "escalate", "source": Status.county_approved, "dest": Status.prefecture_review,
+     "roles": [O], "conditions": ["prefecture_reviews"]},
+    {"trigger": "escalate", "source": Status.county_approved, "dest": Status.region_review,
+     "roles": [O], "conditions": ["region_reviews"], "unless": ["prefecture_reviews"]},
+    {"trigger": "publish", "source": Status.county_approved, "dest": Status.published,
+     "roles": [O], "conditions": ["has_reason"], "unless": ["prefecture_reviews", "region_reviews"]},
+    {"trigger": "approve", "source": Status.prefecture_review, "dest": Status.region_review,
+     "roles": [P], "conditions": ["has_reason", "region_reviews"]},
+    {"trigger": "publish", "source": Status.prefecture_review, "dest": Status.published,
+     "roles": [P], "conditions": ["has_reason"], "unless": ["region_reviews"]},
+    {"trigger": "publish", "source": Status.region_review, "dest": Status.published,
+     "roles": [R], "conditions": ["has_reason"]},
+    {"trigger": "send_back", "source": [Status.prefecture_review], "dest": Status.returned,
+     "roles": [P], "conditions": ["has_reason"]},
+    {"trigger": "send_back", "source": [Status.region_review], "dest": Status.returned,
+     "roles": [R], "conditions": ["has_reason"]},
+    {"trigger": "abandon", "source": [Status.drafting, Status.returned], "dest": Status.abandoned,
+     "roles": [D], "conditions": ["has_reason"]},
+]
+
+EVENT_LABELS = {
+    "submit": "上报", "withdraw": "撤回", "accept": "受理并征求意见", "return_for_revision": "退回修改",
+    "approve": "审核通过", "escalate": "报送上级审核", "publish": "审核通过并发布",
+    "send_back": "退回", "abandon": "放弃修订",
+}
