@@ -94,6 +94,28 @@ def create_user_command(username, role, org_name, password):
     click.echo(f"已创建用户 {username}")
 
 
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="", help="用途说明")
+@click.option("--revoke", is_flag=True, help="吊销该用户的全部令牌 / revoke all of the user's tokens")
+def create_token_command(username, name, revoke):
+    """为用户生成 API 令牌（只显示一次）/ create an API bearer token for a user."""
+    from .services.tokens import create_token, revoke_tokens
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"错误 / error: 用户 {username} 不存在", err=True)
+        sys.exit(2)
+    if revoke:
+        n = revoke_tokens(user)
+        db.session.commit()
+        click.echo(f"已吊销 {n} 个令牌")
+        return
+    token = create_token(user, name)
+    db.session.commit()
+    click.echo(token)
+
+
 @click.command("audit-verify")
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify_command(as_json):
@@ -110,6 +132,22 @@ def audit_verify_command(as_json):
     sys.exit(0 if result.ok else 1)
 
 
+@click.command("workflow-diagram")
+@click.option("-o", "--out-dir", default="docs", type=click.Path(file_okay=False), show_default=True)
+def workflow_diagram_command(out_dir):
+    """从状态机生成流程图（Mermaid 与 SVG）/ write the state diagram drawn from the machine."""
+    from pathlib import Path
+
+    from workflow import diagram
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "workflow.mmd").write_text(diagram.mermaid(), encoding="utf-8")
+    (out / "workflow.svg").write_text(diagram.svg(), encoding="utf-8")
+    click.echo(f"已写入 {out / 'workflow.mmd'} 和 {out / 'workflow.svg'}")
+
+
 def init_app(app):
-    for cmd in (import_list_command, seed_demo_command, create_user_command, audit_verify_command):
+    for cmd in (import_list_command, seed_demo_command, create_user_command, create_token_command,
+                audit_verify_command, workflow_diagram_command):
         app.cli.add_command(cmd)

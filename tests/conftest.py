@@ -6,11 +6,13 @@ unless REQUIRE_POSTGRES=1 (as in CI), where it fails.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
 
 import pytest
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -112,9 +114,19 @@ def demo_app(backend, tmp_path_factory, pg_available):
 
 
 class CsrfClient(FlaskClient):
-    """A test client that sends the CSRF token like a browser that loaded the form would."""
+    """A test client that sends the CSRF token like a browser that loaded the form would.
+
+    Each request runs in a fresh app context (its own `g` and database session), as in
+    production, even while the test itself holds one open.
+    """
 
     _token: str | None = None
+
+    def open(self, *args, **kwargs):
+        def in_fresh_context():
+            _cv_app.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+        return contextvars.copy_context().run(in_fresh_context)
 
     def csrf_token(self) -> str:
         if self._token is None:

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from dutylist.extensions import db
 from dutylist.models import (ANSWERS, KINDS, Consultation, DraftItem, Item, Opinion, OpinionReply,
@@ -114,11 +115,24 @@ def _item_of(revision: Revision, draft_item_id: int) -> DraftItem:
     return item
 
 
-def _check_fresh(item: DraftItem, seen_lock: int | None) -> None:
-    if seen_lock is None:
-        raise Invalid("缺少版本号（lock_version），无法判断是否为最新内容")
-    if int(seen_lock) != item.lock_version:
-        raise Conflict("该事项在您打开页面后已被他人修改，您的修改未保存；请刷新后重新修改")
+STALE = "该事项在您打开页面后已被他人修改，您的修改未保存；请刷新后重新修改"
+
+
+def _check_fresh(item: DraftItem, seen_lock) -> None:
+    try:
+        seen = int(seen_lock)
+    except (TypeError, ValueError):
+        raise Invalid("缺少或无效的版本号（lock_version），无法判断是否为最新内容") from None
+    if seen != item.lock_version:
+        raise Conflict(STALE)
+
+
+def _flush_versioned() -> None:
+    """Flush; an UPDATE ... WHERE lock_version = <seen> that matched nothing is a stale edit."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
 
 
 def _renumber_kind(revision: Revision, kind: str) -> None:
@@ -204,7 +218,7 @@ def edit_item(revision: Revision, actor, draft_item_id: int, data: dict, lock_ve
         _renumber_kind(revision, old_kind)
     item.reason = reason or None
     item.updated_by_id = actor.id
-    db.session.flush()  # UPDATE ... WHERE lock_version = seen: a concurrent edit fails here
+    _flush_versioned()  # UPDATE ... WHERE lock_version = seen: a concurrent edit fails here
     changed = {f: {"old": before[f], "new": getattr(item, f)} for f in CONTENT_FIELDS if before[f] != getattr(item, f)}
     if moved:
         changed["kind"] = {"old": before["kind"], "new": item.kind}
@@ -221,7 +235,7 @@ def delete_item(revision: Revision, actor, draft_item_id: int, lock_version, rea
     item.deleted = True
     item.reason = reason or None
     item.updated_by_id = actor.id
-    db.session.flush()
+    _flush_versioned()
     _log("item_delete", actor, revision, target=f"item:{item.item_id}",
          details={"kind": item.kind, "number": item.number, "name": item.name, "reason": reason or None})
 
@@ -240,7 +254,7 @@ def move_item_within(revision: Revision, actor, draft_item_id: int, direction: i
     other = same[j]
     item.position, other.position = other.position, item.position
     item.number, other.number = other.number, item.number
-    db.session.flush()
+    _flush_versioned()
     _log("item_reorder", actor, revision, target=f"item:{item.item_id}",
          details={"kind": item.kind, "number": item.number, "swapped_with": other.item_id})
 
@@ -395,7 +409,7 @@ def extend_rounds(revision: Revision, actor, reason: str) -> None:
 
 
 # ---------------------------------------------------------------- opinions ----
-def _review_stage(revision: Revision, actor) -> str:
+def review_stage(revision: Revision, actor) -> str:
     """Which stage's opinion this actor may write now, or Forbidden/Conflict."""
     status = Status(revision.status)
     if not perm.acts_for(actor, revision.township):
@@ -426,7 +440,7 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
         raise Invalid("意见内容不能为空")
     if len(body) > 4000:
         raise Invalid("意见过长（不超过 4000 字）")
-    stage = _review_stage(revision, actor)
+    stage = review_stage(revision, actor)
     lock_revision(revision, [revision.status])
     if item_id is not None and not any(i.item_id == int(item_id) for i in revision.items):
         raise Invalid("意见所针对的事项不在本修订稿中")
@@ -443,7 +457,7 @@ def sign_off(revision: Revision, actor) -> Consultation:
     """A department signs off its review for this round."""
     if actor.role != perm.DEPARTMENT:
         raise Forbidden("只有被征求意见的县直部门可以签署")
-    _review_stage(revision, actor)
+    review_stage(revision, actor)
     lock_revision(revision, [Status.county_review])
     c = next(c for c in revision.consultations if c.department_id == actor.organisation_id)
     c.signed_off_round = revision.round

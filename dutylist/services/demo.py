@@ -4,6 +4,7 @@ Demo passwords exist only here.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -45,12 +46,11 @@ def _slug(org: Organisation) -> str:
     return SLUGS.get(org.name) or f"org{org.id}"
 
 
-def _add_user(username: str, org: Organisation, role: Role, accounts: list) -> None:
+def _add_user(username: str, org: Organisation, role: Role, accounts: list, password_hash: str) -> None:
     if db.session.scalar(select(User.id).where(User.username == username)) is None:
-        user = User(username=username, display_name=username,
-                    role=role, organisation=org)
-        user.set_password(DEMO_PASSWORD)
-        db.session.add(user)
+        # one scrypt hash shared by all demo users: they share the password anyway
+        db.session.add(User(username=username, display_name=username, role=role, organisation=org,
+                            password_hash=password_hash))
     accounts.append({"username": username, "role": role.value, "organisation": org.name,
                      "password": DEMO_PASSWORD})
 
@@ -58,21 +58,24 @@ def _add_user(username: str, org: Organisation, role: Role, accounts: list) -> N
 def create_demo_users() -> list[dict]:
     """One user per role and organisation, named after the place (dayou-drafter, jimsar-office...)."""
     accounts: list[dict] = []
+    probe = User()
+    probe.set_password(DEMO_PASSWORD)
+    add = partial(_add_user, accounts=accounts, password_hash=probe.password_hash)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
     for org in orgs:
         if org.kind == OrgKind.region:
-            _add_user("admin", org, Role.admin, accounts)
-            _add_user(f"{_slug(org)}-region", org, Role.region_reviewer, accounts)
+            add("admin", org, Role.admin)
+            add(f"{_slug(org)}-region", org, Role.region_reviewer)
         elif org.kind == OrgKind.prefecture:
-            _add_user(f"{_slug(org)}-prefecture", org, Role.prefecture_reviewer, accounts)
+            add(f"{_slug(org)}-prefecture", org, Role.prefecture_reviewer)
         elif org.kind == OrgKind.township:
-            _add_user(f"{_slug(org)}-drafter", org, Role.township_drafter, accounts)
+            add(f"{_slug(org)}-drafter", org, Role.township_drafter)
         elif org.kind == OrgKind.office:
-            _add_user(f"{_slug(org.parent)}-office", org, Role.county_office, accounts)
+            add(f"{_slug(org.parent)}-office", org, Role.county_office)
     for county in (o for o in orgs if o.kind == OrgKind.county):
         depts = [o for o in orgs if o.parent_id == county.id and o.kind == OrgKind.department]
         for n, dept in enumerate(depts, 1):
-            _add_user(f"{_slug(county)}-dept{n:02d}", dept, Role.county_department, accounts)
+            add(f"{_slug(county)}-dept{n:02d}", dept, Role.county_department)
     return accounts
 
 

@@ -1,11 +1,14 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 from flask import Blueprint, abort, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import KINDS, Organisation, OrgKind, Version, VersionItem
+from workflow import permissions as perm
+from workflow.states import OPEN, STATUS_LABELS
+
+from ..models import KINDS, Organisation, OrgKind, Revision, Version, VersionItem
 from ..importers.parsed import KIND_LABELS
 from ..services import snapshot, stats
 
@@ -47,10 +50,17 @@ def _render_version(township: Organisation, version: Version | None):
     entries = snapshot.read_entries(version) if version else []
     versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
                                   .order_by(Version.number.desc())).all()
+    open_revision = db.session.scalar(select(Revision).where(
+        Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
+    if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
+        open_revision = None
+    can_start = (open_revision is None and current_user.role == perm.DRAFTER
+                 and perm.acts_for(current_user, township))
     return render_template(
         "lists/township.html", township=township, version=version, versions=versions,
+        open_revision=open_revision, can_start=can_start,
         tables=snapshot.tables(entries), stats=stats.list_stats(entries, township.county),
-        kinds=KINDS, kind_labels=KIND_LABELS)
+        kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS)
 
 
 @bp.get("/townships/<int:township_id>")
@@ -61,6 +71,18 @@ def township(township_id: int):
     if org is None or org.kind != OrgKind.township:
         abort(404)
     return _render_version(org, snapshot.current_version(org.id))
+
+
+@bp.get("/workflow")
+@login_required
+def workflow():
+    """The review state diagram, drawn from the machine's table."""
+    from markupsafe import Markup
+    from workflow import diagram
+    from workflow.states import TRANSITIONS
+
+    return render_template("workflow.html", svg=Markup(diagram.svg()), mermaid=diagram.mermaid(),
+                           edges=diagram.edges(), transitions=TRANSITIONS)
 
 
 @bp.get("/versions/<int:version_id>")

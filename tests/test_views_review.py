@@ -1,0 +1,163 @@
+"""The revision pages over HTTP: who sees and does what, flashes, redirects, nothing lost."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from dutylist.extensions import db
+from dutylist.models import AuditEvent, DraftItem, Revision, Version
+from workflow import diagram
+
+from .factories import World
+
+
+@pytest.fixture
+def world(app):
+    return World()
+
+
+def login(app, username):
+    client = app.test_client()
+    assert client.login(username).status_code == 302
+    return client
+
+
+def start_revision(app, world):
+    client = login(app, "dayou-drafter")
+    response = client.post_form(f"/townships/{world.town.id}/revisions")
+    assert response.status_code == 302
+    rev_id = int(re.search(r"/revisions/(\d+)", response.headers["Location"]).group(1))
+    return client, db.session.get(Revision, rev_id)
+
+
+def draft_item(rev, name):
+    return db.session.scalar(select(DraftItem).where(DraftItem.revision_id == rev.id, DraftItem.name == name))
+
+
+def test_drafter_starts_a_revision_from_the_township_page(app, world):
+    client = login(app, "dayou-drafter")
+    page = client.get(f"/townships/{world.town.id}").get_data(as_text=True)
+    assert "发起修订" in page
+    client, rev = start_revision(app, world)
+    page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert "起草中" in page and "老年人高龄津贴的发放管理" in page and "新增基本履职事项" in page
+    # a second start is refused with a message, not a 500
+    response = client.post_form(f"/townships/{world.town.id}/revisions", follow_redirects=True)
+    assert "已有一份未完成的修订稿" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["quanzijie-drafter", "jimsar-office", "changji-prefecture", "jimsar-civil"])
+def test_only_the_townships_drafter_may_start(app, world, username):
+    client = login(app, username)
+    response = client.post_form(f"/townships/{world.town.id}/revisions")
+    assert response.status_code == 403
+    assert db.session.scalar(select(Revision)) is None
+
+
+def test_edit_moves_item_to_withdrawn_table(app, world):
+    client, rev = start_revision(app, world)
+    item = draft_item(rev, "开展农牧业防灾减灾工作")
+    form = client.get(f"/revisions/{rev.id}/items/{item.id}/edit").get_data(as_text=True)
+    assert 'name="lock_version"' in form
+    response = client.post_form(f"/revisions/{rev.id}/items/{item.id}/edit", {
+        "kind": "withdrawn", "category": "乡村振兴", "name": "开展农牧业防灾减灾工作",
+        "receiving": "吉木萨尔县农业农村局：负责防灾减灾资金发放。", "reason": "由县农业农村局承接",
+        "lock_version": str(item.lock_version)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(DraftItem, item.id)
+    assert item.kind == "withdrawn" and item.receiving == [
+        {"department": "吉木萨尔县农业农村局", "method": "负责防灾减灾资金发放。"}]
+    page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert "修改、调整清单" in page and "由县农业农村局承接" in page
+
+
+def test_stale_edit_page_keeps_typed_text_and_refuses(app, world):
+    client, rev = start_revision(app, world)
+    item = draft_item(rev, "负责本镇政府信息公开工作")
+    seen = str(item.lock_version)
+    base = {"kind": "basic", "category": "综合政务", "lock_version": seen}
+    assert client.post_form(f"/revisions/{rev.id}/items/{item.id}/edit", {**base, "name": "第一次修改"}).status_code == 302
+    response = client.post_form(f"/revisions/{rev.id}/items/{item.id}/edit", {**base, "name": "第二次修改（过期）"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "已被他人修改" in html and "第二次修改（过期）" in html
+    db.session.expire_all()
+    assert db.session.get(DraftItem, item.id).name == "第一次修改"
+
+
+def test_empty_name_gets_a_chinese_message(app, world):
+    client, rev = start_revision(app, world)
+    response = client.post_form(f"/revisions/{rev.id}/items/new", {"kind": "basic", "category": "党的建设", "name": ""})
+    assert response.status_code == 400
+    assert "事项名称不能为空" in response.get_data(as_text=True)
+
+
+def test_other_township_cannot_see_or_edit_the_draft(app, world):
+    _, rev = start_revision(app, world)
+    item = draft_item(rev, "收养登记")
+    other = login(app, "quanzijie-drafter")
+    assert other.get(f"/revisions/{rev.id}").status_code == 403
+    response = other.post_form(f"/revisions/{rev.id}/items/{item.id}/delete", {"lock_version": str(item.lock_version)})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert not db.session.get(DraftItem, item.id).deleted
+    for username in ("manas-office", "jimsar-civil", "changji-prefecture", "kizilsu-prefecture"):
+        assert login(app, username).get(f"/revisions/{rev.id}").status_code == 403, username
+
+
+def test_review_pages_through_one_round(app, world):
+    client, rev = start_revision(app, world)
+    item = draft_item(rev, "老年人高龄津贴的发放管理")
+    client.post_form(f"/revisions/{rev.id}/items/{item.id}/edit", {
+        "kind": "cooperative", "category": "民生服务", "name": item.name, "departments_text": "吉木萨尔县民政局",
+        "dept_duties": "1.组织开展高龄津贴政策宣传；\n2.负责发放。", "township_duties": "1.各村核实到龄老年人信息并报镇；",
+        "lock_version": str(item.lock_version)})
+    assert client.post_form(f"/revisions/{rev.id}/events/submit").status_code == 302
+    office = login(app, "jimsar-office")
+    page = office.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    # the department named by the changed item is pre-selected
+    assert re.search(rf'value="{world.civil.id}"[^>]*checked|checked[^>]*value="{world.civil.id}"', page)
+    assert office.post_form(f"/revisions/{rev.id}/events/accept",
+                            {"departments": [str(world.civil.id)], "deadline": "2099-01-01"}).status_code == 302
+    inbox = login(app, "jimsar-civil").get("/inbox").get_data(as_text=True)
+    assert "待提出意见并签署" in inbox
+    civil = login(app, "jimsar-civil")
+    page = civil.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert "涉及本部门的修改（1）" in page
+    assert civil.post_form(f"/revisions/{rev.id}/opinions", {"body": "请写明发放时限", "item_id": str(item.item_id)}).status_code == 302
+    assert civil.post_form(f"/revisions/{rev.id}/signoff").status_code == 302
+    # a department cannot decide
+    assert civil.post_form(f"/revisions/{rev.id}/events/approve", {"reason": "同意"}).status_code == 403
+    # a return without a reason is refused with a message, and the state is kept
+    response = office.post_form(f"/revisions/{rev.id}/events/return_for_revision", {"reason": ""})
+    assert response.status_code == 400 and "须填写理由" in response.get_data(as_text=True)
+    assert office.post_form(f"/revisions/{rev.id}/events/return_for_revision", {"reason": "按部门意见修改"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Revision, rev.id).status == "returned"
+    assert "待答复意见 1 条" in client.get("/inbox").get_data(as_text=True)
+    response = client.post_form(f"/revisions/{rev.id}/events/submit", follow_redirects=True)
+    assert "未答复" in response.get_data(as_text=True)
+    opinion_id = db.session.get(Revision, rev.id).opinions[0].id
+    assert client.post_form(f"/revisions/{rev.id}/opinions/{opinion_id}/answer",
+                            {"answer": "adopted", "body": "已写明"}).status_code == 302
+    assert client.post_form(f"/revisions/{rev.id}/events/submit").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Revision, rev.id).round == 2
+
+
+def test_unknown_event_is_404(app, world):
+    client, rev = start_revision(app, world)
+    assert client.post_form(f"/revisions/{rev.id}/events/explode").status_code == 404
+
+
+def test_workflow_page_and_committed_diagram_agree_with_the_machine(app, world):
+    from pathlib import Path
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert (docs / "workflow.mmd").read_text(encoding="utf-8") == diagram.mermaid(), \
+        "run: flask --app wsgi workflow-diagram"
+    assert (docs / "workflow.svg").read_text(encoding="utf-8") == diagram.svg()
+    page = login(app, "dayou-drafter").get("/workflow").get_data(as_text=True)
+    for src, dst, label in diagram.edges():
+        assert f'data-source="{src.value}" data-dest="{dst.value}"' in page
+    assert "stateDiagram-v2" in page
