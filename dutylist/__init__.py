@@ -21,13 +21,14 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, cli, errors, security
+    from . import auth, cli, documents, errors, security
     from .views import api, inbox, lists, revisions
 
     auth.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    documents.init_app(app)
     app.register_blueprint(lists.bp)
     app.register_blueprint(revisions.bp)
     app.register_blueprint(inbox.bp)
