@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import AuditEvent, Item, ItemContent, Organisation, User, Version, VersionItem
+from dutylist.models import (AuditEvent, ChunkEntry, EntryChunk, Item, ItemContent, Organisation, User, Version,
+                             VersionChunk)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 SEEDS = {
@@ -21,7 +22,7 @@ SEEDS = {
 
 def row_counts():
     return [db.session.scalar(select(func.count()).select_from(m))
-            for m in (Organisation, Item, ItemContent, Version, VersionItem)]
+            for m in (Organisation, Item, ItemContent, Version, VersionChunk, EntryChunk, ChunkEntry)]
 
 
 @pytest.fixture
@@ -89,7 +90,8 @@ def test_import_writes_version_one_and_refuses_a_second_time(runner):
     version = db.session.scalars(select(Version)).one()
     assert version.number == 1 and version.township.name == "大有镇"
     assert version.township.parent.name == "吉木萨尔县"
-    assert db.session.scalar(select(func.count()).select_from(VersionItem)) == 240
+    assert db.session.scalar(select(func.count()).select_from(ChunkEntry)) == 240
+    assert version.counts == {"basic": 109, "cooperative": 101, "withdrawn": 30}
     before = row_counts()
     again = runner.invoke(args=["import-list", path])
     assert again.exit_code != 0 and "已有清单版本" in again.output

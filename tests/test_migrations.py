@@ -29,5 +29,5 @@ def test_upgrade_from_nothing_matches_models(empty_url):
         db.session.remove()
         engine.dispose()
     assert diff == []
-    assert {"organisation", "user", "version", "version_item", "item_content", "revision", "draft_item",
+    assert {"organisation", "user", "version", "version_chunk", "entry_chunk", "chunk_entry", "item_content", "revision", "draft_item",
             "opinion", "audit_event"} <= tables

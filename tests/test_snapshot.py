@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import ItemContent, OrgKind, Version, VersionItem
+from dutylist.models import ChunkEntry, EntryChunk, ItemContent, OrgKind, Version, VersionChunk
+from dutylist.models.dutylist import CONTENT_FIELDS as CONTENT
 from dutylist.services.snapshot import EntryData, publish_version, read_entries
 
 
@@ -83,10 +84,59 @@ def test_digest_depends_on_content_not_ids(township, make_org):
 
 
 def test_versions_are_numbered_per_township(township):
-    for _ in range(3):
-        publish_version(township, sample_entries(3), source="import")
+    v = publish_version(township, sample_entries(3), source="import")
+    for _ in range(2):  # republish the same items unchanged
+        again = [EntryData(e["kind"], e["number"], {k: e[k] for k in CONTENT}, item_id=e["item_id"])
+                 for e in read_entries(v)]
+        v = publish_version(township, again, source="revision")
     db.session.commit()
     numbers = db.session.scalars(select(Version.number).where(Version.township_id == township.id)
                                  .order_by(Version.number)).all()
     assert numbers == [1, 2, 3]
-    assert db.session.scalar(select(func.count()).select_from(VersionItem)) == 3 * 5
+    # unchanged lists share their chunks: entries are stored once
+    assert db.session.scalar(select(func.count()).select_from(ChunkEntry)) == 5
+    assert db.session.scalar(select(func.count()).select_from(VersionChunk)) == 3 * db.session.scalar(
+        select(func.count()).select_from(EntryChunk))
+
+
+def test_one_change_adds_one_content_and_one_chunk(township):
+    base = [EntryData("basic", i, fields(f"基本事项{i}")) for i in range(1, 301)]
+    v1 = publish_version(township, base, source="import")
+    db.session.flush()
+    count = lambda m: db.session.scalar(select(func.count()).select_from(m))  # noqa: E731
+    before = {m: count(m) for m in (ItemContent, EntryChunk, ChunkEntry)}
+    entries = read_entries(v1)
+    changed = [EntryData(e["kind"], e["number"], {k: e[k] for k in CONTENT}, item_id=e["item_id"])
+               for e in entries]
+    changed[150] = EntryData("basic", 151, fields("基本事项151（修改）"), item_id=entries[150]["item_id"])
+    v2 = publish_version(township, changed, source="revision")
+    db.session.commit()
+    assert count(ItemContent) == before[ItemContent] + 1
+    assert count(EntryChunk) == before[EntryChunk] + 1
+    assert count(ChunkEntry) - before[ChunkEntry] <= 64  # one chunk's entries, not 300
+    assert read_entries(v2)[150]["name"] == "基本事项151（修改）"
+    assert [e["number"] for e in read_entries(v2)] == list(range(1, 301))
+
+
+def test_inserting_an_item_rewrites_only_its_chunk(township):
+    v1 = publish_version(township, [EntryData("basic", i, fields(f"事项{i}")) for i in range(1, 201)], source="import")
+    db.session.flush()
+    entries = read_entries(v1)
+    count = lambda m: db.session.scalar(select(func.count()).select_from(m))  # noqa: E731
+    before = count(ChunkEntry)
+    new = [EntryData(e["kind"], e["number"], {k: e[k] for k in CONTENT}, item_id=e["item_id"]) for e in entries]
+    new.insert(10, EntryData("basic", 11, fields("插入的事项")))
+    for n, e in enumerate(new, 1):
+        e.number = n  # renumbered 1..201: numbers are derived, so later chunks are unchanged
+    v2 = publish_version(township, new, source="revision")
+    db.session.commit()
+    assert count(ChunkEntry) - before <= 64
+    back = read_entries(v2)
+    assert [e["number"] for e in back] == list(range(1, 202)) and back[10]["name"] == "插入的事项"
+
+
+def test_printed_numbers_that_break_the_sequence_are_kept(township):
+    entries = [EntryData("basic", n, fields(f"事项{n}")) for n in (1, 2, 2, 4, 7)]
+    v = publish_version(township, entries, source="import")
+    db.session.commit()
+    assert [e["number"] for e in read_entries(v)] == [1, 2, 2, 4, 7]

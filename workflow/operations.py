@@ -482,6 +482,8 @@ def answer_opinion(opinion: Opinion, actor, answer: str, body: str) -> OpinionRe
     if len(body) > 4000:
         raise Invalid("答复过长（不超过 4000 字）")
     lock_revision(revision, ANSWERABLE)
+    if opinion.round != revision.round:
+        raise Conflict("只能答复本轮的意见")
     reply = OpinionReply(opinion=opinion, author_id=actor.id, organisation_id=actor.organisation_id,
                          answer=answer, body=body)
     db.session.add(reply)

@@ -86,7 +86,13 @@ class ContentDepartment(db.Model):
 
 
 class Version(db.Model):
-    """A published, immutable version of a township's duty list (never updated in place)."""
+    """A published, immutable version of a township's duty list (never updated in place).
+
+    Its entries live in content-addressed chunks (git-like trees): a version is an ordered list
+    of chunks, a chunk an ordered run of (item, kind, number, content) entries. Chunk boundaries
+    depend on the items, not on positions, so a version that changes k items stores about k new
+    contents and k new chunks, and shares every other chunk with the version before it.
+    """
 
     __tablename__ = "version"
     __table_args__ = (UniqueConstraint("township_id", "number"),)
@@ -98,40 +104,49 @@ class Version(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: sha256 over the ordered (kind, number, content hash) entries; see snapshot.version_digest
     digest: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  #: items per table
     source: Mapped[str] = mapped_column(String(20))  #: import | revision
     title: Mapped[str] = mapped_column(String(200), default="")
     doc_date: Mapped[str | None] = mapped_column(String(20))  #: the date the document states
-    #: the importer's report (warnings with source lines), for imported versions
+    #: the importer's report (warnings with source lines, per-item flags), for imported versions
     import_report: Mapped[dict | None] = mapped_column(JSON)
 
     township: Mapped[Organisation] = relationship()
     published_by: Mapped[User | None] = relationship()
-    entries: Mapped[list[VersionItem]] = relationship(
-        back_populates="version", order_by="VersionItem.position", cascade="all, delete-orphan")
 
 
-class VersionItem(db.Model):
-    """One item of one version: where it sits (table, number) and which content it has."""
+class EntryChunk(db.Model):
+    """An immutable run of version entries, stored once under the hash of its entries."""
 
-    __tablename__ = "version_item"
-    __table_args__ = (
-        UniqueConstraint("version_id", "item_id"),
-        Index("ix_version_item_version_position", "version_id", "position"),
-    )
+    __tablename__ = "entry_chunk"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChunkEntry(db.Model):
+    """One entry of a chunk: which item, in which table, with which content."""
+
+    __tablename__ = "chunk_entry"
+
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"), primary_key=True)
+    pos: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    number: Mapped[int]
-    position: Mapped[int]  #: order within the whole list (tables in KINDS order)
+    #: the printed number when it is not the item's place in its table (1, 2, 3...); NULL otherwise,
+    #: so that inserting an item does not rewrite the entries of every item after it
+    number: Mapped[int | None]
     content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), index=True)
-    #: why the importer was unsure of this row (OCR noise etc.), as shown to readers
-    flags: Mapped[list | None] = mapped_column(JSON)
 
-    version: Mapped[Version] = relationship(back_populates="entries")
-    item: Mapped[Item] = relationship()
-    content: Mapped[ItemContent] = relationship(lazy="joined")
+
+class VersionChunk(db.Model):
+    """The ordered chunks of a version."""
+
+    __tablename__ = "version_chunk"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), primary_key=True)
+    pos: Mapped[int] = mapped_column(primary_key=True)
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"), index=True)
 
 
 class Category(db.Model):

@@ -12,6 +12,15 @@ from ..models.audit import AuditEvent, AuditHead
 from ..models.base import utcnow
 
 GENESIS = "0" * 64
+
+#: How each kind of entry reads in the interface (moves of the machine use workflow.states.EVENT_LABELS).
+ACTION_LABELS = {
+    "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "revision_start": "发起修订",
+    "item_add": "新增事项", "item_edit": "修改事项", "item_move": "调整所在清单", "item_delete": "删除事项",
+    "item_reorder": "调整顺序", "renumber": "重新编号", "opinion": "提出意见", "opinion_answer": "答复意见",
+    "opinion_reply": "回复意见", "sign_off": "部门签署", "extend_rounds": "延长轮次",
+    "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌",
+}
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
                  "organisation_id", "organisation_name", "township_id", "revision_id", "target",
                  "from_state", "to_state", "round", "details", "ip")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (KINDS, ContentDepartment, Item, ItemContent, Organisation, Version,
-                      VersionItem)
+from ..models import (KINDS, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation,
+                      Version, VersionChunk)
 from ..models.dutylist import CONTENT_FIELDS, content_hash
 from . import departments as dept_registry
 
@@ -74,26 +74,86 @@ def _contents_for(township: Organisation, entries: list[EntryData]) -> dict[str,
     return existing
 
 
+#: about one chunk boundary in CHUNK_SPREAD entries; chunks never exceed CHUNK_MAX entries
+CHUNK_SPREAD, CHUNK_MAX = 16, 64
+
+
+def _ends_chunk(item_id: int) -> bool:
+    """Content-defined boundary: decided by the item, so an insert only touches its own chunk."""
+    return (item_id * 2654435761) % 2**32 % CHUNK_SPREAD == 0
+
+
+def _chunks(rows: list[tuple]) -> list[list[tuple]]:
+    out, current = [], []
+    for row in rows:
+        current.append(row)
+        if _ends_chunk(row[0]) or len(current) >= CHUNK_MAX:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def _chunk_hash(rows: list[tuple]) -> str:
+    h = hashlib.sha256()
+    for item_id, kind, number, content_hash, _ in rows:
+        h.update(f"{item_id}\t{kind}\t{'' if number is None else number}\t{content_hash}\n".encode())
+    return h.hexdigest()
+
+
+def _natural_numbers(kinds: list[str]) -> list[int]:
+    """1, 2, 3... within each table, in list order."""
+    seen: dict[str, int] = {}
+    out = []
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
+        out.append(seen[kind])
+    return out
+
+
 def publish_version(township: Organisation, entries: list[EntryData], *, source: str,
                     published_by=None, title: str = "", doc_date: str | None = None,
                     import_report: dict | None = None) -> Version:
     """Append a new version (n+1) to the township's history; flushes, the caller commits."""
     entries = ordered(entries)
     contents = _contents_for(township, entries)
-    last = db.session.scalar(select(func.max(Version.number)).where(Version.township_id == township.id))
-    version = Version(
-        township_id=township.id, number=(last or 0) + 1, source=source, published_by=published_by,
-        title=title, doc_date=doc_date, import_report=import_report,
-        digest=version_digest((e.kind, e.number, e.hash) for e in entries))
-    db.session.add(version)
     new_items = [Item(township_id=township.id) for e in entries if e.item_id is None]
     db.session.add_all(new_items)
     db.session.flush()
     fresh = iter(new_items)
-    for pos, e in enumerate(entries):
-        item_id = e.item_id if e.item_id is not None else next(fresh).id
-        db.session.add(VersionItem(version_id=version.id, item_id=item_id, kind=e.kind, number=e.number,
-                                   position=pos, content_id=contents[e.hash].id, flags=e.flags or None))
+    item_ids = [e.item_id if e.item_id is not None else next(fresh).id for e in entries]
+    naturals = _natural_numbers([e.kind for e in entries])
+    rows = [(item_id, e.kind, None if e.number == nat else e.number, e.hash, contents[e.hash].id)
+            for item_id, e, nat in zip(item_ids, entries, naturals)]
+    chunks = [(rows_, _chunk_hash(rows_)) for rows_ in _chunks(rows)]
+    known = dict(db.session.execute(select(EntryChunk.hash, EntryChunk.id).where(
+        EntryChunk.hash.in_({h for _, h in chunks}))).all())
+    for rows_, chash in chunks:
+        if chash in known:
+            continue
+        chunk = EntryChunk(hash=chash)
+        db.session.add(chunk)
+        db.session.flush()
+        known[chash] = chunk.id
+        db.session.add_all(ChunkEntry(chunk_id=chunk.id, pos=pos, item_id=item_id, kind=kind, number=number,
+                                      content_id=content_id)
+                           for pos, (item_id, kind, number, _, content_id) in enumerate(rows_))
+    flags = {str(item_id): e.flags for item_id, e in zip(item_ids, entries) if e.flags}
+    if flags:
+        import_report = {**(import_report or {}), "item_flags": flags}
+    last = db.session.scalar(select(func.max(Version.number)).where(Version.township_id == township.id))
+    counts = {k: 0 for k in KINDS}
+    for e in entries:
+        counts[e.kind] += 1
+    version = Version(
+        township_id=township.id, number=(last or 0) + 1, source=source, published_by=published_by,
+        title=title, doc_date=doc_date, import_report=import_report, counts=counts,
+        digest=version_digest((e.kind, e.number, e.hash) for e in entries))
+    db.session.add(version)
+    db.session.flush()
+    db.session.add_all(VersionChunk(version_id=version.id, pos=pos, chunk_id=known[chash])
+                       for pos, (_, chash) in enumerate(chunks))
     db.session.flush()
     return version
 
@@ -106,13 +166,18 @@ def current_version(township_id: int) -> Version | None:
 def read_entries(version: Version) -> list[dict]:
     """The version's items in order, as plain dicts (what was published, field for field)."""
     rows = db.session.execute(
-        select(VersionItem, ItemContent).join(ItemContent, VersionItem.content_id == ItemContent.id)
-        .where(VersionItem.version_id == version.id).order_by(VersionItem.position)
+        select(ChunkEntry.item_id, ChunkEntry.kind, ChunkEntry.number, ItemContent)
+        .join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
+        .join(ItemContent, ChunkEntry.content_id == ItemContent.id)
+        .where(VersionChunk.version_id == version.id)
+        .order_by(VersionChunk.pos, ChunkEntry.pos)
     ).all()
+    flags = (version.import_report or {}).get("item_flags", {})
+    naturals = _natural_numbers([kind for _, kind, _, _ in rows])
     out = []
-    for vi, content in rows:
-        d = {"item_id": vi.item_id, "kind": vi.kind, "number": vi.number, "hash": content.hash,
-             "flags": vi.flags or []}
+    for (item_id, kind, number, content), natural in zip(rows, naturals):
+        d = {"item_id": item_id, "kind": kind, "number": natural if number is None else number,
+             "hash": content.hash, "flags": flags.get(str(item_id), [])}
         d.update(content.fields())
         out.append(d)
     return out

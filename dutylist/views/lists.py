@@ -8,7 +8,7 @@ from ..extensions import db
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS
 
-from ..models import KINDS, Organisation, OrgKind, Revision, Version, VersionItem
+from ..models import KINDS, Organisation, OrgKind, Revision, Version
 from ..importers.parsed import KIND_LABELS
 from ..services import snapshot, stats
 
@@ -31,18 +31,10 @@ def index():
         .where(Organisation.kind == OrgKind.township)
         .order_by(pref.id, county.id, Organisation.id)
     ).all()
-    version_ids = [v.id for *_, v in rows if v is not None]
-    counts = {}
-    if version_ids:
-        for vid, kind, n in db.session.execute(
-                select(VersionItem.version_id, VersionItem.kind, func.count())
-                .where(VersionItem.version_id.in_(version_ids))
-                .group_by(VersionItem.version_id, VersionItem.kind)):
-            counts.setdefault(vid, dict.fromkeys(KINDS, 0))[kind] = n
     groups: dict = {}
     for township, cty, prf, version in rows:
         groups.setdefault(prf, {}).setdefault(cty, []).append(
-            (township, version, counts.get(version.id) if version else None))
+            (township, version, version.counts if version else None))
     return render_template("lists/index.html", groups=groups, kinds=KINDS, kind_labels=KIND_LABELS)
 
 

@@ -17,6 +17,7 @@ from ..importers.parsed import KIND_LABELS
 from ..models import KINDS, ANSWERS, AuditEvent, DraftItem, Opinion, Organisation, OrgKind, Revision, Version
 from ..services import departments as dept_registry
 from ..services import drafts
+from ..services.audit import ACTION_LABELS
 
 bp = Blueprint("revisions", __name__)
 
@@ -67,6 +68,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     items_by_id = {i.item_id: i for i in revision.items}
     return render_template(
         "revisions/show.html", revision=revision, events=events, event_labels=EVENT_LABELS,
+        action_labels={**ACTION_LABELS, **EVENT_LABELS},
         status_labels=STATUS_LABELS, decision=decision, suggested=suggested, changes=changes,
         editable=editable, problems=drafts.check_problems(revision) if editable else [],
         tables={k: [i for i in drafts.live_items(revision) if i.kind == k] for k in KINDS},
