@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import auth, cli, documents, errors, security
-    from .views import api, inbox, lists, revisions
+    from .views import admin, api, history, inbox, lists, revisions
 
     auth.init_app(app)
     errors.init_app(app)
@@ -32,5 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(lists.bp)
     app.register_blueprint(revisions.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     return app

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .extensions import db
 from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, Role, User
+from .services.audit import record_event
 
 
 def _echo_json(data) -> None:
@@ -90,6 +91,9 @@ def create_user_command(username, role, org_name, password):
     user = User(username=username, display_name=username, role=role, organisation=orgs[0])
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    record_event("user_create", organisation=orgs[0], target=f"user:{user.id}",
+                 details={"username": username, "role": role.value, "via": "cli"})
     db.session.commit()
     click.echo(f"已创建用户 {username}")
 
@@ -117,12 +121,22 @@ def create_token_command(username, name, revoke):
 
 
 @click.command("audit-verify")
+@click.option("--head", "head_file", type=click.File("r", encoding="utf-8"),
+              help="之前导出的链头 JSON：同时核对此前的记录未被改写 / a previously exported chain head")
 @click.option("--json", "as_json", is_flag=True)
-def audit_verify_command(as_json):
+def audit_verify_command(head_file, as_json):
     """校验操作日志哈希链 / verify the audit log's hash chain (exit 1 on the first bad entry)."""
-    from .services.audit import verify_chain
+    from .services.audit import check_head, verify_chain
 
-    result = verify_chain()
+    if head_file is not None:
+        try:
+            saved = json.load(head_file)
+        except ValueError:
+            click.echo("错误 / error: 链头文件不是有效的 JSON / the head file is not valid JSON", err=True)
+            sys.exit(2)
+        result = check_head(saved)
+    else:
+        result = verify_chain()
     if as_json:
         _echo_json(result.__dict__)
     elif result.ok:
@@ -130,6 +144,18 @@ def audit_verify_command(as_json):
     else:
         click.echo(f"操作日志校验失败：第 {result.first_bad_seq} 条 — {result.problem}", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+@click.command("audit-head")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def audit_head_command(output):
+    """导出操作日志链头（JSON），请保存在数据库之外 / export the audit chain head."""
+    from .services.audit import head, record_event
+
+    data = head()
+    record_event("audit_head_export", details={"seq": data["seq"], "hash": data["hash"], "via": "cli"})
+    db.session.commit()
+    output.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 @click.command("workflow-diagram")
@@ -149,5 +175,5 @@ def workflow_diagram_command(out_dir):
 
 def init_app(app):
     for cmd in (import_list_command, seed_demo_command, create_user_command, create_token_command,
-                audit_verify_command, workflow_diagram_command):
+                audit_verify_command, audit_head_command, workflow_diagram_command):
         app.cli.add_command(cmd)

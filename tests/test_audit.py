@@ -90,3 +90,76 @@ def test_rolled_back_change_leaves_no_entry(chain):
     db.session.rollback()
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.target == "item:99")) is None
     assert verify_chain().ok
+
+
+def _rewrite_history_consistently(chain, seq_to_forge):
+    """A database-level attacker rewrites an entry and re-hashes everything after it, head row included."""
+    prev = chain[seq_to_forge - 2].hash if seq_to_forge > 1 else "0" * 64
+    for ev in chain[seq_to_forge - 1:]:
+        fields = {f: getattr(ev, f) for f in HASHED_FIELDS}
+        if ev.seq == seq_to_forge:
+            fields["details"] = {"name": "伪造", "n": -1}
+        new = entry_hash(prev, fields)
+        db.session.execute(update(AuditEvent).where(AuditEvent.id == ev.id)
+                           .values(details=fields["details"], prev_hash=prev, hash=new))
+        prev = new
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    db.session.commit()
+
+
+def test_exported_head_catches_a_fully_rewritten_history(chain, app):
+    from dutylist.services.audit import check_head, head
+    saved = head()
+    assert saved["seq"] == 6 and saved["hash"] == chain[-1].hash
+    _rewrite_history_consistently(chain, 2)
+    assert verify_chain().ok  # self-consistent: only an outside copy of the head can tell
+    result = check_head(saved)
+    assert not result.ok and result.first_bad_seq == 6 and "改写" in result.problem
+
+
+def test_cli_head_export_and_verify_against_it(chain, app, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "head.json"
+    assert runner.invoke(args=["audit-head", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(args=["audit-verify", "--head", str(out)]).exit_code == 0
+    _rewrite_history_consistently(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all(), 3)
+    bad = runner.invoke(args=["audit-verify", "--head", str(out)])
+    assert bad.exit_code == 1 and "改写" in bad.output
+
+
+@pytest.fixture
+def admin_client(app, make_org, make_user):
+    from dutylist.models import OrgKind, Role
+    region = make_org("新疆维吾尔自治区", OrgKind.region)
+    make_user("admin", Role.admin, region)
+    make_user("reviewer", Role.region_reviewer, region)
+    client = app.test_client()
+    assert client.login("admin").status_code == 302
+    return client
+
+
+def test_admin_page_shows_log_and_verification(chain, admin_client):
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "哈希链校验通过" in html and 'data-seq="6"' in html
+    filtered = admin_client.get("/admin/audit?action=login").get_data(as_text=True)
+    assert 'data-seq="3"' not in filtered and "登录" in filtered
+    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(target="item:999"))
+    db.session.commit()
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "哈希链校验失败：第 4 条" in html
+
+
+def test_admin_page_and_head_are_for_admins_only(chain, app, admin_client):
+    other = app.test_client()
+    assert other.login("reviewer").status_code == 302
+    assert other.get("/admin/audit").status_code == 403
+    assert other.get("/admin/audit/head.json").status_code == 403
+    response = admin_client.get("/admin/audit/head.json")
+    assert response.status_code == 200 and response.json["seq"] >= 6
+    assert admin_client.get("/admin/audit?from=not-a-date").status_code == 400
+
+
+def test_no_route_edits_or_deletes_audit_entries(app):
+    for rule in app.url_map.iter_rules():
+        if "audit" in rule.rule:
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule

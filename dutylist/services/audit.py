@@ -19,7 +19,8 @@ ACTION_LABELS = {
     "item_add": "新增事项", "item_edit": "修改事项", "item_move": "调整所在清单", "item_delete": "删除事项",
     "item_reorder": "调整顺序", "renumber": "重新编号", "opinion": "提出意见", "opinion_answer": "答复意见",
     "opinion_reply": "回复意见", "sign_off": "部门签署", "extend_rounds": "延长轮次",
-    "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌",
+    "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌", "export": "导出",
+    "audit_head_export": "导出链头", "user_create": "创建用户",
 }
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
                  "organisation_id", "organisation_name", "township_id", "revision_id", "target",
@@ -103,3 +104,30 @@ def verify_chain(batch: int = 5000) -> VerifyResult:
         return VerifyResult(False, checked, checked, prev, checked + 1 if head.seq > checked else checked,
                             "链头与最后一条记录不符（记录被删除或截断）")
     return VerifyResult(True, checked, checked, prev)
+
+
+def head() -> dict:
+    """The chain's latest entry (seq, hash, time): export it and keep it where the database cannot reach."""
+    row = db.session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.created_at)
+                             .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return {"seq": 0, "hash": GENESIS, "created_at": None}
+    return {"seq": row.seq, "hash": row.hash, "created_at": row.created_at.isoformat(timespec="microseconds")}
+
+
+def check_head(saved: dict) -> VerifyResult:
+    """Verify the chain and that it still contains the exported head unchanged (no rewritten history)."""
+    result = verify_chain()
+    if not result.ok:
+        return result
+    try:
+        seq, digest = int(saved["seq"]), str(saved["hash"])
+    except (KeyError, TypeError, ValueError):
+        return VerifyResult(False, result.checked, result.head_seq, result.head_hash, None, "导出的链头格式无效")
+    if seq == 0:
+        return result
+    stored = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    if stored != digest:
+        return VerifyResult(False, result.checked, result.head_seq, result.head_hash, seq,
+                            f"第 {seq} 条记录与导出的链头不符：此前的记录被改写过")
+    return result

@@ -1,13 +1,13 @@
 """Reading a revision's working copy: checks, changes against its base, who it concerns."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..extensions import db
 from ..models import KINDS, Category, DraftItem, Organisation, Revision
 from ..models.dutylist import content_hash
 from ..vocabulary import CATEGORIES
 from . import departments as dept_registry
+from .diff import ItemDiff as Change
+from .diff import diff_entries
 from .snapshot import named_departments, read_entries
 
 
@@ -60,55 +60,22 @@ def check_problems(revision: Revision) -> list[str]:
     return problems
 
 
-@dataclass
-class Change:
-    """One item's change between the base version and the draft."""
-
-    item_id: int
-    kinds: list[str]  #: added | removed | changed | moved | renumbered
-    old: dict | None
-    new: dict | None
-    reason: str | None = None
-
-    @property
-    def label(self) -> str:
-        names = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "调整清单",
-                 "renumbered": "调整序号"}
-        return "、".join(names[k] for k in self.kinds)
-
-
-def _entry(item: DraftItem) -> dict:
-    d = {"item_id": item.item_id, "kind": item.kind, "number": item.number,
-         "hash": content_hash(item.fields())}
-    d.update(item.fields())
-    return d
+def draft_entries(revision: Revision) -> list[dict]:
+    """The draft's live items as entries (the same shape as snapshot.read_entries)."""
+    out = []
+    for item in live_items(revision):
+        d = {"item_id": item.item_id, "kind": item.kind, "number": item.number,
+             "hash": content_hash(item.fields()), "flags": []}
+        d.update(item.fields())
+        out.append(d)
+    return out
 
 
 def changes(revision: Revision) -> list[Change]:
-    """Item-level changes of the draft against the version it started from, matched by identity."""
-    base = {e["item_id"]: e for e in read_entries(revision.base_version)} if revision.base_version else {}
-    out, seen = [], set()
-    for item in sorted(revision.items, key=lambda i: (KINDS.index(i.kind), i.position)):
-        seen.add(item.item_id)
-        old = base.get(item.item_id)
-        if item.deleted:
-            if old is not None:
-                out.append(Change(item.item_id, ["removed"], old, None, item.reason))
-            continue
-        new = _entry(item)
-        if old is None:
-            out.append(Change(item.item_id, ["added"], None, new, item.reason))
-            continue
-        kinds = []
-        if old["hash"] != new["hash"]:
-            kinds.append("changed")
-        if old["kind"] != new["kind"]:
-            kinds.append("moved")
-        elif old["number"] != new["number"]:
-            kinds.append("renumbered")
-        if kinds:
-            out.append(Change(item.item_id, kinds, old, new, item.reason))
-    return out
+    """Differences of the draft against the version it started from, matched by identity."""
+    base = read_entries(revision.base_version) if revision.base_version else []
+    reasons = {i.item_id: i.reason for i in revision.items if i.reason}
+    return diff_entries(base, draft_entries(revision), reasons)
 
 
 def department_ids(fields: dict, county: Organisation, reg: dict) -> set[int]:

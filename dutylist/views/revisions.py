@@ -18,6 +18,7 @@ from ..models import KINDS, ANSWERS, AuditEvent, DraftItem, Opinion, Organisatio
 from ..services import departments as dept_registry
 from ..services import drafts
 from ..services.audit import ACTION_LABELS
+from ..services.diff import FIELD_LABELS
 
 bp = Blueprint("revisions", __name__)
 
@@ -68,7 +69,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     items_by_id = {i.item_id: i for i in revision.items}
     return render_template(
         "revisions/show.html", revision=revision, events=events, event_labels=EVENT_LABELS,
-        action_labels={**ACTION_LABELS, **EVENT_LABELS},
+        action_labels={**ACTION_LABELS, **EVENT_LABELS}, field_labels=FIELD_LABELS,
         status_labels=STATUS_LABELS, decision=decision, suggested=suggested, changes=changes,
         editable=editable, problems=drafts.check_problems(revision) if editable else [],
         tables={k: [i for i in drafts.live_items(revision) if i.kind == k] for k in KINDS},

@@ -1,0 +1,144 @@
+"""Differences between two lists (versions, or a draft and its base), matched by item identity.
+
+Item level: added, removed, changed, moved (between tables), renumbered. Within a changed
+item, the inserted and deleted characters of each field (Chinese: by character, not by word).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from ..models import KINDS
+
+KIND_NAMES = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "调整清单",
+              "renumbered": "调整序号"}
+FIELD_LABELS = {"category": "事项类别", "name": "事项名称", "departments_text": "对应上级部门",
+                "dept_duties": "上级部门职责", "township_duties": "乡镇配合职责",
+                "receiving": "承接部门及工作方式"}
+
+
+def field_text(entry: dict, name: str) -> str:
+    """A field as one text (steps one per line), the form both diffs and the 对照表 show."""
+    value = entry.get(name)
+    if name in ("dept_duties", "township_duties"):
+        return "\n".join(value or [])
+    if name == "receiving":
+        return "\n".join(f"{r['department']}：{r['method']}" if r.get("department") else r.get("method", "")
+                         for r in value or [])
+    return value or ""
+
+
+def item_text(entry: dict | None) -> str:
+    """The whole item as the 新旧对照表 prints it."""
+    if entry is None:
+        return ""
+    parts = [f"【{entry['category']}】{entry['name']}"]
+    for name in ("departments_text", "dept_duties", "township_duties", "receiving"):
+        text = field_text(entry, name)
+        if text:
+            parts.append(f"{FIELD_LABELS[name]}：{text}")
+    return "\n".join(parts)
+
+
+def char_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """[(op, text)] with op in equal / insert / delete, character by character."""
+    if old == new:
+        return [("equal", old)] if old else []
+    out: list[tuple[str, str]] = []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(("equal", old[i1:i2]))
+        else:
+            if i2 > i1:
+                out.append(("delete", old[i1:i2]))
+            if j2 > j1:
+                out.append(("insert", new[j1:j2]))
+    return out
+
+
+@dataclass
+class ItemDiff:
+    """One item's change between two lists."""
+
+    item_id: int
+    kinds: list[str]  #: added | removed | changed | moved | renumbered
+    old: dict | None
+    new: dict | None
+    reason: str | None = None
+    #: field name -> char_diff segments, for the fields whose text changed
+    fields: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return "、".join(KIND_NAMES[k] for k in self.kinds)
+
+    @property
+    def kind(self) -> str:
+        """The table it is in now (or was in, when removed)."""
+        return (self.new or self.old)["kind"]
+
+    @property
+    def category(self) -> str:
+        return (self.new or self.old)["category"]
+
+    def touches(self, kind: str | None = None, category: str | None = None) -> bool:
+        sides = [s for s in (self.old, self.new) if s is not None]
+        return ((not kind or any(s["kind"] == kind for s in sides))
+                and (not category or any(s["category"] == category for s in sides)))
+
+    def to_dict(self) -> dict:
+        return {"item_id": self.item_id, "kinds": self.kinds, "label": self.label, "reason": self.reason,
+                "old": _public(self.old), "new": _public(self.new),
+                "fields": {name: [{"op": op, "text": text} for op, text in segs]
+                           for name, segs in self.fields.items()}}
+
+
+def _public(entry: dict | None) -> dict | None:
+    if entry is None:
+        return None
+    return {k: v for k, v in entry.items() if k not in ("flags",)}
+
+
+def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, str] | None = None,
+                 removed_reasons: dict[int, str] | None = None) -> list[ItemDiff]:
+    """Item-level differences, in the new list's order, removed items after the ones they followed."""
+    reasons = reasons or {}
+    old_by_id = {e["item_id"]: e for e in old}
+    new_ids = {e["item_id"] for e in new}
+    out: list[ItemDiff] = []
+    for entry in new:
+        before = old_by_id.get(entry["item_id"])
+        if before is None:
+            out.append(ItemDiff(entry["item_id"], ["added"], None, entry, reasons.get(entry["item_id"])))
+            continue
+        kinds = []
+        fields = {}
+        if before.get("hash") != entry.get("hash") or "hash" not in entry:
+            for name in FIELD_LABELS:
+                a, b = field_text(before, name), field_text(entry, name)
+                if a != b:
+                    fields[name] = char_diff(a, b)
+            if fields:
+                kinds.append("changed")
+        if before["kind"] != entry["kind"]:
+            kinds.append("moved")
+        elif before["number"] != entry["number"]:
+            kinds.append("renumbered")
+        if kinds:
+            out.append(ItemDiff(entry["item_id"], kinds, before, entry, reasons.get(entry["item_id"]), fields))
+    removed_reasons = removed_reasons or reasons
+    for entry in old:
+        if entry["item_id"] not in new_ids:
+            out.append(ItemDiff(entry["item_id"], ["removed"], entry, None, removed_reasons.get(entry["item_id"])))
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(out, key=lambda d: (order[d.kind], (d.new or d.old)["number"], "removed" in d.kinds))
+
+
+def summary(diffs: list[ItemDiff]) -> dict[str, int]:
+    """How many items of each kind of change."""
+    counts = dict.fromkeys(KIND_NAMES, 0)
+    for d in diffs:
+        for k in d.kinds:
+            counts[k] += 1
+    return counts

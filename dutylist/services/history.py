@@ -1,0 +1,63 @@
+"""A township's history: its versions, who approved each, and the differences between them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, DraftItem, Revision, Version
+from . import diff, snapshot
+
+#: The moves that are approvals, and the level an approval from each state stands for.
+APPROVAL_ACTIONS = ("approve", "publish")
+LEVEL_OF_STATE = {"county_review": "县级", "county_approved": "县级", "prefecture_review": "州级",
+                  "region_review": "自治区级"}
+
+
+@dataclass
+class VersionInfo:
+    version: Version
+    revision: Revision | None
+    approvals: list[dict] = field(default_factory=list)  #: [{level, organisation, user, at, reason}]
+
+
+def versions_of(township_id: int) -> list[VersionInfo]:
+    """Every version, newest first, with the revision that produced it and its approvals."""
+    versions = db.session.scalars(select(Version).where(Version.township_id == township_id)
+                                  .order_by(Version.number.desc())).all()
+    by_version = {r.published_version_id: r for r in db.session.scalars(
+        select(Revision).where(Revision.township_id == township_id, Revision.published_version_id.is_not(None)))}
+    events: dict[int, list[AuditEvent]] = {}
+    if by_version:
+        for ev in db.session.scalars(select(AuditEvent).where(
+                AuditEvent.revision_id.in_([r.id for r in by_version.values()]),
+                AuditEvent.action.in_(APPROVAL_ACTIONS)).order_by(AuditEvent.seq)):
+            events.setdefault(ev.revision_id, []).append(ev)
+    out = []
+    for v in versions:
+        rev = by_version.get(v.id)
+        approvals = []
+        for ev in events.get(rev.id, []) if rev else []:
+            approvals.append({"level": LEVEL_OF_STATE.get(ev.from_state, ""), "organisation": ev.organisation_name, "user": ev.actor_name,
+                              "at": ev.created_at, "reason": (ev.details or {}).get("reason")})
+        out.append(VersionInfo(v, rev, approvals))
+    return out
+
+
+def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, str]:
+    """修改理由 of the revisions that produced the versions after a up to b (later ones win)."""
+    lo, hi = sorted((a.number, b.number))
+    rows = db.session.execute(
+        select(DraftItem.item_id, DraftItem.reason)
+        .join(Revision, DraftItem.revision_id == Revision.id)
+        .join(Version, Revision.published_version_id == Version.id)
+        .where(Revision.township_id == township_id, Version.number > lo, Version.number <= hi,
+               DraftItem.reason.is_not(None))
+        .order_by(Version.number)).all()
+    return {item_id: reason for item_id, reason in rows}
+
+
+def diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
+    return diff.diff_entries(snapshot.read_entries(a), snapshot.read_entries(b),
+                             reasons_between(a.township_id, a, b))

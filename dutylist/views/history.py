@@ -1,0 +1,123 @@
+"""Version history, differences between versions, and the 新旧对照表 downloads."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..importers.parsed import KIND_LABELS
+from ..models import KINDS, Organisation, OrgKind, Version
+from ..services import comparison, diff, drafts, history
+from ..services.audit import record_event
+from ..vocabulary import CATEGORIES
+from .revisions import get_revision
+
+bp = Blueprint("history", __name__)
+
+MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def get_township(township_id: int) -> Organisation:
+    org = db.session.get(Organisation, township_id)
+    if org is None or org.kind != OrgKind.township:
+        abort(404)
+    return org
+
+
+def version_arg(township: Organisation, name: str, default: Version | None) -> Version | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        abort(400, f"参数 {name} 应为版本编号")
+    version = db.session.get(Version, int(raw))
+    if version is None or version.township_id != township.id:
+        abort(404, "该乡镇没有这个版本")
+    return version
+
+
+def pair(township: Organisation) -> tuple[Version, Version]:
+    """The two versions to compare: ?a=&b= (version ids), by default the last two."""
+    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
+                                  .order_by(Version.number.desc()).limit(2)).all()
+    if not versions:
+        abort(404, "该乡镇尚无发布的版本")
+    b = version_arg(township, "b", versions[0])
+    a = version_arg(township, "a", versions[1] if len(versions) > 1 else versions[0])
+    return a, b
+
+
+def filtered(diffs: list[diff.ItemDiff]):
+    kind = request.args.get("kind") or None
+    category = request.args.get("category") or None
+    if kind and kind not in KINDS:
+        abort(400, "表格参数无效")
+    return [d for d in diffs if d.touches(kind, category)], kind, category
+
+
+@bp.get("/townships/<int:township_id>/history")
+@login_required
+def index(township_id: int):
+    township = get_township(township_id)
+    return render_template("history/index.html", township=township, infos=history.versions_of(township.id),
+                           kinds=KINDS, kind_labels=KIND_LABELS)
+
+
+@bp.get("/townships/<int:township_id>/diff")
+@login_required
+def versions_diff(township_id: int):
+    township = get_township(township_id)
+    a, b = pair(township)
+    diffs, kind, category = filtered(history.diff_versions(a, b))
+    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
+                                  .order_by(Version.number)).all()
+    return render_template("history/diff.html", township=township, a=a, b=b, diffs=diffs, versions=versions,
+                           summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,
+                           categories=CATEGORIES, kind=kind, category=category,
+                           field_labels=diff.FIELD_LABELS, revision=None)
+
+
+def download(title: str, diffs, fmt: str, township_id: int, target: str) -> Response:
+    if fmt not in MIME:
+        abort(404)
+    data = comparison.to_docx(title, diffs) if fmt == "docx" else comparison.to_xlsx(title, diffs)
+    record_event("export", actor=current_user, township_id=township_id, target=target,
+                 details={"format": fmt, "document": "新旧对照表", "rows": len(diffs)})
+    db.session.commit()
+    return Response(data, mimetype=MIME[fmt], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(title)}.{fmt}"})
+
+
+@bp.get("/townships/<int:township_id>/diff.<fmt>")
+@login_required
+def versions_diff_download(township_id: int, fmt: str):
+    township = get_township(township_id)
+    a, b = pair(township)
+    diffs, _, _ = filtered(history.diff_versions(a, b))
+    title = f"{township.name}履职事项清单新旧对照表（第{a.number}版→第{b.number}版）"
+    return download(title, diffs, fmt, township.id, f"diff:{a.id}:{b.id}")
+
+
+@bp.get("/revisions/<int:revision_id>/diff")
+@login_required
+def revision_diff(revision_id: int):
+    revision = get_revision(revision_id)
+    diffs, kind, category = filtered(drafts.changes(revision))
+    return render_template("history/diff.html", township=revision.township, a=revision.base_version, b=None,
+                           diffs=diffs, versions=[], summary=diff.summary(diffs), kinds=KINDS,
+                           kind_labels=KIND_LABELS, categories=CATEGORIES, kind=kind, category=category,
+                           field_labels=diff.FIELD_LABELS, revision=revision)
+
+
+@bp.get("/revisions/<int:revision_id>/diff.<fmt>")
+@login_required
+def revision_diff_download(revision_id: int, fmt: str):
+    revision = get_revision(revision_id)
+    diffs, _, _ = filtered(drafts.changes(revision))
+    base = revision.base_version.number if revision.base_version else 0
+    title = f"{revision.township.name}履职事项清单新旧对照表（第{base}版→修订稿第{revision.round}轮）"
+    return download(title, diffs, fmt, revision.township_id, f"revision:{revision.id}")
