@@ -4,7 +4,7 @@ from sqlalchemy import delete, select, text, update
 
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, AuditHead
-from dutylist.services.audit import entry_hash, HASHED_FIELDS, record_event, verify_chain
+from dutylist.services.audit import HASHED_FIELDS, canonical_json, entry_hash, record_event, verify_chain
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_empty_log_verifies(app):
 
 
 def test_changed_entry_is_caught(chain):
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(details={"name": "篡改", "n": 2}))
+    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(details_text=canonical_json({"name": "篡改", "n": 2})))
     db.session.commit()
     result = verify_chain()
     assert not result.ok and result.first_bad_seq == 3
@@ -44,7 +44,7 @@ def test_deleted_entry_is_caught(chain):
 def test_reordered_entries_are_caught(chain):
     # swap the contents of entries 2 and 3 (ids stay, so the walk order changes)
     a, b = chain[1], chain[2]
-    cols = ["action", "target", "details", "prev_hash", "hash", "created_at"]
+    cols = ["action", "target", "details_text", "prev_hash", "hash", "created_at"]
     va, vb = {c: getattr(a, c) for c in cols}, {c: getattr(b, c) for c in cols}
     db.session.execute(update(AuditEvent).where(AuditEvent.id == a.id).values(**vb))
     db.session.execute(update(AuditEvent).where(AuditEvent.id == b.id).values(**va))
@@ -66,10 +66,10 @@ def test_rehashed_suffix_without_head_is_caught(chain):
     for ev in chain[3:]:
         fields = {f: getattr(ev, f) for f in HASHED_FIELDS}
         if ev.seq == 4:
-            fields["details"] = {"name": "伪造", "n": 3}
+            fields["details_text"] = canonical_json({"name": "伪造", "n": 3})
         new = entry_hash(prev, fields)
         db.session.execute(update(AuditEvent).where(AuditEvent.id == ev.id)
-                           .values(details=fields["details"], prev_hash=prev, hash=new))
+                           .values(details_text=fields["details_text"], prev_hash=prev, hash=new))
         prev = new
     db.session.commit()
     result = verify_chain()
@@ -98,10 +98,10 @@ def _rewrite_history_consistently(chain, seq_to_forge):
     for ev in chain[seq_to_forge - 1:]:
         fields = {f: getattr(ev, f) for f in HASHED_FIELDS}
         if ev.seq == seq_to_forge:
-            fields["details"] = {"name": "伪造", "n": -1}
+            fields["details_text"] = canonical_json({"name": "伪造", "n": -1})
         new = entry_hash(prev, fields)
         db.session.execute(update(AuditEvent).where(AuditEvent.id == ev.id)
-                           .values(details=fields["details"], prev_hash=prev, hash=new))
+                           .values(details_text=fields["details_text"], prev_hash=prev, hash=new))
         prev = new
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
     db.session.commit()

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+import json
+
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -28,10 +30,15 @@ class AuditEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str | None] = mapped_column(String(30))
     round: Mapped[int | None]
-    details: Mapped[dict | None] = mapped_column(JSON)  #: what changed
+    #: what changed: canonical JSON text (sorted keys, compact), hashed as stored
+    details_text: Mapped[str | None] = mapped_column("details", Text)
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def details(self) -> dict | None:
+        return json.loads(self.details_text) if self.details_text else None
 
 
 class AuditHead(db.Model):

@@ -22,18 +22,33 @@ ACTION_LABELS = {
     "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌", "export": "导出",
     "audit_head_export": "导出链头", "user_create": "创建用户",
 }
+#: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
                  "organisation_id", "organisation_name", "township_id", "revision_id", "target",
-                 "from_state", "to_state", "round", "details", "ip")
+                 "from_state", "to_state", "round", "details_text", "ip")
+
+
+def canonical_json(value) -> str | None:
+    """The one text form of a details dict: sorted keys, compact, UTF-8 kept."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def entry_hash(prev_hash: str, fields: dict) -> str:
-    """sha256(prev_hash + canonical JSON of the entry's fields)."""
-    data = {f: fields.get(f) for f in HASHED_FIELDS}
-    if data["created_at"] is not None and not isinstance(data["created_at"], str):
-        data["created_at"] = data["created_at"].isoformat(timespec="microseconds")
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+    """sha256(prev_hash + JSON list of the hashed fields, in HASHED_FIELDS order)."""
+    values = [fields.get(f) for f in HASHED_FIELDS]
+    return _hash_values(prev_hash, values)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _hash_values(prev_hash: str, values: list) -> str:
+    created = values[1]
+    if created is not None and not isinstance(created, str):
+        values[1] = created.isoformat(timespec="microseconds")
+    return hashlib.sha256((prev_hash + _ENCODER.encode(values)).encode("utf-8")).hexdigest()
 
 
 def record_event(action: str, *, actor=None, organisation=None, township_id=None, revision=None,
@@ -57,7 +72,7 @@ def record_event(action: str, *, actor=None, organisation=None, township_id=None
         organisation_name=getattr(organisation, "name", None),
         township_id=township_id if township_id is not None else getattr(revision, "township_id", None),
         revision_id=getattr(revision, "id", None), target=target, from_state=from_state,
-        to_state=to_state, round=round, details=details, ip=ip,
+        to_state=to_state, round=round, details_text=canonical_json(details), ip=ip,
     )
     digest = entry_hash(prev, fields)
     event = AuditEvent(**fields, prev_hash=prev, hash=digest)
@@ -76,32 +91,33 @@ class VerifyResult:
     problem: str | None = None
 
 
-def verify_chain(batch: int = 5000) -> VerifyResult:
+def verify_chain(batch: int = 20000) -> VerifyResult:
     """Walk the whole chain; report the first entry that does not verify."""
     prev, expected_seq, checked = GENESIS, 1, 0
     last_id = 0
+    table = AuditEvent.__table__
+    names = {"details_text": "details"}  # attribute -> column name
+    columns = [table.c.id, table.c.prev_hash, table.c.hash] + [table.c[names.get(f, f)] for f in HASHED_FIELDS]
+    connection = db.session.connection()
     while True:
-        # plain rows, not entities: a long walk must not fill the session's identity map
-        rows = db.session.execute(
-            select(AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash,
-                   *[getattr(AuditEvent, f) for f in HASHED_FIELDS])
-            .where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).all()
+        # Core rows on the session's connection: a long walk must be fast and not fill the session
+        rows = connection.execute(
+            select(*columns).where(table.c.id > last_id).order_by(table.c.id).limit(batch)).all()
         if not rows:
             break
-        for ev in rows:
-            fields = {f: getattr(ev, f) for f in HASHED_FIELDS}
-            if ev.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq,
-                                    f"序号不连续：期望 {expected_seq}，实为 {ev.seq}")
-            if ev.prev_hash != prev:
-                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq, "前序哈希不符")
-            if entry_hash(prev, fields) != ev.hash:
-                return VerifyResult(False, checked, expected_seq - 1, prev, ev.seq, "内容哈希不符")
-            prev, expected_seq, checked, last_id = ev.hash, expected_seq + 1, checked + 1, ev.id
-    head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, checked, prev, checked + 1 if head.seq > checked else checked,
+        for row in rows:
+            row_id, prev_hash, digest, seq = row[0], row[1], row[2], row[3]
+            if seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq - 1, prev, seq,
+                                    f"序号不连续：期望 {expected_seq}，实为 {seq}")
+            if prev_hash != prev:
+                return VerifyResult(False, checked, expected_seq - 1, prev, seq, "前序哈希不符")
+            if _hash_values(prev, list(row[3:])) != digest:
+                return VerifyResult(False, checked, expected_seq - 1, prev, seq, "内容哈希不符")
+            prev, expected_seq, checked, last_id = digest, expected_seq + 1, checked + 1, row_id
+    head_row = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    if head_row is not None and (head_row.seq != checked or head_row.hash != prev):
+        return VerifyResult(False, checked, checked, prev, checked + 1 if head_row.seq > checked else checked,
                             "链头与最后一条记录不符（记录被删除或截断）")
     return VerifyResult(True, checked, checked, prev)
 

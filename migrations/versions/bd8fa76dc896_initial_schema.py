@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: aff53a3b1a37
+Revision ID: bd8fa76dc896
 Revises: 
-Create Date: 2026-11-24 01:54:26.361134
+Create Date: 2026-11-24 02:02:01.680767
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'aff53a3b1a37'
+revision = 'bd8fa76dc896'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -34,7 +34,7 @@ def upgrade():
     sa.Column('from_state', sa.String(length=30), nullable=True),
     sa.Column('to_state', sa.String(length=30), nullable=True),
     sa.Column('round', sa.Integer(), nullable=True),
-    sa.Column('details', sa.JSON(), nullable=True),
+    sa.Column('details', sa.Text(), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
