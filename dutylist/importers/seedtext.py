@@ -29,8 +29,7 @@ FAIL_BINARY = "不是文本文件（二进制或编码无法识别） / not a te
 FAIL_NO_TABLE = "不是履职事项清单：未找到任何事项表格 / not a duty list: no item table found"
 
 #: Categories that real lists use although the official vocabulary does not name them.
-EXTRA_CATEGORIES = ("民族宗教",)
-KNOWN_CATEGORIES = tuple(CATEGORIES) + EXTRA_CATEGORIES
+KNOWN_CATEGORIES = tuple(CATEGORIES)
 
 #: Endings of department names, longest first so that alternation prefers them.
 DEPT_SUFFIXES = tuple(sorted((

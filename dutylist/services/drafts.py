@@ -88,6 +88,8 @@ def department_ids(fields: dict, county: Organisation, reg: dict) -> set[int]:
 
 
 def concerned_departments(change: Change, county: Organisation, reg: dict) -> set[int]:
+    if change.kinds == ["renumbered"]:
+        return set()  # only its number moved (another item was added or moved): nothing to review
     ids = set()
     for side in (change.old, change.new):
         if side is not None:

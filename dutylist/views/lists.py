@@ -1,5 +1,5 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -63,6 +63,12 @@ def township(township_id: int):
     if org is None or org.kind != OrgKind.township:
         abort(404)
     return _render_version(org, snapshot.current_version(org.id))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/workflow")

@@ -59,6 +59,9 @@ def render_revision(revision: Revision, status: int = 200, **forms):
                                               consultation.signed_hashes if consultation else None)
     else:
         changes = drafts.changes(revision)
+    # items whose only change is their number (another item was added, moved or removed): listed apart
+    renumbered = [c for c in changes if c.kinds == ["renumbered"]]
+    changes = [c for c in changes if c.kinds != ["renumbered"]]
     editable = perm.can_edit_draft(user, revision) and Status(revision.status) in ops.EDITABLE
     timeline = db.session.scalars(select(AuditEvent).where(AuditEvent.revision_id == revision.id)
                                   .order_by(AuditEvent.seq)).all()
@@ -71,6 +74,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
         "revisions/show.html", revision=revision, events=events, event_labels=EVENT_LABELS,
         action_labels={**ACTION_LABELS, **EVENT_LABELS}, field_labels=FIELD_LABELS,
         status_labels=STATUS_LABELS, decision=decision, suggested=suggested, changes=changes,
+        renumbered=renumbered,
         editable=editable, problems=drafts.check_problems(revision) if editable else [],
         tables={k: [i for i in drafts.live_items(revision) if i.kind == k] for k in KINDS},
         kinds=KINDS, kind_labels=KIND_LABELS, timeline=timeline, consultation=consultation,

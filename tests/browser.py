@@ -1,0 +1,146 @@
+"""Fixtures for the real-browser tests: a live server over the demo data, and Chromium via Playwright.
+
+Import the fixtures into a test module with `from .browser import *  # noqa: F401,F403`.
+
+The server runs the app over a fresh SQLite file seeded with the demo data (`seed_demo()`), served by
+werkzeug in a daemon thread on 127.0.0.1 and an ephemeral port: one per test, so a test that moves a
+revision through the workflow leaves nothing behind for the next. The browser is Debian's Chromium
+(/usr/bin/chromium); without it the tests are skipped, unless REQUIRE_BROWSER=1, where they fail.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from dutylist import create_app
+from dutylist.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TIMEOUT_MS = 15_000
+
+__all__ = ["LiveServer", "live_server", "chromium", "context", "page", "ARTIFACTS"]
+
+
+@dataclass
+class LiveServer:
+    app: object
+    url: str
+    password: str
+
+    def username_for(self, organisation: str, role: str | None = None) -> str:
+        """The demo user of an organisation, found by the organisation's name (e.g. 吉木萨尔县民政局)."""
+        from dutylist.models import Organisation, User
+
+        with self.app.app_context():
+            stmt = select(User.username).join(Organisation, User.organisation_id == Organisation.id) \
+                .where(Organisation.name == organisation).order_by(User.id)
+            if role:
+                stmt = stmt.where(User.role == role)
+            names = db.session.scalars(stmt).all()
+        assert names, f"no demo user for {organisation}"
+        return names[0]
+
+
+def _seed(app) -> None:
+    from dutylist.services.demo import seed_demo
+
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    from dutylist.services.demo import DEMO_PASSWORD
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
+        "SECRET_KEY": "browser-test-secret",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "REVIEW_LEVELS": ("prefecture", "region"),
+    })
+    _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", password=DEMO_PASSWORD)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watch:
+    """What went wrong in the browser while a test ran: server errors, script errors, foreign requests."""
+
+    origin: str
+    server_errors: list = field(default_factory=list)
+    page_errors: list = field(default_factory=list)
+    console_errors: list = field(default_factory=list)
+    foreign_requests: list = field(default_factory=list)
+
+    def problems(self) -> list:
+        return self.server_errors + self.page_errors + self.console_errors + self.foreign_requests
+
+
+@pytest.fixture
+def context(chromium, live_server):
+    """A fresh browser context (no cookies) per test; context.watch collects what went wrong."""
+    ctx = chromium.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    watch = Watch(origin=live_server.url)
+
+    def on_response(resp):
+        # any 4xx/5xx; the favicon is not served (base.html names none), browsers ask for it anyway
+        if resp.status >= 400 and not resp.url.endswith("/favicon.ico"):
+            watch.server_errors.append(f"{resp.status} {resp.request.method} {resp.url}")
+
+    def on_request(req):
+        if not (req.url.startswith(live_server.url + "/") or req.url.startswith(("data:", "about:"))):
+            watch.foreign_requests.append(req.url)
+
+    ctx.on("response", on_response)
+    ctx.on("request", on_request)
+    ctx.watch = watch
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    pg = context.new_page()
+    pg.on("pageerror", lambda exc: context.watch.page_errors.append(f"pageerror: {exc}"))
+    # CSP violations show up as console errors (failed loads are caught from the responses)
+    pg.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
+          and context.watch.console_errors.append(f"console: {msg.text}"))
+    return pg
