@@ -178,6 +178,8 @@ AGRI = "吉木萨尔县农业农村局"
 EMERGENCY = "吉木萨尔县应急管理局"
 RECEIVING = (f"{AGRI}：负责防灾减灾资金和救灾物资的分配、审核与发放。\n"
              f"{EMERGENCY}：负责灾情核查与统计。")
+ADDED = "负责本镇党建联建工作，推动驻镇单位与村党组织结对共建"
+REMOVED = "加强基层阵地建设，优化提升服务功能"
 
 
 def test_whole_review_cycle_in_the_browser(page, context, live_server):
@@ -222,6 +224,22 @@ def test_whole_review_cycle_in_the_browser(page, context, live_server):
     moved = changes.locator("tbody tr[data-kinds~=moved]")
     assert moved.count() == 1 and MOVED in moved.inner_text()
     assert "调整清单" in moved.inner_text() and "该事项由县农业农村局直接承接" in moved.inner_text()
+
+    # add one item and delete another: the numbering then has a gap until it is renumbered
+    click_link(page, page.get_by_role("link", name="新增基本履职事项"))
+    form = page.locator("form.item-form")
+    form.locator("select[name=category]").select_option("党的建设")
+    form.locator("textarea[name=name]").fill(ADDED)
+    form.locator("textarea[name=reason]").fill("新增党建联建职责")
+    submit(page, form)
+    assert draft_row(page, "basic", ADDED).count() == 1
+    row = draft_row(page, "basic", REMOVED)
+    row.locator("details summary").click()
+    row.locator("textarea[name=reason]").fill("并入阵地建设相关事项")
+    submit(page, row.locator("form").filter(has_text="确认删除"))
+    assert draft_row(page, "basic", REMOVED).count() == 0
+    assert "序号不连续" in page.locator("#problems").inner_text()
+    submit(page, page.locator("form").filter(has_text="重新编号"))
     assert page.locator("#problems").count() == 0, page.locator("#problems").inner_text()
     assert "上报前检查已全部通过" in page.locator("main").inner_text()
 
@@ -361,7 +379,29 @@ def test_whole_review_cycle_in_the_browser(page, context, live_server):
     goto(page, version2_url)
     assert page.locator(".version-bar").inner_text().startswith("第 2 版")
 
+    # ---- the history lists both versions; the difference shows every kind of change
+    goto(page, township_url)
+    click_link(page, page.get_by_role("link", name="版本历史"))
+    history = page.locator("table.history").inner_text()
+    assert "第 2 版" in history and "第 1 版" in history and "自治区级" in history and "州级" in history
+    click_link(page, page.get_by_role("link", name="与上一版比较"))
+    rows = page.locator("table.diff tbody tr")
+    changed = rows.filter(has_text=EDITED_BASIC_NEW)
+    assert "changed" in changed.get_attribute("data-kinds")
+    assert changed.locator("ins").first.inner_text() in EDITED_BASIC_NEW  # inserted characters marked
+    assert "，按季度更新政务公开栏和网站信息" in changed.locator("ins").all_inner_texts()
+    assert "moved" in rows.filter(has_text=MOVED).get_attribute("data-kinds")
+    assert rows.filter(has_text=ADDED).get_attribute("data-kinds") == "added"
+    assert rows.filter(has_text=REMOVED).get_attribute("data-kinds") == "removed"
+    assert "并入阵地建设相关事项" in rows.filter(has_text=REMOVED).inner_text()
+    page.screenshot(path=str(ARTIFACTS / "diff-v1-v2.png"), full_page=True)
+    only_withdrawn = page.url + "&kind=withdrawn"
+    goto(page, only_withdrawn)
+    assert page.locator("table.diff tbody tr").filter(has_text=MOVED).count() == 1
+    assert page.locator("table.diff tbody tr").filter(has_text=ADDED).count() == 0
+
     # ---- version 1 is still readable at its own link, as it was
+    goto(page, township_url)
     click_link(page, page.locator(".version-bar a", has_text="第 1 版"))
     assert re.search(r"/versions/\d+$", page.url)
     assert page.locator(".version-bar").inner_text().startswith("第 1 版")

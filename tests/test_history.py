@@ -151,3 +151,27 @@ def test_revert_starts_a_draft_from_an_older_version(app, world, published):
     rev = db.session.scalars(select(type(published)).order_by(type(published).id.desc())).first()
     assert rev.base_version_id == v1.id and rev.status == "drafting"
     assert [(i.kind, i.name) for i in rev.items] == [(e["kind"], e["name"]) for e in read_entries(v1)]
+
+
+def test_api_diff_between_versions(app, world, published):
+    from dutylist.services.tokens import create_token
+    token = create_token(world.other_drafter)  # any signed-in user reads published versions
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    v2 = db.session.get(Version, published.published_version_id)
+    response = client.get(f"/api/v1/versions/{world.version.id}/diff/{v2.id}", headers=headers)
+    assert response.status_code == 200
+    body = response.json
+    by_name = {(c["new"] or c["old"])["name"]: c for c in body["changes"]}
+    assert by_name["负责本镇党建联建工作"]["kinds"] == ["added"]
+    assert by_name["负责本镇农村“四老”人员服务管理工作"]["kinds"] == ["removed"]
+    assert "moved" in by_name["开展农牧业防灾减灾工作"]["kinds"]
+    changed = by_name["负责本镇政务公开和政府信息公开工作"]
+    assert {"op": "insert", "text": "政务公开和"} in changed["fields"]["name"]
+    assert body["summary"]["added"] == 1 and body["summary"]["removed"] == 1
+    only = client.get(f"/api/v1/versions/{world.version.id}/diff/{v2.id}?kind=withdrawn", headers=headers).json
+    assert [c["item_id"] for c in only["changes"]] == [by_name["开展农牧业防灾减灾工作"]["item_id"]]
+    assert client.get(f"/api/v1/versions/{world.version.id}/diff/{v2.id}?kind=x", headers=headers).status_code == 400
+    assert client.get(f"/api/v1/versions/{world.version.id}/diff/999999", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/versions/{world.version.id}/diff/{v2.id}").status_code == 401

@@ -138,10 +138,8 @@ def _flush_versioned() -> None:
 def _renumber_kind(revision: Revision, kind: str) -> None:
     items = [i for i in drafts.live_items(revision) if i.kind == kind]
     for n, item in enumerate(items, 1):
-        if item.number != n:
-            item.number = n
-        if item.position != n:
-            item.position = n
+        if item.number != n:  # positions are only order keys: leave them, so an item whose
+            item.number = n   # number stays the same keeps its lock_version
 
 
 # ---------------------------------------------------------------- drafting ----
@@ -311,13 +309,13 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
     """Make one move of the machine, with its side effects, its log entry and its lock."""
     if event not in EVENT_LABELS:
         raise NotFound(f"没有名为 {event} 的操作")
+    if not perm.acts_for(actor, revision.township):  # before any state check: tell outsiders nothing
+        raise Forbidden("该修订稿不属于您所在单位的管辖范围")
     wf = workflow_for(revision, levels)
     if event not in wf.triggers():
         raise Conflict(f"修订稿当前状态为“{STATUS_LABELS[wf.state]}”，不能“{EVENT_LABELS[event]}”")
     if actor.role not in wf.roles_for(event):
         raise Forbidden(f"您的角色不能执行“{EVENT_LABELS[event]}”")
-    if not perm.acts_for(actor, revision.township):
-        raise Forbidden("该修订稿不属于您所在单位的管辖范围")
     source = wf.state
     lock_revision(revision, [source])
     reason = (reason or "").strip()
@@ -365,7 +363,9 @@ def _prepare_consultations(revision: Revision, department_ids: list[int], deadli
     county = revision.township.county
     chosen = []
     for dept_id in dict.fromkeys(department_ids):
-        org = db.session.get(Organisation, int(dept_id))
+        if isinstance(dept_id, bool) or not isinstance(dept_id, int) or not 0 < dept_id < 2**31:
+            raise Invalid("所选部门不属于本县")
+        org = db.session.get(Organisation, dept_id)
         if org is None or org.parent_id != county.id or org.kind not in (OrgKind.department, OrgKind.office):
             raise Invalid("所选部门不属于本县")
         if org.kind == OrgKind.department:
@@ -442,7 +442,8 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
         raise Invalid("意见过长（不超过 4000 字）")
     stage = review_stage(revision, actor)
     lock_revision(revision, [revision.status])
-    if item_id is not None and not any(i.item_id == int(item_id) for i in revision.items):
+    if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)
+                                or not any(i.item_id == item_id for i in revision.items)):
         raise Invalid("意见所针对的事项不在本修订稿中")
     opinion = Opinion(revision=revision, round=revision.round, item_id=item_id, author_id=actor.id,
                       organisation_id=actor.organisation_id, body=body, stage=stage)

@@ -135,6 +135,12 @@ def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, str] | Non
     return sorted(out, key=lambda d: (order[d.kind], (d.new or d.old)["number"], "removed" in d.kinds))
 
 
+def split_renumbered(diffs: list[ItemDiff]) -> tuple[list[ItemDiff], list[ItemDiff]]:
+    """(real changes, items whose only change is their number): the second are shown apart."""
+    only = [d for d in diffs if d.kinds == ["renumbered"]]
+    return [d for d in diffs if d.kinds != ["renumbered"]], only
+
+
 def summary(diffs: list[ItemDiff]) -> dict[str, int]:
     """How many items of each kind of change."""
     counts = dict.fromkeys(KIND_NAMES, 0)

@@ -130,3 +130,12 @@ def hashes_for_department(revision: Revision, department_id: int) -> dict:
     reg = dept_registry.registry(county)
     return {str(ch.item_id): (ch.new["hash"] if ch.new else "removed")
             for ch in changes(revision) if department_id in concerned_departments(ch, county, reg)}
+
+
+def visible_opinions(revision: Revision, user) -> list:
+    """A consulted department sees its own opinions and those on the items that concern it; others all."""
+    if user.role != "county_department":
+        return list(revision.opinions)
+    concerning = {ch.item_id for ch in items_for_department(revision, user.organisation_id)}
+    return [o for o in revision.opinions
+            if o.organisation_id == user.organisation_id or (o.item_id is not None and o.item_id in concerning)]

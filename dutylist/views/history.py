@@ -75,8 +75,9 @@ def versions_diff(township_id: int):
     diffs, kind, category = filtered(history.diff_versions(a, b))
     versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
                                   .order_by(Version.number)).all()
-    return render_template("history/diff.html", township=township, a=a, b=b, diffs=diffs, versions=versions,
-                           summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,
+    main, renumbered = diff.split_renumbered(diffs)
+    return render_template("history/diff.html", township=township, a=a, b=b, diffs=main, renumbered=renumbered,
+                           versions=versions, summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,
                            categories=CATEGORIES, kind=kind, category=category,
                            field_labels=diff.FIELD_LABELS, revision=None)
 
@@ -84,6 +85,7 @@ def versions_diff(township_id: int):
 def download(title: str, diffs, fmt: str, township_id: int, target: str) -> Response:
     if fmt not in MIME:
         abort(404)
+    diffs, _ = diff.split_renumbered(diffs)  # the 对照表 lists real changes, not knock-on renumbering
     data = comparison.to_docx(title, diffs) if fmt == "docx" else comparison.to_xlsx(title, diffs)
     record_event("export", actor=current_user, township_id=township_id, target=target,
                  details={"format": fmt, "document": "新旧对照表", "rows": len(diffs)})
@@ -107,8 +109,9 @@ def versions_diff_download(township_id: int, fmt: str):
 def revision_diff(revision_id: int):
     revision = get_revision(revision_id)
     diffs, kind, category = filtered(drafts.changes(revision))
+    main, renumbered = diff.split_renumbered(diffs)
     return render_template("history/diff.html", township=revision.township, a=revision.base_version, b=None,
-                           diffs=diffs, versions=[], summary=diff.summary(diffs), kinds=KINDS,
+                           diffs=main, renumbered=renumbered, versions=[], summary=diff.summary(diffs), kinds=KINDS,
                            kind_labels=KIND_LABELS, categories=CATEGORIES, kind=kind, category=category,
                            field_labels=diff.FIELD_LABELS, revision=revision)
 

@@ -18,7 +18,7 @@ from ..models import KINDS, ANSWERS, AuditEvent, DraftItem, Opinion, Organisatio
 from ..services import departments as dept_registry
 from ..services import drafts
 from ..services.audit import ACTION_LABELS
-from ..services.diff import FIELD_LABELS
+from ..services.diff import FIELD_LABELS, split_renumbered
 
 bp = Blueprint("revisions", __name__)
 
@@ -60,8 +60,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     else:
         changes = drafts.changes(revision)
     # items whose only change is their number (another item was added, moved or removed): listed apart
-    renumbered = [c for c in changes if c.kinds == ["renumbered"]]
-    changes = [c for c in changes if c.kinds != ["renumbered"]]
+    changes, renumbered = split_renumbered(changes)
     editable = perm.can_edit_draft(user, revision) and Status(revision.status) in ops.EDITABLE
     timeline = db.session.scalars(select(AuditEvent).where(AuditEvent.revision_id == revision.id)
                                   .order_by(AuditEvent.seq)).all()
@@ -80,6 +79,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
         kinds=KINDS, kind_labels=KIND_LABELS, timeline=timeline, consultation=consultation,
         can_opine=can_opine, opinion_form=forms.get("opinion") or OpinionForm(),
         answer_form=AnswerForm(), reply_form=ReplyForm(), extend_form=ExtendForm(),
+        opinions=drafts.visible_opinions(revision, user),
         action_form=ItemActionForm(), answers=ANSWERS, items_by_id=items_by_id,
         unanswered={o.id for o in ops.unanswered_opinions(revision)},
         is_drafter=perm.can_edit_draft(user, revision), is_office=user.role == perm.OFFICE
@@ -231,7 +231,8 @@ def extend(revision_id: int):
 # ------------------------------------------------------------------ opinions ----
 def get_opinion(revision: Revision, opinion_id: int) -> Opinion:
     opinion = db.session.get(Opinion, opinion_id)
-    if opinion is None or opinion.revision_id != revision.id:
+    if opinion is None or opinion.revision_id != revision.id or opinion not in drafts.visible_opinions(
+            revision, current_user):
         abort(404)
     return opinion
 

@@ -1,0 +1,351 @@
+"""The OpenAPI 3.1 document of the JSON API, served at /api/v1/openapi.json.
+
+Written by hand next to views/api.py; tests/test_api.py compares its paths and methods with
+the routes the app registers under /api/v1, so an endpoint without an entry here fails.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from workflow.states import EVENT_LABELS, Status
+
+from ..models import ANSWERS, KINDS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+ERRORS = {
+    "400": _error("请求无效：请求体不是 JSON 对象、字段类型错误、缺少必填项（如理由、lock_version）"),
+    "401": _error("缺少、无效或已吊销的 API 令牌"),
+    "403": _error("不是您的角色或不是您所在单位的事务"),
+    "404": _error("乡镇、版本、修订稿、事项、意见或操作不存在"),
+    "409": _error("当前状态不允许此操作，或数据已被他人修改（过期的 lock_version）"),
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _param(name: str, description: str, where: str = "path", schema: dict | None = None,
+           required: bool | None = None) -> dict:
+    return {"name": name, "in": where, "required": where == "path" if required is None else required,
+            "description": description, "schema": schema or {"type": "integer", "minimum": 1}}
+
+
+TOWNSHIP = _param("township_id", "乡镇（组织）id")
+VERSION = _param("version_id", "版本 id")
+REVISION = _param("revision_id", "修订稿 id")
+DRAFT_ITEM = _param("draft_item_id", "修订稿中事项的 id（DraftItem.id，不是事项身份 item_id）")
+OPINION = _param("opinion_id", "意见 id（须属于该修订稿）")
+EVENT = _param("event", "操作名", schema={"type": "string", "enum": list(EVENT_LABELS)})
+
+
+def _op(summary: str, tag: str, ok: dict, *, errors=("401",), params=(), body=None,
+        description: str | None = None, secured: bool = True, operation_id: str) -> dict:
+    op = {"summary": summary, "tags": [tag], "operationId": operation_id, "responses": dict(ok)}
+    if description:
+        op["description"] = description
+    if params:
+        op["parameters"] = list(params)
+    if body is not None:
+        op["requestBody"] = body
+    for code in errors:
+        op["responses"][code] = ERRORS[code]
+    if not secured:
+        op["security"] = []
+    return op
+
+
+READ = ("401", "404")
+WRITE = ("400", "401", "403", "404", "409")
+
+_STR = {"type": "string"}
+_STR_LIST = {"type": "array", "items": _STR}
+_ID = {"type": "integer"}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error", "status"],
+        "properties": {"error": {"type": "string", "description": "中文说明"},
+                       "details": {"type": "array", "items": _STR, "description": "逐条原因（如上报前检查的问题）"},
+                       "status": {"type": "integer"}}},
+    "Organisation": {
+        "type": "object",
+        "properties": {"id": _ID, "name": _STR, "kind": {"type": "string"}, "kind_label": _STR}},
+    "User": {
+        "type": "object",
+        "properties": {"id": _ID, "username": _STR, "display_name": _STR, "role": _STR, "role_label": _STR}},
+    "VersionSummary": {
+        "type": "object",
+        "properties": {"id": _ID, "number": _ID, "title": _STR, "source": {"enum": ["import", "revision"]},
+                       "published_at": {"type": "string", "format": "date-time"},
+                       "doc_date": {"type": ["string", "null"]}, "digest": _STR,
+                       "counts": {"type": "object", "properties": {k: _ID for k in KINDS}}}},
+    "TownshipRef": {
+        "type": "object",
+        "properties": {"id": _ID, "name": _STR, "full_name": _STR, "county": _ref("Organisation"),
+                       "prefecture": _ref("Organisation")}},
+    "Township": {
+        "allOf": [_ref("TownshipRef"), {"type": "object", "properties": {
+            "current_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
+            "open_revision": {"oneOf": [_ref("RevisionSummary"), {"type": "null"}],
+                              "description": "仅 GET /townships/{id}，且仅当您可查看该修订稿"}}}]},
+    "ItemFields": {
+        "type": "object",
+        "properties": {
+            "category": {"type": "string", "description": "事项类别（类别目录之一）"},
+            "name": {"type": "string", "description": "事项名称"},
+            "departments_text": {"type": "string", "description": "对应上级部门（原文，以、分隔）"},
+            "departments": {**_STR_LIST, "description": "对应上级部门（配合事项）"},
+            "dept_duties": {**_STR_LIST, "description": "上级部门职责，每步一行"},
+            "township_duties": {**_STR_LIST, "description": "乡镇配合职责，每步一行"},
+            "receiving": {"type": "array", "description": "承接部门及工作方式（收回事项）",
+                          "items": {"type": "object", "additionalProperties": False,
+                                    "properties": {"department": _STR, "method": _STR}}}}},
+    "Entry": {
+        "description": "已发布版本中的一项",
+        "allOf": [_ref("ItemFields"), {"type": "object", "properties": {
+            "item_id": {"type": "integer", "description": "事项身份，跨版本不变"},
+            "kind": {"enum": list(KINDS)}, "number": _ID, "hash": _STR, "flags": _STR_LIST}}]},
+    "Version": {
+        "allOf": [_ref("VersionSummary"), {"type": "object", "properties": {
+            "township": _ref("TownshipRef"), "published_by": {"oneOf": [_ref("User"), {"type": "null"}]},
+            "kind_labels": {"type": "object"},
+            "tables": {"type": "object", "properties": {k: {"type": "array", "items": _ref("Entry")}
+                                                        for k in KINDS}}}}]},
+    "DraftItem": {
+        "type": "object",
+        "properties": {"id": {"type": "integer", "description": "修订稿中事项的 id（用于修改、删除、排序）"},
+                       "item_id": {"type": "integer", "description": "事项身份（意见的 item_id 用它）"},
+                       "kind": {"enum": list(KINDS)}, "kind_label": _STR, "number": _ID,
+                       "fields": _ref("ItemFields"), "lock_version": {"type": "integer",
+                                                                      "description": "修改、删除时原样带回"},
+                       "reason": {"type": ["string", "null"]}, "deleted": {"type": "boolean"},
+                       "updated_at": {"type": "string", "format": "date-time"}}},
+    "Change": {
+        "type": "object",
+        "properties": {"item_id": _ID, "kinds": {"type": "array", "items": {
+            "enum": ["added", "removed", "changed", "moved", "renumbered"]}}, "label": _STR,
+            "old": {"oneOf": [_ref("Entry"), {"type": "null"}]}, "new": {"oneOf": [_ref("Entry"), {"type": "null"}]},
+            "reason": {"type": ["string", "null"]}}},
+    "Consultation": {
+        "type": "object",
+        "properties": {"id": _ID, "department": _ref("Organisation"), "requested_round": _ID,
+                       "pending": {"type": "boolean"}, "deadline": {"type": ["string", "null"], "format": "date"},
+                       "signed_off_round": {"type": ["integer", "null"]},
+                       "signed_off_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "RevisionSummary": {
+        "type": "object",
+        "properties": {"id": _ID, "title": _STR, "status": {"enum": [s.value for s in Status]},
+                       "status_label": _STR, "round": _ID,
+                       "created_at": {"type": "string", "format": "date-time"},
+                       "updated_at": {"type": "string", "format": "date-time"},
+                       "published_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]}}},
+    "Revision": {
+        "description": "县直部门（scope=department）只看到与本部门有关的事项、变化、意见和自己的征求记录",
+        "type": "object",
+        "properties": {
+            "id": _ID, "title": _STR, "township": {"type": "object"},
+            "status": {"enum": [s.value for s in Status]}, "status_label": _STR, "round": _ID,
+            "max_rounds": _ID, "deadline": {"type": ["string", "null"], "format": "date"},
+            "base_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
+            "published_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
+            "created_by": _ref("User"), "scope": {"enum": ["full", "department"]},
+            "events": {"type": "array", "description": "您现在可以尝试的操作", "items": {
+                "type": "object", "properties": {"event": {"enum": list(EVENT_LABELS)}, "label": _STR}}},
+            "items": {"type": "array", "items": _ref("DraftItem")},
+            "changes": {"type": "array", "items": _ref("Change")},
+            "to_review": {"type": "array", "items": _ID, "description": "部门：签署后又改动、需再审的事项身份"},
+            "problems": {"type": "array", "items": _STR, "description": "上报前检查发现的问题"},
+            "consultations": {"type": "array", "items": _ref("Consultation")},
+            "unanswered_opinions": {"type": ["integer", "null"]},
+            "suggested_departments": {"type": "array", "items": _ref("Organisation")}}},
+    "Reply": {
+        "type": "object",
+        "properties": {"id": _ID, "author": _ref("User"), "organisation": _ref("Organisation"),
+                       "answer": {"enum": [*ANSWERS, None]}, "answer_label": {"type": ["string", "null"]},
+                       "body": _STR, "created_at": {"type": "string", "format": "date-time"}}},
+    "Opinion": {
+        "type": "object",
+        "properties": {"id": _ID, "round": _ID, "stage": {"enum": ["county", "prefecture", "region"]},
+                       "item_id": {"type": ["integer", "null"], "description": "事项身份；空为针对整稿"},
+                       "author": _ref("User"), "organisation": _ref("Organisation"), "body": _STR,
+                       "created_at": {"type": "string", "format": "date-time"}, "answered": {"type": "boolean"},
+                       "answer": {"oneOf": [_ref("Reply"), {"type": "null"}]},
+                       "replies": {"type": "array", "items": _ref("Reply")}}},
+    # ---- request bodies
+    "NewRevision": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"title": {"type": "string", "maxLength": 200},
+                       "base_version_id": {"type": "integer", "description": "以旧版本为底稿（回退）；默认当前版本"}}},
+    "NewItem": {
+        "allOf": [_ref("ItemFields"), {"type": "object", "required": ["kind", "name"], "properties": {
+            "kind": {"enum": list(KINDS)}, "reason": {"type": "string", "description": "修改理由"}}}]},
+    "ItemPatch": {
+        "description": "只需给出要改的字段；给出 kind 即把事项移到另一张表（如收回表）",
+        "allOf": [_ref("ItemFields"), {"type": "object", "required": ["lock_version"], "properties": {
+            "lock_version": _ID, "kind": {"enum": list(KINDS)}, "reason": _STR}}]},
+    "ItemDelete": {
+        "type": "object", "additionalProperties": False, "required": ["lock_version"],
+        "properties": {"lock_version": _ID, "reason": _STR}},
+    "ItemMove": {
+        "type": "object", "additionalProperties": False, "required": ["direction", "lock_version"],
+        "properties": {"direction": {"enum": [-1, 1]}, "lock_version": _ID}},
+    "EventInput": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"reason": {"type": "string", "maxLength": 4000,
+                                  "description": "退回、审核通过、发布、放弃时必填"},
+                       "departments": {"type": "array", "items": _ID,
+                                       "description": "受理（accept）时征求意见的县直部门 id"},
+                       "deadline": {"type": "string", "format": "date", "description": "部门意见截止日期 YYYY-MM-DD"}}},
+    "Reason": {
+        "type": "object", "additionalProperties": False, "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1}}},
+    "NewOpinion": {
+        "type": "object", "additionalProperties": False, "required": ["body"],
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000},
+                       "item_id": {"type": ["integer", "null"], "description": "事项身份（DraftItem.item_id）"}}},
+    "NewAnswer": {
+        "type": "object", "additionalProperties": False, "required": ["answer", "body"],
+        "properties": {"answer": {"enum": list(ANSWERS)}, "body": {"type": "string", "minLength": 1}}},
+    "NewReply": {
+        "type": "object", "additionalProperties": False, "required": ["body"],
+        "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000}}},
+}
+
+_EVENTS_TEXT = "；".join(f"{k}：{v}" for k, v in EVENT_LABELS.items())
+
+PATHS = {
+    "/openapi.json": {"get": _op("本文档（OpenAPI 3.1）", "meta", {"200": _json({"type": "object"}, "OpenAPI 文档")},
+                                 errors=(), secured=False, operation_id="openapi")},
+    "/ping": {"get": _op("检查令牌", "meta", {"200": _json(
+        {"type": "object", "properties": {"user": _STR}}, "令牌有效")}, operation_id="ping")},
+    "/me": {"get": _op("令牌所属用户及单位", "meta", {"200": _json(
+        {"type": "object", "properties": {"user": _ref("User"), "organisation": _ref("Organisation")}},
+        "当前用户")}, operation_id="me")},
+    "/townships": {"get": _op("全部乡镇及其现行版本", "published", {"200": _json(
+        {"type": "object", "properties": {"townships": {"type": "array", "items": _ref("Township")}}},
+        "乡镇列表")}, operation_id="listTownships")},
+    "/townships/{township_id}": {"get": _op("一个乡镇：现行版本，以及您可查看的未完成修订稿", "published",
+                                            {"200": _json(_ref("Township"), "乡镇")}, errors=READ,
+                                            params=[TOWNSHIP], operation_id="getTownship")},
+    "/townships/{township_id}/versions": {"get": _op(
+        "乡镇的全部已发布版本（新的在前）", "published", {"200": _json(
+            {"type": "object", "properties": {"township": _ref("TownshipRef"),
+                                              "versions": {"type": "array", "items": _ref("VersionSummary")}}},
+            "版本列表")}, errors=READ, params=[TOWNSHIP], operation_id="listVersions")},
+    "/versions/{version_id}": {"get": _op("一个已发布版本：三张表", "published",
+                                          {"200": _json(_ref("Version"), "版本")}, errors=READ,
+                                          params=[VERSION], operation_id="getVersion")},
+    "/versions/{a}/diff/{b}": {"get": _op(
+        "两个版本之间的差异：逐项（新增、删除、修改、调整清单、调整序号，按事项身份对应）及逐字", "published",
+        {"200": _json({"type": "object", "properties": {
+            "township": _ref("TownshipRef"), "a": {"type": "object"}, "b": {"type": "object"},
+            "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "changes": {"type": "array", "items": {"type": "object", "properties": {
+                "item_id": {"type": "integer"},
+                "kinds": {"type": "array", "items": {"enum": ["added", "removed", "changed", "moved", "renumbered"]}},
+                "label": {"type": "string"}, "reason": {"type": ["string", "null"]},
+                "old": {"type": ["object", "null"]}, "new": {"type": ["object", "null"]},
+                "fields": {"type": "object", "description": "字段名 -> [{op: equal|insert|delete, text}]"}}}}}},
+            "差异")}, errors=("400", "401", "404"),
+        params=[_param("a", "旧版本 id"), _param("b", "新版本 id"),
+                _param("kind", "只看某张表", where="query", required=False,
+                       schema={"enum": ["basic", "cooperative", "withdrawn"]}),
+                _param("category", "只看某个类别", where="query", required=False, schema={"type": "string"})],
+        operation_id="diffVersions")},
+    "/departments": {"get": _op(
+        "乡镇所在县的县委编办和县直部门（供受理时选择征求意见的部门）", "published",
+        {"200": _json({"type": "object", "properties": {
+            "township": _ref("TownshipRef"), "departments": {"type": "array", "items": _ref("Organisation")}}},
+            "部门列表")}, errors=("400", "401", "404"),
+        params=[_param("township", "乡镇 id", where="query", required=True)], operation_id="listDepartments")},
+    "/townships/{township_id}/revisions": {
+        "get": _op("乡镇的修订稿（仅您可查看的）", "revisions", {"200": _json(
+            {"type": "object", "properties": {"revisions": {"type": "array", "items": _ref("RevisionSummary")}}},
+            "修订稿列表")}, errors=READ, params=[TOWNSHIP], operation_id="listRevisions"),
+        "post": _op("发起修订（本乡镇起草人）", "revisions", {"201": _json(_ref("Revision"), "已创建的修订稿")},
+                    errors=WRITE, params=[TOWNSHIP], body=_body(_ref("NewRevision"), required=False),
+                    description="每个乡镇同时只能有一份未完成的修订稿（否则 409）。", operation_id="startRevision")},
+    "/revisions/{revision_id}": {"get": _op(
+        "修订稿：状态、轮次、事项、变化、上报前检查、征求意见情况、可执行的操作", "revisions",
+        {"200": _json(_ref("Revision"), "修订稿")}, errors=("401", "403", "404"), params=[REVISION],
+        operation_id="getRevision")},
+    "/revisions/{revision_id}/items": {"post": _op(
+        "新增事项", "items", {"201": _json(_ref("DraftItem"), "新增的事项")}, errors=WRITE, params=[REVISION],
+        body=_body(_ref("NewItem")), operation_id="addItem")},
+    "/revisions/{revision_id}/items/{draft_item_id}": {
+        "patch": _op("修改事项或调整到另一张表", "items", {"200": _json(_ref("DraftItem"), "修改后的事项")},
+                     errors=WRITE, params=[REVISION, DRAFT_ITEM], body=_body(_ref("ItemPatch")),
+                     operation_id="editItem"),
+        "delete": _op("删除事项（留痕，附理由）", "items", {"200": _json(_ref("DraftItem"), "已删除的事项")},
+                      errors=WRITE, params=[REVISION, DRAFT_ITEM,
+                                            _param("lock_version", "也可放在请求体中", where="query", required=False),
+                                            _param("reason", "删除理由，也可放在请求体中", where="query",
+                                                   schema={"type": "string"}, required=False)],
+                      body=_body(_ref("ItemDelete"), required=False), operation_id="deleteItem")},
+    "/revisions/{revision_id}/items/{draft_item_id}/move": {"post": _op(
+        "在同一张表内上移（-1）或下移（1）", "items", {"200": _json(_ref("DraftItem"), "移动后的事项")},
+        errors=WRITE, params=[REVISION, DRAFT_ITEM], body=_body(_ref("ItemMove")), operation_id="moveItem")},
+    "/revisions/{revision_id}/renumber": {"post": _op(
+        "各表按当前顺序重新编号 1..n", "items", {"200": _json(_ref("Revision"), "修订稿")}, errors=WRITE,
+        params=[REVISION], operation_id="renumber")},
+    "/revisions/{revision_id}/events/{event}": {"post": _op(
+        "审核流程操作", "review", {"200": _json(_ref("Revision"), "操作后的修订稿")}, errors=WRITE,
+        params=[REVISION, EVENT], body=_body(_ref("EventInput"), required=False),
+        description=("操作：" + _EVENTS_TEXT + "。可执行的操作见 GET /revisions/{id} 的 events。"
+                     "角色不符或不是本单位的事务为 403；当前状态不允许、上报前检查未通过、"
+                     "上一轮意见未答复、轮次已满为 409；缺少理由为 400。"),
+        operation_id="fireEvent")},
+    "/revisions/{revision_id}/extend": {"post": _op(
+        "延长轮次（县委编办，须填写理由）", "review", {"200": _json(_ref("Revision"), "修订稿")}, errors=WRITE,
+        params=[REVISION], body=_body(_ref("Reason")), operation_id="extendRounds")},
+    "/revisions/{revision_id}/opinions": {
+        "get": _op("意见及其答复、讨论", "opinions", {"200": _json(
+            {"type": "object", "properties": {"revision_id": _ID, "round": _ID,
+                                              "unanswered": {"type": "array", "items": _ID},
+                                              "opinions": {"type": "array", "items": _ref("Opinion")}}},
+            "意见列表")}, errors=("401", "403", "404"), params=[REVISION], operation_id="listOpinions"),
+        "post": _op("提出意见（被征求的部门、县委编办、州/自治区在本级审核时）", "opinions",
+                    {"201": _json(_ref("Opinion"), "新意见")}, errors=WRITE, params=[REVISION],
+                    body=_body(_ref("NewOpinion")), operation_id="addOpinion")},
+    "/revisions/{revision_id}/opinions/{opinion_id}/answers": {"post": _op(
+        "乡镇答复意见：采纳 / 部分采纳 / 不采纳，并说明理由", "opinions", {"201": _json(_ref("Reply"), "答复")},
+        errors=WRITE, params=[REVISION, OPINION], body=_body(_ref("NewAnswer")), operation_id="answerOpinion")},
+    "/revisions/{revision_id}/opinions/{opinion_id}/replies": {"post": _op(
+        "在意见下继续讨论", "opinions", {"201": _json(_ref("Reply"), "回复")}, errors=WRITE,
+        params=[REVISION, OPINION], body=_body(_ref("NewReply")), operation_id="replyOpinion")},
+    "/revisions/{revision_id}/signoff": {"post": _op(
+        "县直部门签署本轮审核", "opinions", {"200": _json(_ref("Consultation"), "本部门的征求意见记录")},
+        errors=WRITE, params=[REVISION], operation_id="signOff")},
+}
+
+
+def spec() -> dict:
+    return deepcopy({
+        "openapi": "3.1.0",
+        "info": {"title": "乡镇履职事项清单 API", "version": "1.0.0",
+                 "description": ("乡镇履职事项清单及“三上三下”审核的 JSON 接口。令牌由管理员用 "
+                                 "`flask --app wsgi create-token 用户名` 生成，放在 `Authorization: Bearer …` 中。"
+                                 "页面与接口使用同一套业务规则。错误均为 JSON：{error, details, status}。")},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions")],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "create-token 生成的令牌（dl_…）"}},
+            "schemas": SCHEMAS,
+        },
+    })
