@@ -21,7 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, cli, documents, errors, security
+    from . import (auth, backup, cli, compare, documents, errors, notifications, oversight, search,
+                   security)
     from .views import admin, api, history, inbox, lists, revisions
 
     auth.init_app(app)
@@ -29,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     documents.init_app(app)
+    for package in (search, compare, oversight, notifications, backup):
+        package.init_app(app)
     app.register_blueprint(lists.bp)
     app.register_blueprint(revisions.bp)
     app.register_blueprint(inbox.bp)

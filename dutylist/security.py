@@ -5,6 +5,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app):
+    @app.context_processor
+    def endpoints():
+        # lets the layout link to optional areas only when they are registered
+        return {"has_endpoint": lambda name: name in app.view_functions, "unread_notifications": 0}
+
     @app.after_request
     def set_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
