@@ -52,60 +52,60 @@ def _log(action: str, actor, revision: Revision, **kw):
     return record_event(action, actor=actor, revision=revision, round=revision.round, **kw)
 
 
+def _clean_lines(value, key: str) -> list[str]:
+    """A list of text lines (a multi-line string is split), blank lines dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise Invalid(f"字段 {key} 应为文本行的列表")
+    value = [x.strip() for x in value if x.strip()]
+    if sum(map(len, value)) > 20000:
+        raise Invalid(f"字段 {key} 过长（不超过 20000 字）")
+    return value
+
+
+def _clean_text(value, key: str, limit: int = 4000) -> str:
+    value = value or ""
+    if not isinstance(value, str):
+        raise Invalid(f"字段 {key} 应为文本")
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"字段 {key} 过长（不超过 {limit} 字）")
+    return value
+
+
 def clean_fields(data: dict, kind: str) -> dict:
     """Normalise an item's fields from a form or the API; raise Invalid on bad shapes."""
     if kind not in KINDS:
         raise Invalid("表格类型无效，应为 basic / cooperative / withdrawn 之一")
-
-    def text(key, limit=4000):
-        value = data.get(key) or ""
-        if not isinstance(value, str):
-            raise Invalid(f"字段 {key} 应为文本")
-        value = value.strip()
-        if len(value) > limit:
-            raise Invalid(f"字段 {key} 过长（不超过 {limit} 字）")
-        return value
-
-    def lines(key):
-        value = data.get(key) or []
-        if isinstance(value, str):
-            value = value.splitlines()
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise Invalid(f"字段 {key} 应为文本行的列表")
-        value = [x.strip() for x in value if x.strip()]
-        if sum(map(len, value)) > 20000:
-            raise Invalid(f"字段 {key} 过长")
-        return value
-
-    fields = {"category": text("category", 50), "name": text("name"),
+    fields = {"category": _clean_text(data.get("category"), "category", 50),
+              "name": _clean_text(data.get("name"), "name"),
               "departments_text": "", "departments": [], "dept_duties": [], "township_duties": [],
               "receiving": []}
     if not fields["name"]:
         raise Invalid("事项名称不能为空")
     if kind == "cooperative":
+        printed = _clean_text(data.get("departments_text"), "departments_text", 1000)
         depts = data.get("departments")
         if depts is None:  # the form gives the cell as printed; the API may give a list
-            depts = re.split(r"[、，,；;\s]+", text("departments_text"))
-        fields["departments"] = lines_of(depts, "departments")
-        fields["departments_text"] = text("departments_text") or "、".join(fields["departments"])
-        fields["dept_duties"] = lines("dept_duties")
-        fields["township_duties"] = lines("township_duties")
+            depts = re.split(r"[、，,；;\s]+", printed)
+        fields["departments"] = _clean_lines(depts, "departments")
+        fields["departments_text"] = printed or "、".join(fields["departments"])
+        fields["dept_duties"] = _clean_lines(data.get("dept_duties"), "dept_duties")
+        fields["township_duties"] = _clean_lines(data.get("township_duties"), "township_duties")
     elif kind == "withdrawn":
         rows = data.get("receiving")
         if rows is None:
-            rows = [{"department": text("receiving_department", 100), "method": text("receiving_method")}]
+            rows = [{"department": data.get("receiving_department"), "method": data.get("receiving_method")}]
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise Invalid("承接部门及工作方式应为 [{department, method}] 列表")
-        fields["receiving"] = [{"department": str(r.get("department") or "").strip()[:100],
-                                "method": str(r.get("method") or "").strip()[:4000]}
-                               for r in rows if (r.get("department") or r.get("method"))]
+        fields["receiving"] = [
+            {"department": _clean_text(r.get("department"), "receiving.department", 100),
+             "method": _clean_text(r.get("method"), "receiving.method")}
+            for r in rows if (r.get("department") or r.get("method"))]
     return fields
-
-
-def lines_of(values, key) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(x, str) for x in values):
-        raise Invalid(f"字段 {key} 应为文本列表")
-    return [x.strip() for x in values if x.strip()]
 
 
 def _item_of(revision: Revision, draft_item_id: int) -> DraftItem:
