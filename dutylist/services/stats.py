@@ -5,21 +5,22 @@ from collections import Counter
 
 from ..models import KINDS
 from ..vocabulary import CATEGORIES
+from .departments import department_key
 from .snapshot import named_departments
+
+
+ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 
 
 def list_stats(entries: list[dict], county=None) -> dict:
     """Totals of one list: {'total', 'per_kind', 'per_category': {kind: [(cat, n)]}, 'departments': {kind: n}}."""
-    from .departments import department_key  # local: only needed when a county is given
-
     per_kind = Counter(e["kind"] for e in entries)
     per_category = {}
     departments = {}
     for kind in KINDS:
         rows = [e for e in entries if e["kind"] == kind]
         counts = Counter(e["category"] for e in rows)
-        order = {c: i for i, c in enumerate(CATEGORIES)}
-        per_category[kind] = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        per_category[kind] = sorted(counts.items(), key=lambda kv: (ORDER.get(kv[0], len(ORDER)), kv[0]))
         names = {n for e in rows for n in named_departments(e)}
         keys = {department_key(n, county) for n in names} if county is not None else names
         departments[kind] = len(keys)
