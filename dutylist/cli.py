@@ -23,12 +23,12 @@ def _echo_json(data) -> None:
 @click.option("--dry-run", is_flag=True, help="只解析、报告，不写入数据库 / parse and report only")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告 / print the report as JSON")
 def import_list_command(path, township, dry_run, as_json):
-    """导入一份履职事项清单（文本）为乡镇的第 1 版 / import a duty list as a township's version 1."""
-    from .importers import seedtext
+    """导入一份履职事项清单（文本、Word .docx 或 Excel .xlsx）为乡镇的第 1 版 / import a duty list as a township's version 1."""
+    from .documents.importing import parse_path  # .docx / .xlsx by content, other files as text
     from .services.importing import import_list
 
     try:
-        parsed = seedtext.parse_file(path, township=township)
+        parsed = parse_path(path, township=township)
         report = parsed.report()
         if not dry_run:
             version = import_list(parsed)
@@ -70,7 +70,7 @@ def seed_demo_command(as_json):
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--organisation", "org_name", required=True, help="所属单位名称")
-@click.password_option(help="密码（至少 10 位）")
+@click.password_option(help="密码（至少 10 位，含至少两类字符，不含用户名，非常见密码）")
 def create_user_command(username, role, org_name, password):
     """创建用户 / create a user."""
     role = Role(role)
@@ -82,8 +82,11 @@ def create_user_command(username, role, org_name, password):
     if len(orgs) != 1:
         click.echo(f"错误 / error: 找不到唯一的单位“{org_name}”（角色 {role.value} 需要 {kind or '任意'} 类单位）", err=True)
         sys.exit(2)
-    if len(password) < 10:
-        click.echo("错误 / error: 密码至少 10 位 / password must have at least 10 characters", err=True)
+    from .services.passwords import problems as password_problems
+
+    weak = password_problems(password, username)
+    if weak:
+        click.echo("错误 / error: " + "；".join(weak), err=True)
         sys.exit(2)
     if db.session.scalar(select(User.id).where(User.username == username)):
         click.echo(f"错误 / error: 用户名 {username} 已存在", err=True)

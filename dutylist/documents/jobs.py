@@ -1,0 +1,464 @@
+"""Web imports: the parsed upload kept between preview and confirm, the plan, and the job.
+
+An upload is parsed at once; its ParsedList is stored server-side in
+``<UPLOAD_DIR>/<token>.json`` with the user's id (the client only holds the random token).
+The preview shows counts, rows, warnings and, for a new draft, the plan: which current
+items are kept, changed, moved, deleted, which are added, how many reorderings it takes.
+
+Confirming starts a job in a background thread that runs in ONE database transaction:
+either the whole list is imported (a new township's version 1, or a new revision whose
+every change went through workflow.operations and is audited), or nothing is written. The
+job reports its progress to ``<token>.status.json``; the progress page polls it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import current_app
+
+from ..importers.parsed import KINDS, ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
+from ..models.dutylist import CONTENT_FIELDS
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
+KEEP_SECONDS = 24 * 3600
+#: a job that has not reported for this long is taken as dead (its worker stopped)
+STALE_SECONDS = 15 * 60
+
+
+# ---------------------------------------------------------------------- storage
+
+def upload_dir() -> Path:
+    path = Path(current_app.config.get("DOCUMENTS_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _path(token: str, suffix: str = ".json") -> Path:
+    if not TOKEN.match(token or ""):
+        raise FileNotFoundError(token)
+    return upload_dir() / f"{token}{suffix}"
+
+
+def _write(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def _cleanup() -> None:
+    cutoff = time.time() - KEEP_SECONDS
+    for p in upload_dir().glob("*.json"):
+        try:
+            if p.stat().st_mtime < cutoff:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def parsed_to_json(parsed: ParsedList) -> dict:
+    return {"township": parsed.township, "county": parsed.county, "prefecture": parsed.prefecture,
+            "region": parsed.region, "date": parsed.date, "stated_totals": parsed.stated_totals,
+            "items": [i.to_dict() for i in parsed.items], "warnings": [asdict(w) for w in parsed.warnings]}
+
+
+def parsed_from_json(data: dict) -> ParsedList:
+    items = []
+    for d in data["items"]:
+        d = dict(d)
+        d["receiving"] = [Receiving(**r) for r in d.get("receiving") or []]
+        items.append(ParsedItem(**d))
+    return ParsedList(township=data["township"], county=data["county"], prefecture=data["prefecture"],
+                      region=data["region"], date=data["date"], items=items,
+                      warnings=[ImportWarning(**w) for w in data["warnings"]],
+                      stated_totals=data["stated_totals"])
+
+
+def save_upload(user, mode: str, township_id: int | None, filename: str, parsed: ParsedList) -> str:
+    _cleanup()
+    token = secrets.token_urlsafe(32)
+    _write(_path(token), {
+        "user_id": user.id, "mode": mode, "township_id": township_id, "filename": filename,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "parsed": parsed_to_json(parsed)})
+    return token
+
+
+def load_upload(token: str, user) -> dict | None:
+    """The stored upload, only for the user who uploaded it."""
+    try:
+        data = json.loads(_path(token).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("user_id") != user.id:
+        return None
+    return data
+
+
+def discard(token: str) -> None:
+    for suffix in (".json",):
+        try:
+            _path(token, suffix).unlink()
+        except OSError:
+            pass
+
+
+def read_status(token: str) -> dict | None:
+    try:
+        status = json.loads(_path(token, ".status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if status.get("state") in ("queued", "running") and time.time() - status.get("updated", 0) > STALE_SECONDS:
+        status.update(state="error", message="导入中断（处理进程已停止），未写入任何内容，请重新导入")
+    return status
+
+
+def _status(token: str, **values) -> dict:
+    path = _path(token, ".status.json")
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        status = {}
+    status.update(values, updated=time.time())
+    _write(path, status)
+    return status
+
+
+def claim(token: str, user_id: int) -> bool:
+    """Create the job's status file; False if a job for this upload exists already (double submit)."""
+    path = _path(token, ".status.json")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"state": "queued", "done": 0, "total": 1, "user_id": user_id, "message": "等待处理",
+                   "updated": time.time()}, fh)
+    return True
+
+
+# ---------------------------------------------------------------------- the plan
+
+def item_data(it: ParsedItem) -> dict:
+    return {"category": it.category, "name": it.name, "departments_text": it.departments_text,
+            "departments": list(it.departments), "dept_duties": list(it.dept_duties),
+            "township_duties": list(it.township_duties),
+            "receiving": [{"department": r.department, "method": r.method} for r in it.receiving]}
+
+
+@dataclass
+class Plan:
+    """How a draft becomes the imported list, through add / edit / delete / reorder."""
+
+    pairs: dict = field(default_factory=dict)  #: imported index -> current index (kept identity)
+    changed: list = field(default_factory=list)  #: imported indexes whose text or table changes
+    adds: list = field(default_factory=list)  #: imported indexes without a current item
+    deletes: list = field(default_factory=list)  #: current indexes without an imported item
+    swaps: int = 0  #: neighbour swaps that put every table in the imported order
+    errors: list = field(default_factory=list)  #: why the import cannot be applied
+
+    @property
+    def total(self) -> int:
+        """Operations of the job: start, deletes, edits, adds, swaps, renumbering."""
+        return 1 + len(self.deletes) + len(self.changed) + len(self.adds) + self.swaps + 1
+
+    def status_of(self, index: int) -> str:
+        if index in self.adds:
+            return "added"
+        return "changed" if index in self.changed else "kept"
+
+
+def match(current: list[dict], imported: list[ParsedItem]) -> dict:
+    """imported index -> current index: by exact name within the list, else by the place between
+    name-matched neighbours, else by (table, number)."""
+    used: set[int] = set()
+    pairs: dict[int, int] = {}
+    by_name: dict[str, list[int]] = {}
+    for ci, c in enumerate(current):
+        by_name.setdefault(c["name"], []).append(ci)
+    for ii, it in enumerate(imported):
+        cands = [ci for ci in by_name.get(it.name, []) if ci not in used]
+        if not cands:
+            continue
+        same_place = [ci for ci in cands if current[ci]["kind"] == it.kind and current[ci]["number"] == it.number]
+        same_kind = [ci for ci in cands if current[ci]["kind"] == it.kind]
+        best = (same_place or same_kind or cands)[0]
+        pairs[ii] = best
+        used.add(best)
+    # between two items matched by name, in the same order in both lists, the unmatched items
+    # stand where they stood: pair them in order when the gap holds as many on each side (a
+    # reworded item keeps its identity even when an insertion above it shifted every number)
+    for kind in KINDS:
+        imp = [ii for ii, it in enumerate(imported) if it.kind == kind]
+        cur = [ci for ci, c in enumerate(current) if c["kind"] == kind]
+        cur_pos = {ci: p for p, ci in enumerate(cur)}
+        anchors, last = [(-1, -1)], -1
+        for p, ii in enumerate(imp):
+            ci = pairs.get(ii)
+            if ci is not None and ci in cur_pos and cur_pos[ci] > last:
+                anchors.append((p, cur_pos[ci]))
+                last = cur_pos[ci]
+        anchors.append((len(imp), len(cur)))
+        for (p0, q0), (p1, q1) in zip(anchors, anchors[1:]):
+            left = [ii for ii in imp[p0 + 1:p1] if ii not in pairs]
+            right = [ci for ci in cur[q0 + 1:q1] if ci not in used]
+            if left and len(left) == len(right):
+                for ii, ci in zip(left, right):
+                    pairs[ii] = ci
+                    used.add(ci)
+    by_place: dict[tuple, int] = {}
+    for ci, c in enumerate(current):
+        by_place.setdefault((c["kind"], c["number"]), ci)
+    for ii, it in enumerate(imported):
+        if ii in pairs:
+            continue
+        ci = by_place.get((it.kind, it.number))
+        if ci is not None and ci not in used:
+            pairs[ii] = ci
+            used.add(ci)
+    return pairs
+
+
+def _swaps(order: list, target: list) -> int:
+    pos = {x: i for i, x in enumerate(target)}
+    seq = [pos[x] for x in order]
+    return sum(1 for i in range(len(seq)) for j in range(i + 1, len(seq)) if seq[i] > seq[j])
+
+
+def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
+    """current: the draft's (or current version's) entries in order, with kind, number, item_id, fields."""
+    from workflow.errors import Invalid
+    from workflow.operations import clean_fields
+
+    plan = Plan(pairs=match(current, imported))
+    for ii, it in enumerate(imported):
+        where = f"{'基本' if it.kind == 'basic' else '配合' if it.kind == 'cooperative' else '收回'}事项第 {it.number} 项"
+        ci = plan.pairs.get(ii)
+        if ci is not None:
+            c = current[ci]
+            try:
+                same = clean_fields(item_data(it), it.kind) == {f: c[f] for f in CONTENT_FIELDS}
+            except Invalid as exc:
+                plan.errors.append(f"{where}：{exc.message}")
+                continue
+            if not same or c["kind"] != it.kind:
+                plan.changed.append(ii)
+        else:
+            try:
+                clean_fields(item_data(it), it.kind)
+            except Invalid as exc:
+                plan.errors.append(f"{where}：{exc.message}")
+            plan.adds.append(ii)
+    matched = set(plan.pairs.values())
+    plan.deletes = [ci for ci in range(len(current)) if ci not in matched]
+    # where every item stands after deletes, moves and adds (each appended to its table)
+    lists = {k: [current[ci]["item_id"] for ci in range(len(current))
+                 if current[ci]["kind"] == k and ci in matched] for k in KINDS}
+    for ii in plan.changed:
+        c = current[plan.pairs[ii]]
+        if c["kind"] != imported[ii].kind:
+            lists[c["kind"]].remove(c["item_id"])
+            lists[imported[ii].kind].append(c["item_id"])
+    for ii in plan.adds:
+        lists[imported[ii].kind].append(("new", ii))
+    for k in KINDS:
+        target = [current[plan.pairs[ii]]["item_id"] if ii in plan.pairs else ("new", ii)
+                  for ii, it in enumerate(imported) if it.kind == k]
+        plan.swaps += _swaps(lists[k], target)
+    return plan
+
+
+def version_entries(township_id: int) -> tuple[object, list[dict]]:
+    from ..services import snapshot
+
+    version = snapshot.current_version(township_id)
+    return version, (snapshot.read_entries(version) if version is not None else [])
+
+
+def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]:
+    """What stops a confirm (shown on the preview), the plan for a draft, and the township."""
+    from sqlalchemy import select
+
+    from workflow import permissions as perm
+    from workflow.states import OPEN
+
+    from ..extensions import db
+    from ..models import Organisation, OrgKind, Revision, Version
+
+    parsed = parsed_from_json(data["parsed"])
+    problems: list[str] = []
+    if data["mode"] == "new":
+        if user.role != perm.ADMIN:
+            problems.append("只有系统管理员可以导入新乡镇的清单")
+        missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
+                                          ("州", parsed.prefecture)) if not v]
+        if missing:
+            problems.append(f"文件未写明{'、'.join(missing)}：请重新上传，并在“所属地区”中填写州、县、乡镇全称")
+            return problems, None, None
+        county_ids = select(Organisation.id).where(Organisation.kind == OrgKind.county,
+                                                   Organisation.name == parsed.county)
+        town = db.session.scalar(select(Organisation).where(
+            Organisation.kind == OrgKind.township, Organisation.name == parsed.township,
+            Organisation.parent_id.in_(county_ids)).limit(1))
+        if town is not None and db.session.scalar(select(Version.id).where(Version.township_id == town.id).limit(1)):
+            problems.append(f"{parsed.township}已有清单版本：修改须以修订稿导入（由本乡镇起草人在乡镇页面导入）")
+        return problems, None, town
+    township = db.session.get(Organisation, data["township_id"])
+    if township is None:
+        return ["乡镇不存在"], None, None
+    if user.role != perm.DRAFTER or not perm.acts_for(user, township):
+        problems.append("只有本乡镇的起草人可以导入修订稿")
+    if parsed.township and parsed.township != township.name:
+        problems.append(f"文件是“{parsed.township}”的清单，不是{township.name}的，不能导入为本乡镇的修订稿")
+    if db.session.scalar(select(Revision.id).where(Revision.township_id == township.id,
+                                                   Revision.status.in_([s.value for s in OPEN]))):
+        problems.append("该乡镇已有一份未完成的修订稿：请先完成或放弃它，再导入")
+    _, current = version_entries(township.id)
+    plan = make_plan(current, parsed.items)
+    problems += plan.errors
+    return problems, plan, township
+
+
+# ---------------------------------------------------------------------- the job
+
+class _Progress:
+    def __init__(self, token: str, total: int):
+        self.token, self.total, self.done, self.last = token, total, 0, 0.0
+
+    def step(self, message: str, n: int = 1):
+        self.done = min(self.total, self.done + n)
+        if not self.token:
+            return
+        now = time.time()
+        if now - self.last > 0.3 or self.done == self.total:
+            _status(self.token, state="running", done=self.done, total=self.total, message=message)
+            self.last = now
+
+
+def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Progress | None = None):
+    """A new revision of the township made equal to the imported list; every change audited."""
+    from workflow import operations as ops
+    from workflow.errors import Invalid
+
+    from ..extensions import db
+    from ..models import DraftItem
+    from ..services import drafts
+    from ..services.audit import record_event
+
+    reason = f"由文件“{filename}”导入"
+    revision = ops.start_revision(township, user, title=f"{township.name}履职事项清单修订稿（由文件导入）")
+    items = drafts.live_items(revision)
+    current = [{"id": d.id, "item_id": d.item_id, "kind": d.kind, "number": d.number, **d.fields()} for d in items]
+    plan = make_plan(current, parsed.items)
+    if plan.errors:
+        raise Invalid("；".join(plan.errors[:5]))
+    progress = progress or _Progress("", 0)
+    progress.total = plan.total
+    progress.step("已创建修订稿")
+
+    def lock(draft_id):
+        return db.session.get(DraftItem, draft_id).lock_version
+
+    for ci in plan.deletes:
+        c = current[ci]
+        ops.delete_item(revision, user, c["id"], lock(c["id"]), reason)
+        progress.step(f"删除：{c['name'][:20]}")
+    draft_of: dict[int, int] = {}
+    for ii, ci in plan.pairs.items():
+        draft_of[ii] = current[ci]["id"]
+    for ii in plan.changed:
+        it = parsed.items[ii]
+        ops.edit_item(revision, user, draft_of[ii], item_data(it), lock(draft_of[ii]), reason=reason, kind=it.kind)
+        progress.step(f"修改：{it.name[:20]}")
+    for ii in plan.adds:
+        it = parsed.items[ii]
+        draft_of[ii] = ops.add_item(revision, user, it.kind, item_data(it), reason).id
+        progress.step(f"新增：{it.name[:20]}")
+    swaps = 0
+    for kind in KINDS:
+        order = [draft_of[ii] for ii, it in enumerate(parsed.items) if it.kind == kind]
+        ids = [d.id for d in drafts.live_items(revision) if d.kind == kind]
+        for target, want in enumerate(order):
+            j = ids.index(want)
+            while j > target:
+                ops.move_item_within(revision, user, want, -1, lock(want))
+                ids[j - 1], ids[j] = ids[j], ids[j - 1]
+                j -= 1
+                swaps += 1
+                progress.step("调整顺序")
+    live = drafts.live_items(revision)
+    if any([i.number for i in live if i.kind == k] != list(range(1, sum(1 for i in live if i.kind == k) + 1))
+           for k in KINDS):
+        ops.renumber(revision, user)
+    progress.step("完成")
+    record_event("import", actor=user, revision=revision, round=revision.round, target=f"revision:{revision.id}",
+                 details={"file": filename, "mode": "draft", "counts": parsed.counts(),
+                          "added": len(plan.adds), "changed": len(plan.changed), "deleted": len(plan.deletes),
+                          "reordered": swaps})
+    return revision, plan
+
+
+def import_new(user, parsed: ParsedList, filename: str):
+    from ..services.audit import record_event
+    from ..services.importing import import_list
+
+    version = import_list(parsed, published_by=user)
+    record_event("import", actor=user, township_id=version.township_id, target=f"version:{version.id}",
+                 details={"file": filename, "mode": "new", "counts": parsed.counts(), "version": version.number})
+    return version
+
+
+def run(app, token: str) -> None:
+    """The job: everything in one transaction, progress reported to the status file."""
+    from workflow.errors import WorkflowError
+
+    from ..extensions import db
+    from ..models import Organisation, User
+
+    with app.app_context():
+        try:
+            data = json.loads(_path(token).read_text(encoding="utf-8"))
+            user = db.session.get(User, data["user_id"])
+            parsed = parsed_from_json(data["parsed"])
+            progress = _Progress(token, max(1, len(parsed.items)))
+            _status(token, state="running", done=0, total=progress.total, message="正在导入")
+            if data["mode"] == "new":
+                version = import_new(user, parsed, data["filename"])
+                db.session.commit()
+                result = {"township_id": version.township_id, "version_id": version.id}
+                message = f"已导入为{parsed.township}的第 {version.number} 版"
+            else:
+                township = db.session.get(Organisation, data["township_id"])
+                revision, plan = apply_draft(township, user, parsed, data["filename"], progress)
+                db.session.commit()
+                result = {"revision_id": revision.id}
+                message = (f"已创建修订稿：新增 {len(plan.adds)} 项、修改 {len(plan.changed)} 项、"
+                           f"删除 {len(plan.deletes)} 项")
+            _status(token, state="done", done=progress.total, total=progress.total, message=message, result=result)
+            discard(token)
+        except (WorkflowError, ImportFailure) as exc:
+            db.session.rollback()
+            text = getattr(exc, "message", None) or str(exc)
+            _status(token, state="error", message=f"导入失败，未写入任何内容：{text}")
+        except Exception:  # noqa: BLE001 - the job must always end with a status
+            db.session.rollback()
+            app.logger.exception("document import %s failed", token)
+            _status(token, state="error", message="导入失败（内部错误），未写入任何内容")
+        finally:
+            db.session.remove()
+
+
+def start(app, token: str) -> None:
+    if app.config.get("DOCUMENTS_IMPORT_THREAD", True):
+        threading.Thread(target=run, args=(app, token), name=f"import-{token[:8]}", daemon=True).start()
+    else:
+        run(app, token)

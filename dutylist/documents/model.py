@@ -1,0 +1,226 @@
+"""What an exported list document holds, whatever its format: a ListDocument.
+
+A ListDocument is built from a published Version, from a Revision (a draft, marked as such
+with its round) or from a ParsedList (tests and the command line). Every exporter renders
+the same title, date, 说明 preface and three tables from it, with the cell texts of
+`cell_lines`, which the Word and Excel importers read back exactly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..importers.parsed import KIND_LABELS, KINDS, ParsedList
+from ..models.dutylist import CONTENT_FIELDS
+
+#: The official columns of each table: (field, header).
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "basic": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称")],
+    "cooperative": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称"),
+                    ("departments_text", "对应上级部门"), ("dept_duties", "上级部门职责"),
+                    ("township_duties", "镇(乡)配合职责")],
+    "withdrawn": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称"),
+                  ("receiving", "承接部门及工作方式")],
+}
+#: Short table names (Excel sheet names, file names).
+SHEET_NAMES = {"basic": "基本履职事项", "cooperative": "配合履职事项", "withdrawn": "上级部门收回事项"}
+#: Characters XML (Word, Excel) cannot hold: dropped on export.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Marks the files this system writes (Word and Excel document properties).
+GENERATOR = "dutylist 乡镇履职事项清单修订系统"
+
+
+def xml_safe(text: str) -> str:
+    return _ILLEGAL.sub("", text or "")
+
+
+def cn_date(d: date | datetime) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass
+class DraftMark:
+    """How a draft's export says it is a draft."""
+
+    revision_id: int | None
+    round: int
+    status: str  #: e.g. drafting
+    status_label: str  #: e.g. 起草中
+    title: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"修订稿（草稿，非正式发布文本）· 第 {self.round} 轮 · {self.status_label}"
+
+
+@dataclass
+class ListDocument:
+    title: str  #: e.g. 昌吉州奇台县奇台镇履职事项清单
+    township: str
+    county: str | None
+    prefecture: str | None
+    region: str | None
+    date: str  #: printed under the title, e.g. 2025年7月
+    entries: list[dict]  #: kind, number, item_id + CONTENT_FIELDS, in official order
+    stats: dict  #: services.stats.list_stats of the entries
+    draft: DraftMark | None = None
+    version_number: int | None = None
+    digest: str | None = None
+    township_id: int | None = None
+    exported_at: datetime = field(default_factory=datetime.now)
+
+    # ------------------------------------------------------------------ reading
+    def of_kind(self, kind: str) -> list[dict]:
+        return [e for e in self.entries if e["kind"] == kind]
+
+    @property
+    def title_prefix(self) -> str:
+        """The title without 履职事项清单: what the table titles start with."""
+        return re.sub(r"履职事项清单$", "", self.title)
+
+    def table_title(self, kind: str) -> str:
+        return f"{self.title_prefix}{KIND_LABELS[kind]}清单"
+
+    def preface(self) -> list[str]:
+        """The 说明 paragraphs: totals per table, per category, departments involved (as seed 002)."""
+        s = self.stats
+        per_kind = s["per_kind"]
+        parts = "、".join(f"{KIND_LABELS[k]} {per_kind[k]} 项" for k in KINDS)
+        out = [f"共有履职事项 {s['total']} 项，其中，{parts}。"]
+        for k in KINDS:
+            if not per_kind[k]:
+                continue
+            cats = s["per_category"][k]
+            listed = "、".join(f"{cat or '（未填类别）'} {n} 项" for cat, n in cats)
+            text = f"{KIND_LABELS[k]}清单包括{listed}，共 {len(cats)} 个类别"
+            if s["departments"].get(k):
+                text += f"，涉及 {s['departments'][k]} 个部门（单位）"
+            out.append(text + "。")
+        return out
+
+    @property
+    def subtitle(self) -> str:
+        """A line for document properties: which version or draft this is."""
+        if self.draft is not None:
+            return self.draft.line
+        if self.version_number is not None:
+            return f"第 {self.version_number} 版"
+        return ""
+
+    def filename(self, ext: str) -> str:
+        base = self.title
+        if self.draft is not None:
+            base += f"-修订稿第{self.draft.round}轮"
+        elif self.version_number is not None:
+            base += f"-第{self.version_number}版"
+        return re.sub(r'[\\/:*?"<>|\s]+', "_", base) + "." + ext
+
+
+# ---------------------------------------------------------------------- cell texts
+
+def receiving_lines(rows: list) -> list[str]:
+    """承接部门及工作方式, one line per block: "部门：方式", "部门甲、部门乙：方式" or just "方式"."""
+    blocks: list[tuple[list[str], str]] = []
+    for r in rows or []:
+        dept = (r.get("department") if isinstance(r, dict) else r.department) or ""
+        method = (r.get("method") if isinstance(r, dict) else r.method) or ""
+        if (dept and method and "、" not in dept and blocks and blocks[-1][0] and blocks[-1][1] == method
+                and not any("、" in d for d in blocks[-1][0])):
+            blocks[-1][0].append(dept)  # departments sharing one way of working, as documents print them
+            continue
+        blocks.append(([dept] if dept else [], method))
+    return [f"{'、'.join(depts)}：{method}" if depts else method for depts, method in blocks]
+
+
+def cell_lines(entry: dict, field_name: str) -> list[str]:
+    """The text of one cell, as lines (each step of a duty cell is a line of its own)."""
+    if field_name == "number":
+        return [str(entry["number"])]
+    value = entry.get(field_name)
+    if field_name == "receiving":
+        return [xml_safe(x) for x in receiving_lines(value)]
+    if isinstance(value, list):
+        return [xml_safe(x) for x in value if x]
+    return [xml_safe(value)] if value else []
+
+
+# ---------------------------------------------------------------------- builders
+
+def _place_chain(township) -> tuple:
+    county = township.parent
+    prefecture = county.parent if county is not None else None
+    region = prefecture.parent if prefecture is not None else None
+    return county, prefecture, region
+
+
+def default_title(township) -> str:
+    county, prefecture, _ = _place_chain(township)
+    pref = (prefecture.short_name or prefecture.name) if prefecture is not None else ""
+    return f"{pref}{county.name if county is not None else ''}{township.name}履职事项清单"
+
+
+def _plain(entries: list[dict]) -> list[dict]:
+    out = []
+    for e in entries:
+        d = {"kind": e["kind"], "number": e["number"], "item_id": e.get("item_id")}
+        for f in CONTENT_FIELDS:
+            v = e.get(f)
+            d[f] = list(v) if isinstance(v, list) else (v or "")
+        d["receiving"] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
+                          for r in (e.get("receiving") or [])]
+        out.append(d)
+    return sorted(out, key=lambda d: KINDS.index(d["kind"]))
+
+
+def from_version(version) -> ListDocument:
+    from ..services import snapshot, stats
+
+    township = version.township
+    county, prefecture, region = _place_chain(township)
+    entries = _plain(snapshot.read_entries(version))
+    return ListDocument(
+        title=version.title or default_title(township), township=township.name,
+        county=getattr(county, "name", None), prefecture=getattr(prefecture, "name", None),
+        region=getattr(region, "name", None),
+        date=version.doc_date or cn_date(version.published_at), entries=entries,
+        stats=stats.list_stats(entries, county), version_number=version.number, digest=version.digest,
+        township_id=township.id)
+
+
+def from_revision(revision) -> ListDocument:
+    from workflow.states import STATUS_LABELS, Status
+
+    from ..services import drafts, stats
+
+    township = revision.township
+    county, prefecture, region = _place_chain(township)
+    entries = _plain(drafts.draft_entries(revision))
+    base = revision.base_version
+    mark = DraftMark(revision.id, revision.round, revision.status, STATUS_LABELS[Status(revision.status)],
+                     revision.title)
+    return ListDocument(
+        title=(base.title if base is not None and base.title else default_title(township)),
+        township=township.name, county=getattr(county, "name", None),
+        prefecture=getattr(prefecture, "name", None), region=getattr(region, "name", None),
+        date=cn_date(date.today()), entries=entries, stats=stats.list_stats(entries, county),
+        draft=mark, township_id=township.id)
+
+
+def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark | None = None) -> ListDocument:
+    """A document straight from an importer's result (no database)."""
+    from ..services.stats import list_stats
+    from ..vocabulary import PREFECTURE_SHORT_NAMES
+
+    entries = _plain([{"kind": i.kind, "number": i.number, "item_id": None, **{
+        "category": i.category, "name": i.name, "departments_text": i.departments_text,
+        "departments": i.departments, "dept_duties": i.dept_duties, "township_duties": i.township_duties,
+        "receiving": [{"department": r.department, "method": r.method} for r in i.receiving]}}
+        for i in parsed.items])
+    if title is None:
+        short = {v: k for k, v in PREFECTURE_SHORT_NAMES.items()}.get(parsed.prefecture or "", parsed.prefecture)
+        title = f"{short or ''}{parsed.county or ''}{parsed.township or ''}履职事项清单"
+    return ListDocument(
+        title=title, township=parsed.township or "", county=parsed.county, prefecture=parsed.prefecture,
+        region=parsed.region, date=parsed.date or cn_date(date.today()), entries=entries,
+        stats=list_stats(entries), draft=draft)

@@ -1,0 +1,211 @@
+"""Downloads of versions and drafts, and importing Word / Excel lists (upload, preview, confirm, progress)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from workflow import permissions as perm
+from workflow.states import OPEN
+
+from ..extensions import db
+from ..importers.parsed import KIND_LABELS, KINDS, ImportFailure
+from ..models import Category, Organisation, OrgKind, Revision, Version
+from ..services.audit import record_event
+from . import jobs, model
+from .export import FORMATS, audit_details, render
+from .export_pdf import PdfFontMissing
+from .importing import parse_document
+
+bp = Blueprint("documents", __name__)
+
+
+# ---------------------------------------------------------------------- downloads
+
+def _send(doc: model.ListDocument, fmt: str, target: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    try:
+        data = render(doc, fmt)
+    except PdfFontMissing as exc:
+        abort(503, str(exc))
+    record_event("export", actor=current_user, township_id=doc.township_id, target=target,
+                 details=audit_details(doc, fmt), ip=request.remote_addr)
+    db.session.commit()
+    name = doc.filename(fmt)
+    return Response(data, mimetype=FORMATS[fmt][0], headers={
+        "Content-Disposition": f"attachment; filename=\"dutylist.{fmt}\"; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/versions/<int:version_id>/export.<fmt>")
+@login_required
+def export_version(version_id: int, fmt: str):
+    """A published version: anyone signed in may read it, so anyone may download it."""
+    version = db.session.get(Version, version_id) or abort(404)
+    if fmt not in FORMATS:
+        abort(404)
+    return _send(model.from_version(version), fmt, f"version:{version.id}")
+
+
+def can_export_revision(user, revision) -> bool:
+    """As the revision page shows it: the whole draft to those who may read it, except the
+    county departments, who see only the changes that concern them."""
+    return perm.can_read_revision(user, revision) and user.role != perm.DEPARTMENT
+
+
+@bp.get("/revisions/<int:revision_id>/export.<fmt>")
+@login_required
+def export_revision(revision_id: int, fmt: str):
+    revision = db.session.get(Revision, revision_id) or abort(404)
+    if not can_export_revision(current_user, revision):
+        abort(403, "您无权下载该修订稿")
+    if fmt not in FORMATS:
+        abort(404)
+    return _send(model.from_revision(revision), fmt, f"revision:{revision.id}")
+
+
+# ---------------------------------------------------------------------- imports
+
+def _categories() -> set[str]:
+    return set(db.session.scalars(select(Category.name)))
+
+
+def _target_township():
+    """The township of a draft import (?township_id=), or None for a new township's list."""
+    raw = request.values.get("township_id") or ""
+    if not raw:
+        if current_user.role != perm.ADMIN:
+            abort(403, "只有系统管理员可以导入新乡镇的清单；乡镇起草人请在本乡镇页面导入修订稿")
+        return None
+    if not raw.isdigit():
+        abort(400)
+    township = db.session.get(Organisation, int(raw))
+    if township is None or township.kind != OrgKind.township:
+        abort(404)
+    if current_user.role != perm.DRAFTER or not perm.acts_for(current_user, township):
+        abort(403, "只有本乡镇的起草人可以导入本乡镇的修订稿")
+    return township
+
+
+def _open_revision(township):
+    return db.session.scalar(select(Revision).where(
+        Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@login_required
+def upload():
+    township = _target_township()
+    error = None
+    if township is not None:
+        existing = _open_revision(township)
+        if existing is not None:
+            flash("该乡镇已有一份未完成的修订稿：请先完成或放弃它，再导入", "warning")
+            return redirect(url_for("revisions.show", revision_id=existing.id))
+    if request.method == "POST":
+        file = request.files.get("file")
+        place = (request.form.get("place") or "").strip()[:100] or None
+        if file is None or not file.filename:
+            error = "请选择要导入的 Word（.docx）或 Excel（.xlsx）文件"
+        else:
+            data = file.read()
+            try:
+                parsed = parse_document(data, township=place if township is None else None,
+                                        categories=_categories())
+            except ImportFailure as exc:
+                error = str(exc)
+            else:
+                filename = file.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
+                token = jobs.save_upload(current_user, "new" if township is None else "draft",
+                                         township.id if township is not None else None, filename, parsed)
+                return redirect(url_for("documents.preview", token=token))
+    return render_template("documents/upload.html", township=township, error=error), 400 if error else 200
+
+
+def _upload_or_404(token: str) -> dict:
+    data = jobs.load_upload(token, current_user)
+    if data is None:
+        abort(404, "导入记录不存在或已过期，请重新上传")
+    return data
+
+
+@bp.get("/imports/<token>")
+@login_required
+def preview(token: str):
+    data = _upload_or_404(token)
+    if jobs.read_status(token) is not None:
+        return redirect(url_for("documents.progress", token=token))
+    parsed = jobs.parsed_from_json(data["parsed"])
+    problems, plan, township = jobs.blocking_problems(data, current_user)
+    tables = {k: [] for k in KINDS}
+    for index, item in enumerate(parsed.items):
+        tables[item.kind].append((index, item))
+    deleted, renamed = [], {}
+    if plan is not None:
+        _, current = jobs.version_entries(township.id)
+        deleted = [current[ci] for ci in plan.deletes]
+        # an item matched by its place (table and number) under another name: show what it replaces
+        renamed = {ii: current[ci]["name"] for ii, ci in plan.pairs.items() if current[ci]["name"] != parsed.items[ii].name}
+    return render_template("documents/preview.html", token=token, data=data, parsed=parsed, problems=problems,
+                           plan=plan, township=township, tables=tables, deleted=deleted, renamed=renamed, kinds=KINDS,
+                           kind_labels=KIND_LABELS, counts=parsed.counts())
+
+
+@bp.post("/imports/<token>/confirm")
+@login_required
+def confirm(token: str):
+    data = _upload_or_404(token)
+    problems, _, _ = jobs.blocking_problems(data, current_user)
+    if problems:
+        flash("；".join(problems), "danger")
+        return redirect(url_for("documents.preview", token=token))
+    if jobs.claim(token, current_user.id):
+        jobs.start(current_app._get_current_object(), token)
+    return redirect(url_for("documents.progress", token=token))
+
+
+@bp.post("/imports/<token>/cancel")
+@login_required
+def cancel(token: str):
+    _upload_or_404(token)
+    if jobs.read_status(token) is not None:
+        flash("导入已经开始，不能取消；请等待其完成", "warning")
+        return redirect(url_for("documents.progress", token=token))
+    jobs.discard(token)
+    flash("已取消导入，未写入任何内容", "info")
+    return redirect(url_for("lists.index"))
+
+
+def _status_or_404(token: str) -> dict:
+    status = jobs.read_status(token)
+    if status is None or status.get("user_id") != current_user.id:
+        abort(404, "导入记录不存在或已过期")
+    return status
+
+
+def _result_url(status: dict) -> str | None:
+    result = status.get("result") or {}
+    if "revision_id" in result:
+        return url_for("revisions.show", revision_id=result["revision_id"])
+    if "township_id" in result:
+        return url_for("lists.township", township_id=result["township_id"])
+    return None
+
+
+@bp.get("/imports/<token>/progress")
+@login_required
+def progress(token: str):
+    status = _status_or_404(token)
+    return render_template("documents/progress.html", token=token, status=status, result_url=_result_url(status))
+
+
+@bp.get("/imports/<token>/status")
+@login_required
+def status(token: str):
+    status = _status_or_404(token)
+    return jsonify(state=status.get("state"), done=status.get("done", 0), total=status.get("total", 1),
+                   message=status.get("message", ""), result_url=_result_url(status))
