@@ -32,6 +32,8 @@ def import_list_command(path, township, dry_run, as_json):
         report = parsed.report()
         if not dry_run:
             version = import_list(parsed)
+            record_event("import", township_id=version.township_id, target=f"version:{version.id}",
+                         details={"file": str(path).rsplit("/", 1)[-1], "counts": parsed.counts(), "via": "cli"})
             db.session.commit()
             report["version_id"] = version.id
     except (ImportFailure, OSError) as exc:

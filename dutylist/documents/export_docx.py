@@ -46,7 +46,7 @@ FONT_TABLE = (
 )
 
 
-def _chinese_defaults(document):
+def chinese_defaults(document):
     """Document defaults for Chinese: zh-CN as the East Asian language, fonts declared as GB2312."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -190,7 +190,7 @@ def to_docx(doc: ListDocument) -> bytes:
     from docx.shared import Pt
 
     document = Document()
-    _chinese_defaults(document)
+    chinese_defaults(document)
     normal = document.styles["Normal"]
     _fonts(normal, TABLE_FONT)
     normal.font.size = Pt(10.5)

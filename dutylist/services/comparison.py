@@ -53,7 +53,10 @@ def to_docx(title: str, diffs: list[ItemDiff]) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    from ..documents.export_docx import chinese_defaults
+
     doc = Document()
+    chinese_defaults(doc)  # zh-CN East Asian language and Chinese fonts, as the list exports
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
