@@ -1,0 +1,214 @@
+"""Who may use which route: every endpoint × every role (and a user of another organisation of the
+same role), checked against ONE table. A route without an entry in ROUTES fails the test.
+
+The scenario: 大有镇 has a revision in county review (round 1) on which 吉木萨尔县民政局 was consulted
+and has written an opinion. Requests are made so that an allowed user passes authorization and
+then, at most, meets a state or input check (400/409): the matrix is about authorization.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dutylist.documents import jobs
+from dutylist.extensions import db
+from dutylist.importers.parsed import ParsedItem, ParsedList
+from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.services.tokens import create_token
+from workflow import operations as ops
+
+from .factories import PASSWORD, World
+
+LEVELS = ("prefecture", "region")
+
+# ---------------------------------------------------------------------------- who
+USERS = {  # key -> username (None: not signed in)
+    "anon": None,
+    "drafter": "dayou-drafter", "drafter_other": "quanzijie-drafter",
+    "office": "jimsar-office", "office_other": "manas-office",
+    "dept": "jimsar-civil", "dept_unconsulted": "jimsar-water", "dept_other": "manas-civil",
+    "prefecture": "changji-prefecture", "prefecture_other": "kizilsu-prefecture",
+    "region": "xj-region", "region_other": "xz-region",
+    "admin": "admin",
+}
+SIGNED = frozenset(USERS) - {"anon"}
+EVERYONE = frozenset(USERS)
+READERS = frozenset({"drafter", "office", "dept", "admin"})  # may read the revision in county review
+DRAFTER = frozenset({"drafter"})
+OFFICE = frozenset({"office"})
+ADMIN = frozenset({"admin"})
+
+
+@dataclass
+class Route:
+    method: str
+    path: str  #: formatted with the scenario (see Scenario.values)
+    allowed: frozenset
+    data: dict | None = None  #: form fields or JSON body
+
+
+# ---------------------------------------------------------------------------- the table
+ROUTES: dict[str, Route] = {
+    # public
+    "static": Route("GET", "/static/app.css", EVERYONE),
+    "lists.favicon": Route("GET", "/favicon.ico", EVERYONE),
+    "auth.login": Route("GET", "/auth/login", EVERYONE),
+    "api.openapi": Route("GET", "/api/v1/openapi.json", EVERYONE),
+    # anyone signed in: published lists, history, differences between versions
+    "auth.logout": Route("POST", "/auth/logout", SIGNED),
+    "lists.index": Route("GET", "/", SIGNED),
+    "lists.township": Route("GET", "/townships/{town}", SIGNED),
+    "lists.version": Route("GET", "/versions/{v1}", SIGNED),
+    "lists.workflow": Route("GET", "/workflow", SIGNED),
+    "inbox.index": Route("GET", "/inbox", SIGNED),
+    "history.index": Route("GET", "/townships/{town}/history", SIGNED),
+    "history.versions_diff": Route("GET", "/townships/{town}/diff?a={v1}&b={v1}", SIGNED),
+    "history.versions_diff_download": Route("GET", "/townships/{town}/diff.xlsx?a={v1}&b={v1}", SIGNED),
+    # the revision: its readers; each move: its role in its organisation
+    "revisions.show": Route("GET", "/revisions/{rev}", READERS),
+    "history.revision_diff": Route("GET", "/revisions/{rev}/diff", READERS),
+    "history.revision_diff_download": Route("GET", "/revisions/{rev}/diff.docx", READERS),
+    "revisions.start": Route("POST", "/townships/{town}/revisions", DRAFTER),
+    "revisions.add_item": Route("GET", "/revisions/{rev}/items/new", DRAFTER),
+    "revisions.edit_item": Route("GET", "/revisions/{rev}/items/{draft_item}/edit", DRAFTER),
+    "revisions.delete_item": Route("POST", "/revisions/{rev}/items/{draft_item}/delete", DRAFTER,
+                                   {"lock_version": "1", "reason": "x"}),
+    "revisions.move_item": Route("POST", "/revisions/{rev}/items/{draft_item}/move", DRAFTER,
+                                 {"lock_version": "1", "direction": "1"}),
+    "revisions.renumber": Route("POST", "/revisions/{rev}/renumber", DRAFTER),
+    "revisions.fire": Route("POST", "/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
+    "revisions.extend": Route("POST", "/revisions/{rev}/extend", OFFICE, {"reason": "部门意见分歧"}),
+    "revisions.add_opinion": Route("POST", "/revisions/{rev}/opinions", frozenset({"office", "dept"}),
+                                   {"body": "意见"}),
+    "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", frozenset({"dept"})),
+    "revisions.answer": Route("POST", "/revisions/{rev}/opinions/{opinion}/answer", DRAFTER,
+                              {"answer": "adopted", "body": "理由"}),
+    "revisions.reply": Route("POST", "/revisions/{rev}/opinions/{opinion}/reply",
+                             frozenset({"drafter", "office", "dept"}), {"body": "回复"}),
+    # documents: published versions to anyone signed in; drafts to their readers except departments
+    # (who see only the changes that concern them); imports to the township's drafter (admin: new lists)
+    "documents.export_version": Route("GET", "/versions/{v1}/export.csv", SIGNED),
+    "documents.export_revision": Route("GET", "/revisions/{rev}/export.json", frozenset({"drafter", "office", "admin"})),
+    "documents.upload": Route("GET", "/imports/new?township_id={town}", DRAFTER),
+    "documents.preview": Route("GET", "/imports/{upload}", DRAFTER),
+    "documents.confirm": Route("POST", "/imports/{upload}/confirm", DRAFTER),
+    "documents.cancel": Route("POST", "/imports/{upload}/cancel", DRAFTER),
+    "documents.progress": Route("GET", "/imports/{job}/progress", DRAFTER),
+    "documents.status": Route("GET", "/imports/{job}/status", DRAFTER),
+    # administration
+    "admin.audit": Route("GET", "/admin/audit", ADMIN),
+    "admin.audit_head": Route("GET", "/admin/audit/head.json", ADMIN),
+    # the JSON API: the same rules, with bearer tokens
+    "api.ping": Route("GET", "/api/v1/ping", SIGNED),
+    "api.me": Route("GET", "/api/v1/me", SIGNED),
+    "api.townships": Route("GET", "/api/v1/townships", SIGNED),
+    "api.township": Route("GET", "/api/v1/townships/{town}", SIGNED),
+    "api.township_versions": Route("GET", "/api/v1/townships/{town}/versions", SIGNED),
+    "api.version": Route("GET", "/api/v1/versions/{v1}", SIGNED),
+    "api.version_diff": Route("GET", "/api/v1/versions/{v1}/diff/{v1}", SIGNED),
+    "api.departments": Route("GET", "/api/v1/departments?township={town}", SIGNED),
+    "api.township_revisions": Route("GET", "/api/v1/townships/{town}/revisions", SIGNED),
+    "api.start_revision": Route("POST", "/api/v1/townships/{town}/revisions", DRAFTER, {}),
+    "api.revision": Route("GET", "/api/v1/revisions/{rev}", READERS),
+    "api.add_item": Route("POST", "/api/v1/revisions/{rev}/items", DRAFTER,
+                          {"kind": "basic", "category": "党的建设", "name": "新事项"}),
+    "api.edit_item": Route("PATCH", "/api/v1/revisions/{rev}/items/{draft_item}", DRAFTER,
+                           {"lock_version": 1, "name": "改"}),
+    "api.delete_item": Route("DELETE", "/api/v1/revisions/{rev}/items/{draft_item}", DRAFTER,
+                             {"lock_version": 1}),
+    "api.move_item": Route("POST", "/api/v1/revisions/{rev}/items/{draft_item}/move", DRAFTER,
+                           {"lock_version": 1, "direction": 1}),
+    "api.renumber": Route("POST", "/api/v1/revisions/{rev}/renumber", DRAFTER, {}),
+    "api.fire_event": Route("POST", "/api/v1/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
+    "api.extend_rounds": Route("POST", "/api/v1/revisions/{rev}/extend", OFFICE, {"reason": "理由"}),
+    "api.opinions": Route("GET", "/api/v1/revisions/{rev}/opinions", READERS),
+    "api.add_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions", frozenset({"office", "dept"}),
+                             {"body": "意见"}),
+    "api.sign_off": Route("POST", "/api/v1/revisions/{rev}/signoff", frozenset({"dept"}), {}),
+    "api.answer_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/answers", DRAFTER,
+                                {"answer": "adopted", "body": "理由"}),
+    "api.reply_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/replies",
+                               frozenset({"drafter", "office", "dept"}), {"body": "回复"}),
+}
+
+
+# ---------------------------------------------------------------------------- the scenario
+class Scenario:
+    def __init__(self):
+        w = self.world = World()
+        region2 = Organisation(name="西藏自治区", kind=OrgKind.region)
+        db.session.add(region2)
+        db.session.flush()
+        xz = User(username="xz-region", display_name="xz-region", role=Role.region_reviewer, organisation=region2)
+        xz.set_password(PASSWORD)
+        db.session.add(xz)
+        rev = ops.start_revision(w.town, w.drafter)
+        item = next(i for i in rev.items if i.name == "老年人高龄津贴的发放管理")
+        ops.edit_item(rev, w.drafter, item.id, {**item.fields(), "dept_duties": ["1.组织开展政策宣传；", "2.发放。"]},
+                      lock_version=item.lock_version)
+        ops.fire(rev, "submit", w.drafter, levels=LEVELS)
+        ops.fire(rev, "accept", w.officer, levels=LEVELS, departments=[w.civil.id],
+                 deadline=date.today() + timedelta(days=5))
+        opinion = ops.add_opinion(rev, w.civil_user, "请写明发放时限", item_id=item.item_id)
+        db.session.commit()
+        # an uploaded list waiting for confirmation, and one whose import job has started
+        parsed = ParsedList(township="大有镇", items=[ParsedItem("basic", 1, "党的建设", "加强基层阵地建设")])
+        upload = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
+        job = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
+        jobs.claim(job, w.drafter.id)
+        self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
+                       "opinion": opinion.id, "upload": upload, "job": job}
+        self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
+                       for key, name in USERS.items() if name}
+        db.session.commit()
+
+
+def api_route(rule) -> bool:
+    return rule.startswith("/api/")
+
+
+def call(app, scenario: Scenario, route: Route, who: str):
+    path = route.path.format(**scenario.values)
+    client = app.test_client()
+    if api_route(path):
+        headers = {"Authorization": f"Bearer {scenario.tokens[who]}"} if who != "anon" else {}
+        return client.open(path, method=route.method, json=route.data if route.method != "GET" else None,
+                           headers=headers)
+    if who != "anon":
+        assert client.login(USERS[who]).status_code == 302
+    if route.method == "GET":
+        return client.get(path)
+    return client.open(path, method=route.method, data={**(route.data or {}), "csrf_token": client.csrf_token()})
+
+
+def denied(response, path: str) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    # login_required sends the visitor to sign in, remembering where they were going
+    return response.status_code == 302 and "/auth/login?next=" in response.headers.get("Location", "")
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(ROUTES))
+    assert not missing, f"routes without an access rule in ROUTES: {missing}"
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not stale, f"ROUTES names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_access_matrix(app, endpoint):
+    route = ROUTES[endpoint]
+    scenario = Scenario()
+    # the denied first: an allowed user's request may change the scenario
+    for who in sorted(USERS, key=lambda k: k in route.allowed):
+        response = call(app, scenario, route, who)
+        assert response.status_code < 500, (endpoint, who, response.status_code)
+        path = route.path.format(**scenario.values)
+        if who in route.allowed:
+            assert not denied(response, path), (endpoint, who, response.status_code)
+        else:
+            assert denied(response, path), (endpoint, who, response.status_code)
