@@ -14,6 +14,7 @@ from dutylist.models import (ANSWERS, KINDS, Consultation, DraftItem, Item, Opin
                              Organisation, OrgKind, Revision)
 from dutylist.models.base import utcnow
 from dutylist.models.dutylist import CONTENT_FIELDS
+from dutylist.notifications.service import notify_for
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
 
@@ -49,7 +50,9 @@ def _require_drafter(revision: Revision, actor) -> None:
 
 
 def _log(action: str, actor, revision: Revision, **kw):
-    return record_event(action, actor=actor, revision=revision, round=revision.round, **kw)
+    event = record_event(action, actor=actor, revision=revision, round=revision.round, **kw)
+    notify_for(event, revision)  # in-app notifications (and mail after commit), same transaction
+    return event
 
 
 def _clean_lines(value, key: str) -> list[str]:

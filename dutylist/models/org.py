@@ -131,6 +131,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(30))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[str | None] = mapped_column(String(254))  #: optional, for notification mail
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()

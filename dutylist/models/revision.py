@@ -118,7 +118,9 @@ class Consultation(db.Model):
 
     @property
     def pending(self) -> bool:
-        return self.signed_off_round is None or self.signed_off_round < self.requested_round
+        """Asked in the current round and not signed off since (one not asked again is not waited on)."""
+        return self.requested_round == self.revision.round and (
+            self.signed_off_round is None or self.signed_off_round < self.requested_round)
 
 
 class Opinion(db.Model):

@@ -2,4 +2,7 @@
 
 
 def init_app(app):
-    """Register the dashboard blueprint (filled in by the oversight work)."""
+    """Register the dashboard and statistics blueprint."""
+    from .views import bp
+
+    app.register_blueprint(bp)

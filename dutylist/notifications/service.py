@@ -1,0 +1,176 @@
+"""Who is told what, when a revision moves; deadline reminders. No request objects here.
+
+`notify_for` is called by workflow.operations._log right after the audit entry is written, so the
+notifications are part of the same transaction as the event: a rolled-back move leaves none.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from workflow import permissions as perm
+from workflow.states import Status
+
+from ..extensions import db
+from ..models import Consultation, Organisation, OrgKind, Revision, User
+from . import mail
+from .models import Notification
+
+STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
+#: the audit actions that can notify someone; every other _log call returns at once
+NOTIFYING = frozenset({"submit", "accept", "return_for_revision", "send_back", "approve", "escalate",
+                       "publish", "sign_off"})
+NEAR_DAYS = 2
+
+
+def revision_link(revision_id: int) -> str:
+    return f"/revisions/{revision_id}"
+
+
+def _users(*conditions) -> list[User]:
+    return list(db.session.scalars(select(User).join(Organisation, User.organisation_id == Organisation.id)
+                                   .where(User.active.is_(True), *conditions).order_by(User.id)))
+
+
+def township_drafters(township_id: int) -> list[User]:
+    return _users(User.organisation_id == township_id, User.role == perm.DRAFTER)
+
+
+def county_office_users(county_id: int) -> list[User]:
+    return _users(Organisation.parent_id == county_id, Organisation.kind == OrgKind.office,
+                  User.role == perm.OFFICE)
+
+
+def department_users(department_ids) -> list[User]:
+    ids = list(department_ids)
+    return _users(User.organisation_id.in_(ids), User.role == perm.DEPARTMENT) if ids else []
+
+
+def level_users(org_id: int | None, role: str) -> list[User]:
+    return _users(User.organisation_id == org_id, User.role == role) if org_id else []
+
+
+def _short(text: str | None, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
+    """(kind, recipients, text) for an audit event of a revision, or None."""
+    township = revision.township
+    county = township.parent
+    prefecture = county.parent if county is not None else None
+    town, rnd = township.name, revision.round
+    details = event.details or {}
+    reason = _short(details.get("reason"))
+    action, to_state = event.action, event.to_state
+    if action == "submit":
+        return ("submitted", county_office_users(county.id),
+                f"{town}修订稿第 {rnd} 轮已上报，待受理并征求部门意见")
+    if action == "accept":
+        pending = [c.department_id for c in revision.consultations
+                   if c.requested_round == rnd and c.pending]
+        deadline = f"，请于 {revision.deadline.isoformat()} 前提出意见并签署" if revision.deadline else "，请提出意见并签署"
+        return ("opinion_requested", department_users(pending),
+                f"{town}修订稿第 {rnd} 轮征求本部门意见{deadline}")
+    if action in ("return_for_revision", "send_back"):
+        who = STAGE_NAMES.get(event.from_state, "县委编办")
+        return ("returned", township_drafters(township.id),
+                f"{town}修订稿第 {rnd} 轮被{who}退回修改" + (f"：{reason}" if reason else ""))
+    if action in ("approve", "escalate") and to_state in STAGE_NAMES:
+        if to_state == Status.prefecture_review:
+            users = level_users(getattr(prefecture, "id", None), perm.PREFECTURE)
+        else:
+            users = level_users(getattr(prefecture, "parent_id", None), perm.REGION)
+        return ("review_requested", users, f"{town}修订稿已报送{STAGE_NAMES[to_state]}审核，待审核")
+    if action == "publish":
+        number = details.get("version")
+        users = township_drafters(township.id) + county_office_users(county.id)
+        return ("published", users, f"{town}履职事项清单第 {number} 版已审核通过并发布")
+    if action == "sign_off":
+        left = sum(1 for c in revision.consultations if c.pending)
+        dept = event.organisation_name or "部门"
+        tail = f"尚有 {left} 个部门未签署" if left else "部门意见已齐，待退回或审核通过"
+        return ("signed_off", county_office_users(county.id),
+                f"{dept}已签署{town}修订稿第 {rnd} 轮意见（{tail}）")
+    return None
+
+
+def notify_for(event, revision: Revision) -> list[Notification]:
+    """Create the notifications an audit event of a revision calls for (in the caller's transaction)."""
+    if event.action not in NOTIFYING or event.outcome != "ok":
+        return []
+    what = _what(event, revision)
+    if what is None:
+        return []
+    kind, users, text = what
+    return _create(users, kind, text, revision.id, exclude=event.actor_id)
+
+
+def _create(users, kind: str, text: str, revision_id: int | None, exclude=None, key=None) -> list[Notification]:
+    seen, created = set(), []
+    for user in users:
+        if user.id == exclude or user.id in seen:
+            continue
+        seen.add(user.id)
+        n = Notification(user_id=user.id, kind=kind, text=text, revision_id=revision_id,
+                         link=revision_link(revision_id) if revision_id else None, dedupe_key=key)
+        db.session.add(n)
+        created.append(n)
+        mail.queue(n, user)
+    return created
+
+
+# ------------------------------------------------------------------ reminders ----
+def send_reminders(today: date | None = None, near_days: int = NEAR_DAYS) -> list[Notification]:
+    """Remind the departments whose opinion is pending and due within `near_days` days or overdue.
+
+    Idempotent: one reminder per consultation, round and kind (near / passed) and user, so a cron job
+    can run it as often as it likes. The caller commits.
+    """
+    today = today or date.today()
+    horizon = today + timedelta(days=near_days)
+    rows = db.session.execute(
+        select(Consultation, Revision)
+        .join(Revision, Consultation.revision_id == Revision.id)
+        .where(Revision.status == Status.county_review.value,
+               Consultation.requested_round == Revision.round,
+               (Consultation.signed_off_round.is_(None)) | (Consultation.signed_off_round < Consultation.requested_round),
+               Consultation.deadline.is_not(None), Consultation.deadline <= horizon)
+        .order_by(Consultation.id)).all()
+    if not rows:
+        return []
+    users_by_dept: dict[int, list[User]] = {}
+    for user in department_users({c.department_id for c, _ in rows}):
+        users_by_dept.setdefault(user.organisation_id, []).append(user)
+    keys = {}
+    for c, rev in rows:
+        kind = "deadline_passed" if c.deadline < today else "deadline_near"
+        keys[c.id] = (kind, f"reminder:{kind}:consultation:{c.id}:round:{c.requested_round}")
+    sent = set(db.session.execute(select(Notification.user_id, Notification.dedupe_key).where(
+        Notification.dedupe_key.in_([k for _, k in keys.values()]))).all())
+    created = []
+    for c, rev in rows:
+        kind, key = keys[c.id]
+        users = [u for u in users_by_dept.get(c.department_id, []) if (u.id, key) not in sent]
+        if not users:
+            continue
+        town = rev.township.name
+        if kind == "deadline_passed":
+            text = (f"{town}修订稿第 {rev.round} 轮征求意见已于 {c.deadline.isoformat()} 截止，"
+                    f"已逾期 {(today - c.deadline).days} 天，本部门尚未签署")
+        else:
+            days = (c.deadline - today).days
+            when = "今天" if days == 0 else f"{days} 天后（{c.deadline.isoformat()}）"
+            text = f"{town}修订稿第 {rev.round} 轮征求意见将于{when}截止，本部门尚未签署"
+        created += _create(users, kind, text, rev.id, key=key)
+    db.session.flush()
+    return created
+
+
+# ------------------------------------------------------------------ reading ----
+def unread_count(user_id: int) -> int:
+    """The header's figure: one COUNT over the (user_id, read_at) index."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
