@@ -1,6 +1,6 @@
 """Fixtures for the real-browser tests: a live server over the demo data, and Chromium via Playwright.
 
-Import the fixtures into a test module with `from .browser import *  # noqa: F401,F403`.
+tests/conftest.py registers this module as a plugin, so every test module can use the fixtures.
 
 The server runs the app over a fresh SQLite file seeded with the demo data (`seed_demo()`), served by
 werkzeug in a daemon thread on 127.0.0.1 and an ephemeral port: one per test, so a test that moves a

@@ -20,6 +20,9 @@ from dutylist import create_app
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
 
+# the browser fixtures (live_server, chromium, context, page), registered once for every module
+pytest_plugins = ["tests.browser"]
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "test-password-123"

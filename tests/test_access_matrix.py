@@ -16,6 +16,7 @@ from sqlalchemy import select
 from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
+from dutylist.notifications.models import Notification
 from dutylist.models import Organisation, OrgKind, Role, User
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
@@ -98,6 +99,13 @@ ROUTES: dict[str, Route] = {
     "documents.cancel": Route("POST", "/imports/{upload}/cancel", DRAFTER),
     "documents.progress": Route("GET", "/imports/{job}/progress", DRAFTER),
     "documents.status": Route("GET", "/imports/{job}/status", DRAFTER),
+    # oversight: dashboards for the reviewing levels; statistics of published lists for everyone
+    "oversight.dashboard": Route("GET", "/dashboard", frozenset({
+        "office", "office_other", "prefecture", "prefecture_other", "region", "region_other", "admin"})),
+    "oversight.stats": Route("GET", "/stats/township/{town}", SIGNED),
+    "notifications.index": Route("GET", "/notifications", SIGNED),
+    "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
+    "notifications.read": Route("POST", "/notifications/{notification}/read", frozenset({"dept"})),  # its owner
     # administration
     "admin.audit": Route("GET", "/admin/audit", ADMIN),
     "admin.audit_head": Route("GET", "/admin/audit/head.json", ADMIN),
@@ -159,8 +167,9 @@ class Scenario:
         upload = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
         job = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
         jobs.claim(job, w.drafter.id)
+        notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
-                       "opinion": opinion.id, "upload": upload, "job": job}
+                       "opinion": opinion.id, "upload": upload, "job": job, "notification": notification}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()

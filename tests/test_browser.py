@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from .browser import *  # noqa: F401,F403  (fixtures: live_server, chromium, context, page)
 from .browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import *  # noqa: F401,F403  (fixtures: live_server, chromium, context, page)
 from .browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser

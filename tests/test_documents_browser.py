@@ -15,7 +15,6 @@ from dutylist.models import Organisation
 from dutylist.services import snapshot
 from dutylist.services.stats import list_stats
 
-from .browser import *  # noqa: F401,F403  (fixtures: live_server, chromium, context, page)
 from .browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
