@@ -99,6 +99,11 @@ ROUTES: dict[str, Route] = {
     "documents.cancel": Route("POST", "/imports/{upload}/cancel", DRAFTER),
     "documents.progress": Route("GET", "/imports/{job}/progress", DRAFTER),
     "documents.status": Route("GET", "/imports/{job}/status", DRAFTER),
+    # search and comparison of published lists: anyone signed in
+    "search.index": Route("GET", "/search?q=基层", SIGNED),
+    "compare.index": Route("GET", "/compare?township={town}&township={other_town}", SIGNED),
+    "compare.item": Route("GET", "/compare/item/{v1}/{item}", SIGNED),
+    "compare.county": Route("GET", "/compare/county/{county}", SIGNED),
     # oversight: dashboards for the reviewing levels; statistics of published lists for everyone
     "oversight.dashboard": Route("GET", "/dashboard", frozenset({
         "office", "office_other", "prefecture", "prefecture_other", "region", "region_other", "admin"})),
@@ -169,7 +174,8 @@ class Scenario:
         jobs.claim(job, w.drafter.id)
         notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
-                       "opinion": opinion.id, "upload": upload, "job": job, "notification": notification}
+                       "opinion": opinion.id, "upload": upload, "job": job, "notification": notification,
+                       "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()

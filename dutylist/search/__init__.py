@@ -1,5 +1,15 @@
-"""Full-text search across published lists (issue: oversight)."""
+"""Full-text search across published lists (issue: oversight).
+
+backend.py holds everything database-specific (SQLite FTS5 trigram / PostgreSQL pg_trgm) and the
+`search_text` table; service.py the query with its filters; views.py the page.
+"""
+from . import backend  # noqa: F401  (registers the search_text table with the metadata)
 
 
 def init_app(app):
-    """Register the search blueprint (filled in by the oversight work)."""
+    """Register the search blueprint and the `search-reindex` command."""
+    from .cli import reindex_command
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(reindex_command)

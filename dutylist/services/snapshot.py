@@ -121,6 +121,8 @@ def publish_version(township: Organisation, entries: list[EntryData], *, source:
     new_items = [Item(township_id=township.id) for e in entries if e.item_id is None]
     db.session.add_all(new_items)
     db.session.flush()
+    from ..search import backend as search_index  # full-text index: contents are immutable, index them once
+    search_index.add_contents(contents.values())  # (only those not indexed yet)
     fresh = iter(new_items)
     item_ids = [e.item_id if e.item_id is not None else next(fresh).id for e in entries]
     naturals = _natural_numbers([e.kind for e in entries])
@@ -163,23 +165,47 @@ def current_version(township_id: int) -> Version | None:
                              .order_by(Version.number.desc()).limit(1))
 
 
+def _entries_query(version: Version, *columns):
+    return (select(ChunkEntry.item_id, ChunkEntry.kind, ChunkEntry.number, ItemContent.hash, *columns)
+            .join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
+            .join(ItemContent, ChunkEntry.content_id == ItemContent.id)
+            .where(VersionChunk.version_id == version.id)
+            .order_by(VersionChunk.pos, ChunkEntry.pos))
+
+
+def _entry_dicts(version: Version, rows, extra: tuple[str, ...]) -> list[dict]:
+    flags = (version.import_report or {}).get("item_flags", {})
+    naturals = _natural_numbers([row[1] for row in rows])
+    out = []
+    for row, natural in zip(rows, naturals):
+        item_id, kind, number, chash = row[:4]
+        d = {"item_id": item_id, "kind": kind, "number": natural if number is None else number,
+             "hash": chash, "flags": flags.get(str(item_id), [])}
+        d.update(zip(extra, row[4:]))
+        out.append(d)
+    return out
+
+
 def read_entries(version: Version) -> list[dict]:
     """The version's items in order, as plain dicts (what was published, field for field)."""
-    rows = db.session.execute(
-        select(ChunkEntry.item_id, ChunkEntry.kind, ChunkEntry.number, ItemContent)
-        .join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
-        .join(ItemContent, ChunkEntry.content_id == ItemContent.id)
-        .where(VersionChunk.version_id == version.id)
-        .order_by(VersionChunk.pos, ChunkEntry.pos)
-    ).all()
-    flags = (version.import_report or {}).get("item_flags", {})
-    naturals = _natural_numbers([kind for _, kind, _, _ in rows])
-    out = []
-    for (item_id, kind, number, content), natural in zip(rows, naturals):
-        d = {"item_id": item_id, "kind": kind, "number": natural if number is None else number,
-             "hash": content.hash, "flags": flags.get(str(item_id), [])}
-        d.update(content.fields())
-        out.append(d)
+    # plain columns, not ItemContent entities: the same dicts, several times faster for a 300-item list
+    rows = db.session.execute(_entries_query(version, *(getattr(ItemContent, f) for f in CONTENT_FIELDS))).all()
+    return _entry_dicts(version, rows, CONTENT_FIELDS)
+
+
+def read_index(version: Version) -> list[dict]:
+    """read_entries without the texts: item_id, kind, number, hash, flags and content_id (cheap)."""
+    rows = db.session.execute(_entries_query(version, ChunkEntry.content_id)).all()
+    return _entry_dicts(version, rows, ("content_id",))
+
+
+def content_fields(content_ids) -> dict[int, dict]:
+    """content id -> its fields (CONTENT_FIELDS order), for the given contents."""
+    ids, out = sorted(set(content_ids)), {}
+    columns = [getattr(ItemContent, f) for f in CONTENT_FIELDS]
+    for start in range(0, len(ids), 900):
+        for row in db.session.execute(select(ItemContent.id, *columns).where(ItemContent.id.in_(ids[start:start + 900]))):
+            out[row[0]] = dict(zip(CONTENT_FIELDS, row[1:]))
     return out
 
 

@@ -1,0 +1,163 @@
+"""Comparison pages: /compare (two or more townships), /compare/item/<version>/<item>, /compare/county/<org>."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..importers.parsed import KIND_LABELS
+from ..models import KINDS, Organisation, OrgKind, Version
+from . import matching
+
+bp = Blueprint("compare", __name__)
+
+SHORT_KIND = {"basic": "基本", "cooperative": "配合", "withdrawn": "收回"}
+
+
+class Links:
+    """Links to items and to their counterparts, built once per version (pages list hundreds of items)."""
+
+    def __init__(self):
+        self._versions: dict[int, str] = {}
+        self._base = url_for("compare.index")
+
+    def version(self, version_id: int) -> str:
+        if version_id not in self._versions:
+            self._versions[version_id] = url_for("lists.version", version_id=version_id)
+        return self._versions[version_id]
+
+    def item(self, e: matching.Entry) -> str:
+        """The item in its version."""
+        return f"{self.version(e.version_id)}#item-{e.item_id}"
+
+    def others(self, e: matching.Entry) -> str:
+        """The same duty in other townships."""
+        return f"{self._base}/item/{e.version_id}/{e.item_id}"
+
+    def member(self, e: matching.Entry | None) -> Markup:
+        """A cell: table and number, then the name linking to the item."""
+        if e is None:
+            return Markup('<span class="absent">—</span>')
+        # plain formatting (Markup.format is slow over hundreds of cells): only the name is free text
+        return Markup(f'<span class="kind-tag kind-{e.kind}" title="{KIND_LABELS[e.kind]}第 {e.number} 项">'
+                      f'{SHORT_KIND[e.kind]}{e.number}</span> <a href="{escape(self.item(e))}">{escape(e.name)}</a>')
+
+
+def _rows(clusters: list[matching.Cluster], versions: list[Version], links: Links) -> list[dict]:
+    out = []
+    for c in clusters:
+        entries = [c.entry(v.township_id) for v in versions]
+        present = [e for e in entries if e is not None]
+        out.append({"score": c.min_score(), "cells": [links.member(e) for e in entries],
+                    "reworded": len({e.name for e in present}) > 1, "cross": c.cross_table,
+                    "others": links.others(c.first)})
+    return out
+
+
+def _region_of(org: Organisation) -> Organisation:
+    """The region an organisation is in (its topmost ancestor when there is no region)."""
+    top = org
+    while top.parent is not None and top.kind != OrgKind.region:
+        top = top.parent
+    return top
+
+
+def _townships() -> list[tuple[Organisation, Organisation | None, Version | None]]:
+    """Every township with its county and current version, in tree order (three queries in all)."""
+    versions = {v.township_id: v for v in matching.current_versions()}
+    county = aliased(Organisation)
+    rows = db.session.execute(select(Organisation, county).outerjoin(county, Organisation.parent_id == county.id)
+                              .where(Organisation.kind == OrgKind.township)
+                              .order_by(Organisation.parent_id, Organisation.id)).all()
+    return [(t, c, versions.get(t.id)) for t, c in rows]
+
+
+def _overview(townships) -> list:
+    """Each region's consensus (distance of every township from the most common form)."""
+    current = {t.id: v for t, _, v in townships if v is not None}
+    out = []
+    for region in Organisation.of_kind(OrgKind.region):
+        versions = [current[tid] for tid in matching.townships_under(region) if tid in current]
+        if len(versions) >= 2:
+            out.append((region, matching.consensus(versions)))
+    return out
+
+
+@bp.get("/compare")
+@login_required
+def index():
+    raw = request.args.getlist("township")
+    ids: list[int] = []
+    for value in raw:
+        if not value.isdigit():
+            abort(400, "参数 township 应为乡镇编号")
+        if int(value) not in ids:
+            ids.append(int(value))
+    townships = _townships()
+    comparison, error = None, None
+    if ids:
+        orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+        if any(i not in orgs or orgs[i].kind != OrgKind.township for i in ids):
+            abort(404, "乡镇不存在")
+        current = {v.township_id: v for v in matching.current_versions(ids)}
+        without = [orgs[i].name for i in ids if i not in current]
+        if without:
+            error = f"{'、'.join(without)}尚无发布的清单，无法对比。"
+        elif len(ids) < 2:
+            error = "请至少选择两个乡镇进行对比。"
+        else:
+            comparison = matching.compare([current[i] for i in ids])
+    names = {t.id: t.name for t, _, _ in townships}
+    tables = None
+    if comparison is not None:
+        links, versions = Links(), comparison.versions
+        tables = {"shared": _rows(comparison.shared_by_all(), versions, links),
+                  "some": _rows(comparison.shared_by_some(), versions, links),
+                  "cross": _rows(comparison.cross_table(), versions, links),
+                  "only": {v.township_id: [(e, links.item(e), links.others(e))
+                                           for e in comparison.only_in(v.township_id)] for v in versions}}
+    return render_template("compare/index.html", townships=townships, names=names, selected=ids, comparison=comparison,
+                           tables=tables, error=error, overview=_overview(townships) if comparison is None else [],
+                           kind_labels=KIND_LABELS, short_kind=SHORT_KIND, threshold=matching.THRESHOLD)
+
+
+@bp.get("/compare/item/<int:version_id>/<int:item_id>")
+@login_required
+def item(version_id: int, item_id: int):
+    """The same duty in other townships: each one's most similar item, with score and table."""
+    version = db.session.get(Version, version_id) or abort(404, "版本不存在")
+    entry = next((e for e in matching.entries_of(version) if e.item_id == item_id), None)
+    if entry is None:
+        abort(404, "该版本没有这个事项")
+    others = [v for v in matching.current_versions() if v.township_id != version.township_id]
+    found = matching.counterparts(entry, others)
+    found.sort(key=lambda c: (-c.score, c.version.township_id))
+    return render_template("compare/item.html", version=version, entry=entry, counterparts=found,
+                           kind_labels=KIND_LABELS, threshold=matching.THRESHOLD,
+                           present=sum(1 for c in found if c.same))
+
+
+@bp.get("/compare/county/<int:org_id>")
+@login_required
+def county(org_id: int):
+    """For each township of a county (or prefecture, region): how far its list is from the most common form.
+
+    The most common form is the regional consensus: the duties that most townships of the region have.
+    """
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.kind not in (OrgKind.county, OrgKind.prefecture, OrgKind.region):
+        abort(404, "县（州）不存在")
+    region = _region_of(org)
+    versions = matching.current_versions(matching.townships_under(region))
+    mine = set(matching.townships_under(org))
+    result = matching.consensus(versions) if len(versions) >= 2 else None
+    towns = {o.id: o for o in db.session.scalars(select(Organisation).where(
+        Organisation.id.in_([v.township_id for v in versions])))}
+    standings = [(towns[v.township_id], result.standings[v.township_id])
+                 for v in versions if v.township_id in mine] if result else []
+    return render_template("compare/county.html", org=org, region=region, consensus=result, standings=standings,
+                           towns=towns, kind_labels=KIND_LABELS, short_kind=SHORT_KIND, kinds=KINDS,
+                           threshold=matching.THRESHOLD)

@@ -1,0 +1,208 @@
+"""The database-specific half of full-text search: one index row per ItemContent.
+
+Chinese is searched by substring, with no word segmentation:
+
+- SQLite: an FTS5 table with the trigram tokenizer (SQLite >= 3.34) over `search_text`
+  (external content, kept in sync by triggers); terms of 1-2 characters, which trigrams
+  cannot answer, fall back to LIKE on `search_text`.
+- PostgreSQL: pg_trgm and a GIN trigram index on `search_text.text`; `ILIKE '%term%'` uses it
+  (for terms of 1-2 characters PostgreSQL falls back to scanning, still correct).
+
+Contents are immutable, so a content is indexed once, when the version that brings it is
+published (snapshot.publish_version calls add_contents). `flask search-reindex` rebuilds it all.
+`create_structures(connection)` holds the DDL that is not a plain table (run by create_all through
+an after_create event; a migration must run the same DDL, see DDL_SQLITE / DDL_POSTGRESQL).
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from sqlalchemy import ForeignKey, Text, column, delete, event, func, insert, literal_column, select, table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models import ItemContent
+from ..models.dutylist import CONTENT_FIELDS
+
+log = logging.getLogger(__name__)
+
+#: shortest term the trigram indexes can answer by themselves
+TRIGRAM = 3
+BATCH = 500
+
+
+class SearchText(db.Model):
+    """The searchable text of one item content: name, duties, departments, receiving."""
+
+    __tablename__ = "search_text"
+
+    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+
+
+DDL_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_text_fts USING fts5("
+    "text, content='search_text', content_rowid='content_id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS search_text_ai AFTER INSERT ON search_text BEGIN "
+    "INSERT INTO search_text_fts(rowid, text) VALUES (new.content_id, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS search_text_ad AFTER DELETE ON search_text BEGIN "
+    "INSERT INTO search_text_fts(search_text_fts, rowid, text) VALUES ('delete', old.content_id, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS search_text_au AFTER UPDATE ON search_text BEGIN "
+    "INSERT INTO search_text_fts(search_text_fts, rowid, text) VALUES ('delete', old.content_id, old.text); "
+    "INSERT INTO search_text_fts(rowid, text) VALUES (new.content_id, new.text); END",
+)
+DROP_SQLITE = (
+    "DROP TRIGGER IF EXISTS search_text_ai", "DROP TRIGGER IF EXISTS search_text_ad",
+    "DROP TRIGGER IF EXISTS search_text_au", "DROP TABLE IF EXISTS search_text_fts",
+)
+DDL_POSTGRESQL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS ix_search_text_trgm ON search_text USING gin (text gin_trgm_ops)",
+)
+DROP_POSTGRESQL = ("DROP INDEX IF EXISTS ix_search_text_trgm",)
+
+
+def create_structures(connection) -> None:
+    """The trigram index of the dialect (idempotent). Run after the search_text table exists."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        if sqlite3.sqlite_version_info < (3, 34, 0):
+            raise RuntimeError(f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer (needs 3.34+)")
+        for stmt in DDL_SQLITE:
+            connection.exec_driver_sql(stmt)
+    elif dialect == "postgresql":
+        try:
+            with connection.begin_nested():  # without the extension, ILIKE still works (unindexed)
+                for stmt in DDL_POSTGRESQL:
+                    connection.exec_driver_sql(stmt)
+        except Exception as exc:  # noqa: BLE001 - e.g. not allowed to create the extension
+            log.warning("search: pg_trgm index not created (%s); searches will scan", exc)
+
+
+def alembic_include_name(name, type_, parent_names) -> bool:
+    """For Alembic's `include_name` (env.py, and compare_metadata in the migration test): the FTS5
+    table, its shadow tables and the trigram index are made by raw DDL, not by the models."""
+    if type_ == "table" and name and name.startswith("search_text_fts"):
+        return False
+    if type_ == "index" and name == "ix_search_text_trgm":
+        return False
+    return True
+
+
+def drop_structures(connection) -> None:
+    dialect = connection.dialect.name
+    for stmt in {"sqlite": DROP_SQLITE, "postgresql": DROP_POSTGRESQL}.get(dialect, ()):
+        connection.exec_driver_sql(stmt)
+
+
+event.listen(SearchText.__table__, "after_create", lambda target, connection, **kw: create_structures(connection))
+event.listen(SearchText.__table__, "before_drop", lambda target, connection, **kw: drop_structures(connection))
+
+
+# ---------------------------------------------------------------- indexing ----
+def searchable_text(fields: dict) -> str:
+    """What a content is found by: name, both sides' duties, departments, receiving departments and method."""
+    parts = [fields.get("name") or ""]
+    parts += list(fields.get("dept_duties") or [])
+    parts += list(fields.get("township_duties") or [])
+    parts.append(fields.get("departments_text") or "")
+    parts += list(fields.get("departments") or [])
+    for r in fields.get("receiving") or []:
+        parts.append(f"{r.get('department') or ''} {r.get('method') or ''}".strip())
+    return "\n".join(p for p in parts if p)
+
+
+def add_contents(contents) -> int:
+    """Index the given (flushed) contents that are not indexed yet; returns how many were added."""
+    contents = [c for c in contents if c.id is not None]
+    added = 0
+    for start in range(0, len(contents), BATCH):
+        batch = contents[start:start + BATCH]
+        known = set(db.session.scalars(select(SearchText.content_id).where(
+            SearchText.content_id.in_([c.id for c in batch]))))
+        rows = [{"content_id": c.id, "text": searchable_text(c.fields())} for c in batch if c.id not in known]
+        if rows:
+            db.session.execute(insert(SearchText), rows)
+            added += len(rows)
+    return added
+
+
+def reindex() -> int:
+    """Rebuild the whole index from item_content (creating the structures if missing); returns the count."""
+    bind = db.session.connection()
+    SearchText.__table__.create(bind, checkfirst=True)  # an old schema: fires create_structures
+    create_structures(bind)
+    db.session.execute(delete(SearchText))
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("INSERT INTO search_text_fts(search_text_fts) VALUES ('delete-all')")
+    columns = [ItemContent.id] + [getattr(ItemContent, f) for f in CONTENT_FIELDS]
+    count, last = 0, 0
+    while True:
+        batch = db.session.execute(select(*columns).where(ItemContent.id > last)
+                                   .order_by(ItemContent.id).limit(BATCH)).all()
+        if not batch:
+            break
+        db.session.execute(insert(SearchText), [
+            {"content_id": row[0], "text": searchable_text(dict(zip(CONTENT_FIELDS, row[1:])))} for row in batch])
+        count += len(batch)
+        last = batch[-1][0]
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("INSERT INTO search_text_fts(search_text_fts) VALUES ('optimize')")
+    return count
+
+
+# ---------------------------------------------------------------- matching ----
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+#: the FTS5 table as a lightweight table (not in the metadata: create_structures makes it)
+_fts = table("search_text_fts", column("rowid"), column("text"))
+
+
+def match_source(terms: list[str]):
+    """(from clause, its content id column, conditions) selecting the contents containing every term.
+
+    The caller joins its entries to the content id column, so the database can start from the
+    matches (a handful of index hits) rather than from every entry of every version.
+    Matching is case-insensitive; terms are plain text (no operators, % and _ are literal).
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        long = [t for t in terms if len(t) >= TRIGRAM]
+        short = [SearchText.text.like(_like_pattern(t), escape="\\") for t in terms if len(t) < TRIGRAM]
+        if long:
+            # LIKE on the trigram column itself finds nothing below 3 characters: short terms test search_text
+            match = literal_column("search_text_fts").op("MATCH")(" ".join(_fts_phrase(t) for t in long))
+            source = _fts.join(SearchText, SearchText.content_id == _fts.c.rowid) if short else _fts
+            return source, _fts.c.rowid, [match, *short]
+        return SearchText.__table__, SearchText.content_id, short
+    return SearchText.__table__, SearchText.content_id, [_pg_contains(t) for t in terms]
+
+
+def _pg_contains(term: str):
+    """ILIKE (the trigram index answers it from 3 characters); below that the table is scanned
+    anyway, and strpos is several times faster than ILIKE when case cannot matter (Chinese)."""
+    if len(term) < TRIGRAM and term.lower() == term.upper():
+        return func.strpos(SearchText.text, term) > 0
+    return SearchText.text.ilike(_like_pattern(term), escape="\\")
+
+
+def index_size() -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchText)) or 0
+
+
+def unindexed_contents() -> int:
+    """Contents with no index row (e.g. written by a bulk load that bypassed publish_version)."""
+    return db.session.scalar(select(func.count()).select_from(ItemContent).where(
+        ~ItemContent.id.in_(select(SearchText.content_id)))) or 0
+
+
+__all__ = ["SearchText", "create_structures", "drop_structures", "alembic_include_name", "searchable_text", "add_contents", "reindex",
+           "match_source", "index_size", "unindexed_contents"]

@@ -1,0 +1,264 @@
+"""Searching published lists: terms and filters in, hits linking to the item in its version out.
+
+The text match itself is the backend's (SQLite FTS5 trigram / PostgreSQL pg_trgm); this module joins
+the matching contents to the entries of the versions searched (the current ones by default, a given
+version, or all versions) and applies the filters: table, category, department, organisation.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import ChunkEntry, ContentDepartment, ItemContent, KINDS, Organisation, Version, VersionChunk
+from ..compare import matching
+from . import backend
+
+PAGE_SIZE = 50
+MAX_TERMS = 6
+MAX_TERM_LENGTH = 60
+SNIPPET_RADIUS = 36
+
+FIELD_LABELS = {"name": "事项名称", "township_duties": "乡镇配合职责", "dept_duties": "上级部门职责",
+                "departments": "对应上级部门", "receiving": "承接部门及工作方式"}
+
+
+class SearchError(ValueError):
+    """A parameter that cannot be searched with (shown to the user)."""
+
+
+def terms_of(query: str) -> list[str]:
+    """The distinct terms of a query: split on spaces (full-width too), in order."""
+    query = unicodedata.normalize("NFKC", query or "")
+    out = []
+    for t in query.split():
+        t = t.strip()[:MAX_TERM_LENGTH]
+        if t and t.casefold() not in {o.casefold() for o in out}:
+            out.append(t)
+    return out[:MAX_TERMS]
+
+
+@dataclass
+class Query:
+    q: str = ""
+    kind: str | None = None
+    category: str | None = None
+    department: str | None = None  #: a department organisation id, or part of a department name
+    organisation_id: int | None = None  #: a prefecture / county / township: all townships under it
+    version_id: int | None = None
+    all_versions: bool = False
+    page: int = 1
+    terms: list[str] = field(init=False)
+
+    def __post_init__(self):
+        self.terms = terms_of(self.q)
+        if self.kind and self.kind not in KINDS:
+            raise SearchError("清单参数无效")
+        self.page = max(1, self.page)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to search by (no terms and no filter)."""
+        return not (self.terms or self.kind or self.category or self.department or self.organisation_id
+                    or self.version_id)
+
+
+@dataclass
+class Hit:
+    township: Organisation
+    version: Version
+    item_id: int
+    kind: str
+    number: int | None
+    category: str
+    name: Markup  #: escaped, matches in <mark>
+    snippet: Markup | None  #: where the match is when it is not (only) in the name
+    snippet_field: str | None
+
+    @property
+    def url(self) -> str:
+        """The item in its version (the page builds the same link with url_for)."""
+        return f"/versions/{self.version.id}#item-{self.item_id}"
+
+
+@dataclass
+class Result:
+    query: Query
+    hits: list[Hit]
+    total: int
+    per_township: list[tuple[int, str, int]]  #: (township id, name, hits)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _version_filter(query: Query):
+    """The condition on Version for the versions to search: the current ones, all, or one."""
+    conditions = []
+    if query.version_id is not None:
+        conditions.append(Version.id == query.version_id)
+    elif not query.all_versions:
+        # current = no later version of the same township (an anti-join: planners estimate it well,
+        # where a join on max(number) made PostgreSQL start from every entry of every version)
+        later = aliased(Version)
+        conditions.append(~exists().where(later.township_id == Version.township_id, later.number > Version.number))
+    if query.organisation_id is not None:
+        org = db.session.get(Organisation, query.organisation_id)
+        if org is None:
+            raise SearchError("机构不存在")
+        conditions.append(Version.township_id.in_(matching.townships_under(org)))
+    return conditions
+
+
+def _hits(query: Query, *columns):
+    """A SELECT of the columns over the matching entries of the versions searched.
+
+    It starts from the backend's matches (when there are words) and joins entries to them, then
+    versions, so that the database reads the few matching contents first.
+    """
+    if query.terms:
+        source, content_id, conditions = backend.match_source(query.terms)
+        stmt = select(*columns).select_from(source).join(ChunkEntry, ChunkEntry.content_id == content_id) \
+            .where(*conditions)
+    else:
+        stmt = select(*columns).select_from(ChunkEntry)
+    stmt = (stmt.join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
+            .join(Version, Version.id == VersionChunk.version_id)
+            .where(*_version_filter(query)))
+    if query.kind:
+        stmt = stmt.where(ChunkEntry.kind == query.kind)
+    if query.category:
+        stmt = stmt.join(ItemContent, ItemContent.id == ChunkEntry.content_id) \
+            .where(ItemContent.category == query.category)
+    if query.department:
+        dept = query.department.strip()
+        if dept.isdigit():
+            cond = ContentDepartment.department_id == int(dept)
+        else:
+            named = select(Organisation.id).where(Organisation.name.like(_like(dept), escape="\\"))
+            cond = ContentDepartment.name.like(_like(dept), escape="\\") | ContentDepartment.department_id.in_(named)
+        stmt = stmt.where(ChunkEntry.content_id.in_(select(ContentDepartment.content_id).where(cond)))
+    return stmt
+
+
+def search(query: Query) -> Result:
+    """One page of hits (in list order, township by township), the total, and the hits per township."""
+    if query.empty:
+        return Result(query, [], 0, [])
+    # one ordered pass gives the page and the counts per township (a second, counting pass would
+    # repeat the text match, which is the whole cost for 1-2 character terms)
+    every = db.session.execute(
+        _hits(query, Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
+              ChunkEntry.content_id)
+        .order_by(Version.township_id, Version.number.desc(), VersionChunk.pos, ChunkEntry.pos)).all()
+    total = len(every)
+    if not total:
+        return Result(query, [], 0, [])
+    counts = Counter(r.township_id for r in every).items()
+    rows = every[(query.page - 1) * PAGE_SIZE:query.page * PAGE_SIZE]
+    contents = {c.id: c for c in db.session.scalars(select(ItemContent).where(
+        ItemContent.id.in_({r.content_id for r in rows})))}
+    by_id = {v.id: v for v in db.session.scalars(select(Version).where(Version.id.in_({r.version_id for r in rows})))}
+    on_page = {o.id: o for o in db.session.scalars(select(Organisation).where(
+        Organisation.id.in_({v.township_id for v in by_id.values()})))}
+    numbers = printed_numbers(rows, by_id)
+    hits = []
+    for _, version_id, item_id, kind, content_id in rows:
+        version, content = by_id[version_id], contents[content_id]
+        name, snippet, where = highlight(content, query.terms)
+        hits.append(Hit(on_page[version.township_id], version, item_id, kind, numbers.get((version_id, item_id)),
+                        content.category, name, snippet, where))
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_([tid for tid, _ in counts]))).all())
+    per_township = sorted((tid, names[tid], n) for tid, n in counts)
+    return Result(query, hits, total, per_township)
+
+
+_numbers_cache = matching.LRU(2048)
+
+
+def printed_numbers(rows, versions: dict[int, Version]) -> dict[tuple[int, int], int]:
+    """{(version id, item id): 序号} for the hits of a page.
+
+    The same rule as snapshot.read_entries (the stored number, else the place in its table; tests
+    check the two agree), computed in one light query over the positions of the versions not yet
+    cached, rather than reading whole versions; versions are immutable, so the maps are cached.
+    """
+    # keyed like the comparison's caches: ids are reused when rows are deleted (tests, restores)
+    keys = {vid: matching.version_key(versions[vid]) for vid in {r.version_id for r in rows}}
+    maps = {vid: _numbers_cache.get(key) for vid, key in keys.items()}
+    missing = [vid for vid, m in maps.items() if m is None]
+    if missing:
+        natural = func.row_number().over(partition_by=(VersionChunk.version_id, ChunkEntry.kind),
+                                         order_by=(VersionChunk.pos, ChunkEntry.pos))
+        found = db.session.execute(
+            select(VersionChunk.version_id, ChunkEntry.item_id, func.coalesce(ChunkEntry.number, natural))
+            .join(ChunkEntry, ChunkEntry.chunk_id == VersionChunk.chunk_id)
+            .where(VersionChunk.version_id.in_(missing))).all()
+        for vid in missing:
+            maps[vid] = {}
+        for vid, item_id, number in found:
+            maps[vid][item_id] = number
+        for vid in missing:
+            _numbers_cache.put(keys[vid], maps[vid])
+    return {(r.version_id, r.item_id): maps[r.version_id].get(r.item_id) for r in rows}
+
+
+# ---------------------------------------------------------------- snippets ----
+def _pattern(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+
+
+def mark(text: str, pattern: re.Pattern | None) -> Markup:
+    """The text, escaped, with every match of the pattern in <mark>."""
+    if pattern is None:
+        return escape(text)
+    out, last = Markup(), 0
+    for m in pattern.finditer(text):
+        out += escape(text[last:m.start()]) + Markup("<mark>") + escape(m.group()) + Markup("</mark>")
+        last = m.end()
+    return out + escape(text[last:])
+
+
+def _fields_text(content: ItemContent) -> list[tuple[str, str]]:
+    receiving = "；".join(f"{r.get('department') or ''}{'：' if r.get('department') else ''}{r.get('method') or ''}"
+                         for r in content.receiving or [])
+    return [("township_duties", " ".join(content.township_duties or [])),
+            ("dept_duties", " ".join(content.dept_duties or [])),
+            ("departments", content.departments_text or "、".join(content.departments or [])),
+            ("receiving", receiving)]
+
+
+def highlight(content: ItemContent, terms: list[str]) -> tuple[Markup, Markup | None, str | None]:
+    """(name with matches marked, snippet of the first other field with a match not in the name, its label)."""
+    pattern = _pattern(terms)
+    name = mark(content.name, pattern)
+    if pattern is None:
+        return name, None, None
+    in_name = {t.casefold() for t in terms if t.casefold() in content.name.casefold()}
+    if len(in_name) == len(terms):
+        return name, None, None
+    missing = _pattern([t for t in terms if t.casefold() not in in_name])
+    for key, text in _fields_text(content):
+        m = missing.search(text) if text else None
+        if m is None:
+            continue
+        start = max(0, m.start() - SNIPPET_RADIUS)
+        end = min(len(text), m.end() + SNIPPET_RADIUS)
+        window = text[start:end]
+        snippet = (Markup("…") if start else Markup()) + mark(window, pattern) + (Markup("…") if end < len(text) else Markup())
+        return name, snippet, FIELD_LABELS[key]
+    return name, None, None
