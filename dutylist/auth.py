@@ -1,14 +1,18 @@
-"""Sign-in and sign-out (Flask-Login), each attempt written to the audit log."""
+"""Sign-in and sign-out (Flask-Login), each attempt written to the audit log; sign-in is
+rate-limited (dutylist.ratelimit); users change their own password under the policy."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from forms.auth import LoginForm
+from forms.auth import LoginForm, PasswordChangeForm
 
+from . import ratelimit
 from .extensions import db, login_manager
 from .models import User
+from .services import passwords
 from .services.audit import record_event
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -35,20 +39,43 @@ def _safe_next(target: str | None) -> str:
     return url_for("lists.index")
 
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> None:
+    """Spend the time of a real check, so an unknown user name is not told apart by the delay."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    check_password_hash(_dummy_hashes[method], password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("lists.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.active and user.check_password(form.password.data):
+        username = form.username.data.strip()
+        if ratelimit.login_refused(username, request.remote_addr):
+            # same answer whether the user exists or not; the password is not even checked
+            record_event("login_failed", outcome="denied", ip=request.remote_addr,
+                         details={**ratelimit.failure_details(username), "reason": "rate_limited"})
+            db.session.commit()
+            flash(ratelimit.refusal_message(), "danger")
+            response = current_app.make_response((render_template("auth/login.html", form=form), 429))
+            response.headers["Retry-After"] = str(ratelimit.limits().window)
+            return response
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _dummy_check(form.password.data)
+        elif user.check_password(form.password.data) and user.active:
             login_user(user, remember=form.remember.data)
             record_event("login", actor=user, ip=request.remote_addr)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         record_event("login_failed", actor=user, outcome="failed", ip=request.remote_addr,
-                     details={"username": form.username.data.strip()[:80]})
+                     details=ratelimit.failure_details(username))
         db.session.commit()
         flash("用户名或密码错误", "danger")
     # a POST that gets here failed (bad input or credentials): say so in the status too
@@ -63,3 +90,36 @@ def logout():
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The signed-in user changes their own password (current password, new one twice)."""
+    form = PasswordChangeForm()
+    user = current_user
+    problems: list[str] = []
+    if form.validate_on_submit():
+        if ratelimit.password_change_refused(user):
+            record_event("password_change", actor=user, outcome="denied", ip=request.remote_addr,
+                         details={"reason": "rate_limited"})
+            db.session.commit()
+            flash(ratelimit.refusal_message(), "danger")
+            return render_template("auth/password.html", form=form, problems=[]), 429
+        if not user.check_password(form.current_password.data):
+            record_event("password_change", actor=user, outcome="failed", ip=request.remote_addr,
+                         details={"reason": "wrong_current_password"})
+            db.session.commit()
+            form.current_password.errors = ["当前密码不正确"]
+        else:
+            problems = [p.split(" / ")[0] for p in passwords.problems(form.new_password.data, user.username)]
+            if form.new_password.data == form.current_password.data:
+                problems.append("新密码不能与当前密码相同")
+            if not problems:
+                user.set_password(form.new_password.data)
+                record_event("password_change", actor=user, ip=request.remote_addr)
+                db.session.commit()
+                flash("密码已修改", "success")
+                return redirect(url_for("lists.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form, problems=problems), status

@@ -46,6 +46,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    # WTForms' own catalogues (a form's Meta.locales = ("zh",)) rather than Flask-Babel, which is not used
+    WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_ROUNDS = 3
 
@@ -53,4 +55,10 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
+        # Secure cookies are chosen explicitly (SESSION_COOKIE_SECURE=1 when served over HTTPS), not
+        # guessed from the request: behind a TLS-terminating proxy the app itself sees plain HTTP.
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # TRUST_PROXY=1: one reverse proxy in front sets X-Forwarded-For/-Proto/-Host (werkzeug ProxyFix),
+        # so client addresses (audit, sign-in limits) and https URLs are right; never without such a proxy
+        self.TRUST_PROXY = os.environ.get("TRUST_PROXY", "") == "1"

@@ -1,9 +1,30 @@
-from flask_wtf import FlaskForm
+"""Flask-WTF forms, one module per area; labels are Chinese, field names English."""
+from forms import BaseForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
-class LoginForm(FlaskForm):
+class ChineseMeta:
+    """WTForms' built-in messages (too long, not a valid choice...) in Chinese (needs WTF_I18N_ENABLED=False)."""
+
+    locales = ("zh",)
+
+
+class LoginForm(BaseForm):
+    Meta = ChineseMeta
+
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=80)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
     remember = BooleanField("记住我")
+
+
+class PasswordChangeForm(BaseForm):
+    """The policy itself (dutylist.services.passwords) is applied by the view, which knows the user name."""
+
+    Meta = ChineseMeta
+
+    current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=200)])
+    new_password = PasswordField("新密码（至少 10 位，含至少两类字符）",
+                                 validators=[DataRequired("请输入新密码"), Length(max=200, message="密码不能超过 200 位")])
+    new_password2 = PasswordField("再次输入新密码", validators=[
+        DataRequired("请再次输入新密码"), EqualTo("new_password", "两次输入的新密码不一致")])

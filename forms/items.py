@@ -1,7 +1,7 @@
 """The form for one item of a draft (any of the three tables)."""
 import re
 
-from flask_wtf import FlaskForm
+from forms import BaseForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -34,7 +34,7 @@ def format_receiving(rows: list[dict]) -> str:
                      for r in rows or [])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(BaseForm):
     kind = SelectField("所在清单", choices=list(KIND_LABELS.items()))
     category = SelectField("事项类别", choices=[(c, c) for c in CATEGORIES],
                            validators=[DataRequired("请选择事项类别")])

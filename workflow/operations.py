@@ -95,6 +95,8 @@ def clean_fields(data: dict, kind: str) -> dict:
         if depts is None:  # the form gives the cell as printed; the API may give a list
             depts = re.split(r"[、，,；;\s]+", printed)
         fields["departments"] = _clean_lines(depts, "departments")
+        if any(len(name) > 100 for name in fields["departments"]):
+            raise Invalid("部门名称过长（每个不超过 100 字），多个部门请用顿号分隔")
         fields["departments_text"] = printed or "、".join(fields["departments"])
         fields["dept_duties"] = _clean_lines(data.get("dept_duties"), "dept_duties")
         fields["township_duties"] = _clean_lines(data.get("township_duties"), "township_duties")

@@ -56,8 +56,27 @@ def entries_from(parsed: ParsedList) -> list[EntryData]:
     return out
 
 
+#: the widest text each short column holds (longer cells are a misread file, not a duty list)
+LIMITS = {"category": 50, "department": 100, "place": 100}
+
+
+def check_lengths(parsed: ParsedList) -> None:
+    """Refuse, before anything is written, cells longer than the columns that hold them."""
+    for label, value in (("乡镇", parsed.township), ("县", parsed.county), ("州", parsed.prefecture),
+                         ("自治区", parsed.region)):
+        if value and len(value) > LIMITS["place"]:
+            raise ImportFailure(f"{label}名称过长（超过 {LIMITS['place']} 字） / place name too long")
+    for it in parsed.items:
+        if len(it.category) > LIMITS["category"]:
+            raise ImportFailure(f"第 {it.line} 行：事项类别过长（超过 {LIMITS['category']} 字） / category too long")
+        names = list(it.departments) + [r.department for r in it.receiving]
+        if any(len(n) > LIMITS["department"] for n in names):
+            raise ImportFailure(f"第 {it.line} 行：部门名称过长（超过 {LIMITS['department']} 字） / department name too long")
+
+
 def import_list(parsed: ParsedList, *, published_by=None, region: str = REGION) -> Version:
     """Create the township (if new) and store the parsed list as its version 1."""
+    check_lengths(parsed)
     missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
                                       ("州", parsed.prefecture)) if not v]
     if missing:

@@ -97,8 +97,11 @@ def show(revision_id: int):
 def start(township_id: int):
     township = db.session.get(Organisation, township_id) or abort(404)
     base = None
-    if request.form.get("base_version_id"):
-        base = db.session.get(Version, int(request.form["base_version_id"])) or abort(404)
+    raw = request.form.get("base_version_id") or ""
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+            abort(400, "版本编号无效")
+        base = db.session.get(Version, int(raw)) or abort(404)
     revision = ops.start_revision(township, current_user, base_version=base)
     db.session.commit()
     flash("已创建修订稿，可以开始修改", "success")
