@@ -60,6 +60,7 @@ ROUTES: dict[str, Route] = {
     "api.openapi": Route("GET", "/api/v1/openapi.json", EVERYONE),
     # anyone signed in: published lists, history, differences between versions
     "auth.logout": Route("POST", "/auth/logout", SIGNED),
+    "auth.change_password": Route("GET", "/auth/password", SIGNED),
     "lists.index": Route("GET", "/", SIGNED),
     "lists.township": Route("GET", "/townships/{town}", SIGNED),
     "lists.version": Route("GET", "/versions/{v1}", SIGNED),

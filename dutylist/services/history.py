@@ -59,5 +59,15 @@ def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, str]:
 
 
 def diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
-    return diff.diff_entries(snapshot.read_entries(a), snapshot.read_entries(b),
-                             reasons_between(a.township_id, a, b))
+    """diff.diff_entries of the two versions' entries; only the items that differ have their texts read."""
+    old, new = snapshot.read_index(a), snapshot.read_index(b)
+    place = {e["item_id"]: (e["kind"], e["number"], e["hash"]) for e in old}
+    differ = {e["item_id"] for e in new if place.pop(e["item_id"], None) != (e["kind"], e["number"], e["hash"])}
+    differ |= set(place)  # removed items
+    texts = snapshot.content_fields(e["content_id"] for e in old + new if e["item_id"] in differ)
+    for e in old + new:
+        content_id = e.pop("content_id")
+        if e["item_id"] in differ:
+            e.update(texts[content_id])
+    # the entries of unchanged items carry no texts: diff_entries never reads them (same hash, place)
+    return diff.diff_entries(old, new, reasons_between(a.township_id, a, b))

@@ -13,6 +13,7 @@ from ..models import KINDS, Organisation, OrgKind, Version
 from ..services import comparison, diff, drafts, history
 from ..services.audit import record_event
 from ..vocabulary import CATEGORIES
+from .lists import load_township
 from .revisions import get_revision
 
 bp = Blueprint("history", __name__)
@@ -22,10 +23,7 @@ MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.
 
 
 def get_township(township_id: int) -> Organisation:
-    org = db.session.get(Organisation, township_id)
-    if org is None or org.kind != OrgKind.township:
-        abort(404)
-    return org
+    return load_township(township_id) or abort(404)  # with its ancestors: one query, not four
 
 
 def version_arg(township: Organisation, name: str, default: Version | None) -> Version | None:

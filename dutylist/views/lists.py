@@ -1,8 +1,13 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
-from flask import Blueprint, abort, redirect, render_template, url_for
+import os
+from collections import OrderedDict
+from threading import Lock
+
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from workflow import permissions as perm
@@ -38,10 +43,79 @@ def index():
     return render_template("lists/index.html", groups=groups, kinds=KINDS, kind_labels=KIND_LABELS)
 
 
-def _render_version(township: Organisation, version: Version | None):
-    entries = snapshot.read_entries(version) if version else []
-    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
-                                  .order_by(Version.number.desc())).all()
+class _HtmlCache:
+    """A small LRU of rendered HTML, per worker process (thread-safe)."""
+
+    def __init__(self):
+        self._data: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key, make, size: int):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()  # outside the lock: a concurrent miss renders twice, harmlessly
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_version_html = _HtmlCache()
+
+
+def _cache_size() -> int:
+    """VERSION_HTML_CACHE (config, else environment; default 64 versions per worker); 0 or debug: off."""
+    size = current_app.config.get("VERSION_HTML_CACHE")
+    if size is None:
+        size = os.environ.get("VERSION_HTML_CACHE", "64")
+    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        return 0
+    return int(size)
+
+
+def version_tables(township: Organisation, version: Version) -> Markup:
+    """The summary and three tables of a version, rendered once per version and reused.
+
+    A published version never changes (snapshot: immutable), so its rendered tables do not either; the key
+    also carries the digest and publication time (a database restored under the running app cannot be served
+    stale tables) and the county's names (the summary counts departments by county-relative name). The
+    fragment is rendered without the request's context processors, so it holds nothing of the user.
+    """
+    county = township.county
+
+    def render() -> Markup:
+        entries = snapshot.read_entries(version)
+        html = current_app.jinja_env.get_template("lists/_version_tables.html").render(
+            tables=snapshot.tables(entries), stats=stats.list_stats(entries, county), kinds=KINDS,
+            kind_labels=KIND_LABELS)
+        return Markup(html)
+    size = _cache_size()
+    if not size:
+        return render()
+    key = (version.id, version.digest, version.published_at, township.id,
+           county.name if county else None, county.short_name if county else None)
+    return _version_html.get(key, render, size)
+
+
+def load_township(township_id: int) -> Organisation | None:
+    """The township with its county, prefecture and region in one query (crumbs, full_name, county walk)."""
+    up = joinedload(Organisation.parent)
+    org = db.session.scalar(select(Organisation).where(Organisation.id == township_id)
+                            .options(up.joinedload(Organisation.parent).joinedload(Organisation.parent)))
+    return org if org is not None and org.kind == OrgKind.township else None
+
+
+def _render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None):
+    if versions is None:
+        versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
+                                      .order_by(Version.number.desc())).all()
     open_revision = db.session.scalar(select(Revision).where(
         Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
     if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
@@ -51,7 +125,7 @@ def _render_version(township: Organisation, version: Version | None):
     return render_template(
         "lists/township.html", township=township, version=version, versions=versions,
         open_revision=open_revision, can_start=can_start,
-        tables=snapshot.tables(entries), stats=stats.list_stats(entries, township.county),
+        version_tables=version_tables(township, version) if version else Markup(""),
         kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS)
 
 
@@ -59,10 +133,10 @@ def _render_version(township: Organisation, version: Version | None):
 @login_required
 def township(township_id: int):
     """A township's current list."""
-    org = db.session.get(Organisation, township_id)
-    if org is None or org.kind != OrgKind.township:
-        abort(404)
-    return _render_version(org, snapshot.current_version(org.id))
+    org = load_township(township_id) or abort(404)
+    versions = db.session.scalars(select(Version).where(Version.township_id == org.id)
+                                  .order_by(Version.number.desc())).all()
+    return _render_version(org, versions[0] if versions else None, versions)
 
 
 @bp.get("/favicon.ico")
@@ -88,4 +162,4 @@ def workflow():
 def version(version_id: int):
     """Any published version of a list."""
     ver = db.session.get(Version, version_id) or abort(404)
-    return _render_version(ver.township, ver)
+    return _render_version(load_township(ver.township_id) or ver.township, ver)
