@@ -3,6 +3,9 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+# the full-text structures (FTS5 table, trigram index) are raw DDL in the migration, not models
+from dutylist.search.backend import alembic_include_name
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -57,7 +60,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_name=alembic_include_name
     )
 
     with context.begin_transaction():
@@ -92,6 +95,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=alembic_include_name,
             **conf_args
         )
 

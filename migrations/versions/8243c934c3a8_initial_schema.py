@@ -1,16 +1,42 @@
 """initial schema
 
-Revision ID: bd8fa76dc896
+Revision ID: 8243c934c3a8
 Revises: 
-Create Date: 2026-11-24 02:02:01.680767
+Create Date: 2026-11-24 03:28:42.751961
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 
+# Full-text search over item contents: raw DDL per dialect (kept here, not imported from the app, so
+# this migration stays what it was when written). SQLite: an FTS5 trigram table kept in step with
+# search_text by triggers; PostgreSQL: pg_trgm and a GIN trigram index.
+SEARCH_DDL = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_text_fts USING fts5("
+        "text, content='search_text', content_rowid='content_id', tokenize='trigram')",
+        "CREATE TRIGGER IF NOT EXISTS search_text_ai AFTER INSERT ON search_text BEGIN "
+        "INSERT INTO search_text_fts(rowid, text) VALUES (new.content_id, new.text); END",
+        "CREATE TRIGGER IF NOT EXISTS search_text_ad AFTER DELETE ON search_text BEGIN "
+        "INSERT INTO search_text_fts(search_text_fts, rowid, text) VALUES ('delete', old.content_id, old.text); END",
+        "CREATE TRIGGER IF NOT EXISTS search_text_au AFTER UPDATE ON search_text BEGIN "
+        "INSERT INTO search_text_fts(search_text_fts, rowid, text) VALUES ('delete', old.content_id, old.text); "
+        "INSERT INTO search_text_fts(rowid, text) VALUES (new.content_id, new.text); END",
+    ),
+    "postgresql": (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX IF NOT EXISTS ix_search_text_trgm ON search_text USING gin (text gin_trgm_ops)",
+    ),
+}
+SEARCH_DROP = {
+    "sqlite": ("DROP TRIGGER IF EXISTS search_text_ai", "DROP TRIGGER IF EXISTS search_text_ad",
+               "DROP TRIGGER IF EXISTS search_text_au", "DROP TABLE IF EXISTS search_text_fts"),
+    "postgresql": ("DROP INDEX IF EXISTS ix_search_text_trgm",),
+}
+
 # revision identifiers, used by Alembic.
-revision = 'bd8fa76dc896'
+revision = '8243c934c3a8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -114,6 +140,7 @@ def upgrade():
     sa.Column('role', sa.String(length=30), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("role IN ('township_drafter','county_office','county_department','prefecture_reviewer','region_reviewer','admin')", name=op.f('ck_user_role')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_user_organisation_id_organisation')),
@@ -166,6 +193,14 @@ def upgrade():
     with op.batch_alter_table('content_department', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_content_department_department_id'), ['department_id'], unique=False)
 
+    op.create_table('search_text',
+    sa.Column('content_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['content_id'], ['item_content.id'], name=op.f('fk_search_text_content_id_item_content')),
+    sa.PrimaryKeyConstraint('content_id', name=op.f('pk_search_text'))
+    )
+    for statement in SEARCH_DDL.get(op.get_bind().dialect.name, ()):
+        op.execute(statement)
     op.create_table('version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('township_id', sa.Integer(), nullable=False),
@@ -272,6 +307,25 @@ def upgrade():
     with op.batch_alter_table('draft_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_draft_item_revision_id'), ['revision_id'], unique=False)
 
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=True),
+    sa.Column('revision_id', sa.Integer(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['revision_id'], ['revision.id'], name=op.f('fk_notification_revision_id_revision')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('user_id', 'dedupe_key', name='uq_notification_user_key')
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_revision_id'), ['revision_id'], unique=False)
+        batch_op.create_index('ix_notification_user_read', ['user_id', 'read_at'], unique=False)
+
     op.create_table('opinion',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('revision_id', sa.Integer(), nullable=False),
@@ -321,6 +375,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_opinion_revision_id'))
 
     op.drop_table('opinion')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_read')
+        batch_op.drop_index(batch_op.f('ix_notification_revision_id'))
+
+    op.drop_table('notification')
     with op.batch_alter_table('draft_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_draft_item_revision_id'))
 
@@ -344,6 +403,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_version_township_id'))
 
     op.drop_table('version')
+    for statement in SEARCH_DROP.get(op.get_bind().dialect.name, ()):
+        op.execute(statement)
+    op.drop_table('search_text')
     with op.batch_alter_table('content_department', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_content_department_department_id'))
 
