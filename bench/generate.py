@@ -1,6 +1,6 @@
 """Synthetic data for the benchmarks: N townships cloned and varied from the five seed lists.
 
-    python bench/generate.py                                   # 1,000 townships, SQLite under instance/
+    python bench/generate.py                                   # 1,000 townships, SQLite under bench/data/
     python bench/generate.py --townships 40000 --database-url postgresql://postgres@127.0.0.1:5432/bench
 
 The database is emptied and rebuilt (create_all). Townships come in counties of ~10 under the real
@@ -755,7 +755,7 @@ def prepare_database(url: str) -> None:
 
 
 def default_url(n: int) -> str:
-    return f"sqlite:///{ROOT / 'instance' / f'bench-{n}.sqlite3'}"
+    return f"sqlite:///{ROOT / 'bench' / 'data' / f'bench-{n}.sqlite3'}"  # bench/.gitignore: data/
 
 
 def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float = 0.1, seed: int = 1,
@@ -826,7 +826,7 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--townships", type=int, default=1000, help="how many townships (default 1000)")
-    ap.add_argument("--database-url", help="default: sqlite:///instance/bench-<N>.sqlite3 "
+    ap.add_argument("--database-url", help="default: sqlite:///bench/data/bench-<N>.sqlite3 "
                                            "(PostgreSQL: the database is created if missing)")
     ap.add_argument("--revised", type=float, default=0.1, help="share of townships with a version 2 (0.1)")
     ap.add_argument("--open", type=float, default=0.1, dest="open_share",

@@ -4,15 +4,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
-class ChineseMeta:
-    """WTForms' built-in messages (too long, not a valid choice...) in Chinese (needs WTF_I18N_ENABLED=False)."""
-
-    locales = ("zh",)
-
-
 class LoginForm(BaseForm):
-    Meta = ChineseMeta
-
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=80)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
     remember = BooleanField("记住我")
@@ -20,8 +12,6 @@ class LoginForm(BaseForm):
 
 class PasswordChangeForm(BaseForm):
     """The policy itself (dutylist.services.passwords) is applied by the view, which knows the user name."""
-
-    Meta = ChineseMeta
 
     current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=200)])
     new_password = PasswordField("新密码（至少 10 位，含至少两类字符）",

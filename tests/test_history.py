@@ -116,7 +116,7 @@ def test_comparison_table_downloads_are_audited(app, world, published):
     table = Document(io.BytesIO(docx.data)).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "事项", "原内容", "新内容", "变化类型", "修改理由"]
     assert len(table.rows) == len(body) + 1
-    exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+    exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.seq)).all()
     assert [e.details["format"] for e in exports] == ["xlsx", "docx"]
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import json
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -13,6 +13,8 @@ from ..extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    #: the sign-in rate limit counts recent failures of one action
+    __table_args__ = (Index("ix_audit_event_action_created_at", "action", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)  #: position in the chain, from 1

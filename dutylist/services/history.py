@@ -1,7 +1,9 @@
 """A township's history: its versions, who approved each, and the differences between them."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from threading import Lock
 
 from sqlalchemy import select
 
@@ -58,8 +60,31 @@ def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, str]:
     return {item_id: reason for item_id, reason in rows}
 
 
+#: diffs between two published versions, per worker: both sides are immutable, and so are the reasons
+#: (draft items of revisions that were published). Keyed by ids, digests and publication times, and the
+#: database, so that another database or a restored one under the same ids cannot be served a stale diff.
+_DIFFS: OrderedDict = OrderedDict()
+_DIFFS_SIZE = 32
+_DIFFS_LOCK = Lock()
+
+
 def diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
-    """diff.diff_entries of the two versions' entries; only the items that differ have their texts read."""
+    """diff.diff_entries of the two versions' entries (a new list; the ItemDiffs are shared: read only)."""
+    key = (str(db.engine.url), a.id, a.digest, a.published_at, b.id, b.digest, b.published_at)
+    with _DIFFS_LOCK:
+        if key in _DIFFS:
+            _DIFFS.move_to_end(key)
+            return list(_DIFFS[key])
+    diffs = _diff_versions(a, b)
+    with _DIFFS_LOCK:
+        _DIFFS[key] = tuple(diffs)
+        while len(_DIFFS) > _DIFFS_SIZE:
+            _DIFFS.popitem(last=False)
+    return diffs
+
+
+def _diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
+    """Only the items that differ have their texts read."""
     old, new = snapshot.read_index(a), snapshot.read_index(b)
     place = {e["item_id"]: (e["kind"], e["number"], e["hash"]) for e in old}
     differ = {e["item_id"] for e in new if place.pop(e["item_id"], None) != (e["kind"], e["number"], e["hash"])}

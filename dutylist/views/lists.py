@@ -99,7 +99,7 @@ def version_tables(township: Organisation, version: Version) -> Markup:
     size = _cache_size()
     if not size:
         return render()
-    key = (version.id, version.digest, version.published_at, township.id,
+    key = (str(db.engine.url), version.id, version.digest, version.published_at, township.id,
            county.name if county else None, county.short_name if county else None)
     return _version_html.get(key, render, size)
 

@@ -69,6 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+        batch_op.create_index('ix_audit_event_action_created_at', ['action', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_revision_id'), ['revision_id'], unique=False)
@@ -441,6 +442,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_revision_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))
+        batch_op.drop_index('ix_audit_event_action_created_at')
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
