@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..importers.parsed import (KIND_LABELS, KINDS, ImportFailure, ImportWarning, ParsedItem, ParsedList,
                                 Receiving)
-from ..importers.seedtext import KNOWN_CATEGORIES, clean_text, split_place, split_steps
+from ..importers.seedtext import KNOWN_CATEGORIES, clean_text, split_place, split_steps, stated_totals
 
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"
@@ -412,18 +412,11 @@ class GridReader:
             if m:
                 result.date = f"{m.group(1)}年{int(m.group(2))}月" + (f"{int(m.group(3))}日" if m.group(3) else "")
                 break
-        result.stated_totals = _stated_totals("\n".join(self.pre_texts))
+        result.stated_totals = stated_totals("\n".join(self.pre_texts))
         result.items = self._items()
         if self.orphans:
             self.warn(0, "ignored_row", f"有 {self.orphans} 行带序号的内容不在任何表头之下，已忽略")
-        if result.stated_totals:
-            counts = result.counts()
-            counts["total"] = len(result.items)
-            for key, stated in result.stated_totals.items():
-                if counts.get(key) != stated:
-                    label = "履职事项总数" if key == "total" else KIND_LABELS[key]
-                    self.warn(0, "total_mismatch", f"说明中{label}为{stated}项，表格中为{counts.get(key)}项")
-        result.warnings = self.warnings
+        result.warnings = self.warnings + result.total_mismatches()
         return result
 
     def _places(self):
@@ -516,14 +509,3 @@ class GridReader:
                 self.warn(raw.line, code, f"{raw.where} {label}：{text}")
             items.append(item)
         return items
-
-
-def _stated_totals(pre: str) -> dict[str, int] | None:
-    t = re.sub(r"\s+", "", pre)
-    totals = {}
-    for key, rx in (("total", r"共有履职事项(\d+)项"), ("basic", r"基本履职事项(\d+)项"),
-                    ("cooperative", r"配合履职事项(\d+)项"), ("withdrawn", r"收回事项(\d+)项")):
-        m = re.search(rx, t)
-        if m:
-            totals[key] = int(m.group(1))
-    return totals or None

@@ -63,6 +63,18 @@ class ParsedList:
     def counts(self) -> dict[str, int]:
         return {k: len(self.of_kind(k)) for k in KINDS}
 
+    def total_mismatches(self) -> list[ImportWarning]:
+        """A warning for each total the document states (its 说明) that the parsed tables do not have."""
+        if not self.stated_totals:
+            return []
+        counts = {**self.counts(), "total": len(self.items)}
+        out = []
+        for key, stated in self.stated_totals.items():
+            if counts.get(key) != stated:
+                label = "履职事项总数" if key == "total" else KIND_LABELS[key]
+                out.append(ImportWarning(0, "total_mismatch", f"说明中{label}为{stated}项，表格中为{counts.get(key)}项"))
+        return out
+
     def report(self) -> dict:
         """The JSON report of `import-list --json`."""
         return {

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..vocabulary import CATEGORIES, PREFECTURE_SHORT_NAMES
-from .parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
+from .parsed import KIND_LABELS, ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
 
 __all__ = ["parse_text", "parse_file", "split_place", "clean_text", "split_steps"]
 
@@ -58,7 +58,6 @@ _KIND_TITLES = (
     ("basic", re.compile(r"基本履职事项清单$")),
 )
 _NCOLS = {"basic": 3, "cooperative": 6, "withdrawn": 4}
-_KIND_NAME = {"basic": "基本履职事项", "cooperative": "配合履职事项", "withdrawn": "上级部门收回事项"}
 _PLACE_NAMES = {"region": "自治区", "prefecture": "州", "county": "县", "township": "乡镇"}
 
 
@@ -901,7 +900,7 @@ def _build_items(rows: list[_Row], depts: _Depts) -> tuple[list[ParsedItem], lis
         item.flags = list(row.flags)
         for text, code in zip(row.flags, row.codes):
             warnings.append(ImportWarning(line=row.line, code=code,
-                                          message=f"第{row.line}行 {_KIND_NAME[row.kind]}第{row.number}项：{text}"))
+                                          message=f"第{row.line}行 {KIND_LABELS[row.kind]}第{row.number}项：{text}"))
         items.append(item)
     return items, warnings
 
@@ -940,7 +939,7 @@ def _document_places(lines: list[str]) -> list[dict]:
     return [p for p in found if any(p.values())]
 
 
-def _stated_totals(pre: str) -> dict[str, int] | None:
+def stated_totals(pre: str) -> dict[str, int] | None:
     t = re.sub(r"\s+", "", pre)
     totals = {}
     for key, rx in (("total", r"共有履职事项(\d+)项"), ("basic", r"基本履职事项(\d+)项"),
@@ -1010,7 +1009,7 @@ def parse_text(text: str, township: str | None = None) -> ParsedList:
         if m:
             result.date = f"{m.group(1)}年{int(m.group(2))}月" + (f"{int(m.group(3))}日" if m.group(3) else "")
             break
-    result.stated_totals = _stated_totals("\n".join(pre))
+    result.stated_totals = stated_totals("\n".join(pre))
 
     starts = list(GENERIC_DEPT_STARTS) + list(PREFECTURE_SHORT_NAMES) + list(PREFECTURE_SHORT_NAMES.values())
     for county in [result.county] + _detect_counties(text):
@@ -1030,13 +1029,6 @@ def parse_text(text: str, township: str | None = None) -> ParsedList:
     result.items, row_warnings = _build_items(rows, depts)
     warnings += row_warnings
 
-    if result.stated_totals:
-        counts = result.counts()
-        counts["total"] = len(result.items)
-        for key, stated in result.stated_totals.items():
-            if counts.get(key) != stated:
-                label = "履职事项总数" if key == "total" else _KIND_NAME[key]
-                warnings.append(ImportWarning(0, "total_mismatch",
-                                              f"说明中{label}为{stated}项，解析得到{counts.get(key)}项"))
+    warnings += result.total_mismatches()
     result.warnings = warnings
     return result
