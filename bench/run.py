@@ -357,6 +357,7 @@ def run(args) -> dict:
         finally:
             cold.stop()
     report["app_log_tail"] = (tmp / "app.log").read_text(errors="replace")[-2000:]
+    shutil.rmtree(tmp, ignore_errors=True)  # the gunicorn logs (their tail is in the --json report)
     sizes = {k[:-6]: results.pop(k) for k in list(results) if k.endswith("_bytes")}
     report["results"] = results
     report["page_bytes"] = sizes
