@@ -97,45 +97,46 @@ def concerned_departments(change: Change, county: Organisation, reg: dict) -> se
     return ids
 
 
-def suggest_departments(revision: Revision) -> list[Organisation]:
+def suggest_departments(revision: Revision, all_changes: list[Change] | None = None) -> list[Organisation]:
     """Departments named by the items the draft changes (before or after the change)."""
     county = revision.township.county
     reg = dept_registry.registry(county)
     ids: set[int] = set()
-    for ch in changes(revision):
+    for ch in changes(revision) if all_changes is None else all_changes:
         ids |= concerned_departments(ch, county, reg)
     return sorted((o for o in reg.values() if o.id in ids), key=lambda o: o.id)
 
 
-def items_for_department(revision: Revision, department_id: int,
-                         signed_hashes: dict | None = None) -> list[Change]:
-    """Changes that concern the department, less those unchanged since it signed them off."""
+def _signed_form(change: Change) -> str:
+    """What a sign-off records of a change: the item's current content hash, or 'removed'."""
+    return change.new["hash"] if change.new else "removed"
+
+
+def _concerning(revision: Revision, department_id: int, all_changes: list[Change] | None) -> list[Change]:
     county = revision.township.county
     reg = dept_registry.registry(county)
+    return [ch for ch in (changes(revision) if all_changes is None else all_changes)
+            if department_id in concerned_departments(ch, county, reg)]
+
+
+def items_for_department(revision: Revision, department_id: int, signed_hashes: dict | None = None,
+                         all_changes: list[Change] | None = None) -> list[Change]:
+    """Changes that concern the department, less those unchanged since it signed them off."""
     signed = signed_hashes or {}
-    out = []
-    for ch in changes(revision):
-        if department_id not in concerned_departments(ch, county, reg):
-            continue
-        current = ch.new["hash"] if ch.new else "removed"
-        if signed.get(str(ch.item_id)) == current:
-            continue  # accepted before and not touched since
-        out.append(ch)
-    return out
+    # a change accepted before and not touched since stays accepted
+    return [ch for ch in _concerning(revision, department_id, all_changes)
+            if signed.get(str(ch.item_id)) != _signed_form(ch)]
 
 
 def hashes_for_department(revision: Revision, department_id: int) -> dict:
     """What a department signs off: item id -> current content hash ('removed' for deletions)."""
-    county = revision.township.county
-    reg = dept_registry.registry(county)
-    return {str(ch.item_id): (ch.new["hash"] if ch.new else "removed")
-            for ch in changes(revision) if department_id in concerned_departments(ch, county, reg)}
+    return {str(ch.item_id): _signed_form(ch) for ch in _concerning(revision, department_id, None)}
 
 
-def visible_opinions(revision: Revision, user) -> list:
+def visible_opinions(revision: Revision, user, all_changes: list[Change] | None = None) -> list:
     """A consulted department sees its own opinions and those on the items that concern it; others all."""
     if user.role != "county_department":
         return list(revision.opinions)
-    concerning = {ch.item_id for ch in items_for_department(revision, user.organisation_id)}
+    concerning = {ch.item_id for ch in _concerning(revision, user.organisation_id, all_changes)}
     return [o for o in revision.opinions
             if o.organisation_id == user.organisation_id or (o.item_id is not None and o.item_id in concerning)]

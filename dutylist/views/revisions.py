@@ -47,7 +47,9 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     user = current_user
     events = ops.available_events(revision, user, levels())
     decision = forms.get("decision") or DecisionForm()
-    suggested = drafts.suggest_departments(revision) if Status(revision.status) == Status.submitted else []
+    all_changes = drafts.changes(revision)  # computed once for the whole page
+    suggested = (drafts.suggest_departments(revision, all_changes)
+                 if Status(revision.status) == Status.submitted else [])
     county = revision.township.county
     bodies = [o for o in dept_registry.registry(county).values() if o.kind == OrgKind.department]
     decision.departments.choices = [(o.id, o.name) for o in sorted(bodies, key=lambda o: o.id)]
@@ -56,9 +58,9 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     consultation = next((c for c in revision.consultations if c.department_id == user.organisation_id), None)
     if user.role == perm.DEPARTMENT:
         changes = drafts.items_for_department(revision, user.organisation_id,
-                                              consultation.signed_hashes if consultation else None)
+                                              consultation.signed_hashes if consultation else None, all_changes)
     else:
-        changes = drafts.changes(revision)
+        changes = all_changes
     # items whose only change is their number (another item was added, moved or removed): listed apart
     changes, renumbered = split_renumbered(changes)
     editable = perm.can_edit_draft(user, revision) and Status(revision.status) in ops.EDITABLE
@@ -79,7 +81,7 @@ def render_revision(revision: Revision, status: int = 200, **forms):
         kinds=KINDS, kind_labels=KIND_LABELS, timeline=timeline, consultation=consultation,
         can_opine=can_opine, opinion_form=forms.get("opinion") or OpinionForm(),
         answer_form=AnswerForm(), reply_form=ReplyForm(), extend_form=ExtendForm(),
-        opinions=drafts.visible_opinions(revision, user),
+        opinions=drafts.visible_opinions(revision, user, all_changes),
         action_form=ItemActionForm(), answers=ANSWERS, items_by_id=items_by_id,
         unanswered={o.id for o in ops.unanswered_opinions(revision)},
         is_drafter=perm.can_edit_draft(user, revision), is_office=user.role == perm.OFFICE
