@@ -76,7 +76,8 @@ def test_phrase_finds_the_items_of_every_township_that_has_it(demo_app):
         found = {(h.version.id, h.item_id) for h in result.hits}
         assert found == expected and result.total == len(expected)
         assert {h.township.name for h in result.hits} == towns_with
-        assert {name: n for _, name, n in result.per_township} == {
+        assert result.facet_level == "乡镇" and not result.truncated and result.townships == len(towns_with)
+        assert {f.name: f.hits for f in result.facets} == {
             name: sum(1 for v, i in expected if v == ver.id) for name, (ver, _) in current_entries().items()
             if name in towns_with}
         for h in result.hits:
@@ -348,3 +349,94 @@ def test_the_trigram_index_answers_chinese_queries(app):
         assert conn.exec_driver_sql(
             "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_text_trgm'").scalar() == 1
     assert search(Query(q="基层阵地建设")).total == 1
+
+
+def test_more_hits_than_the_cap_are_cut_said_and_sorted(demo_app, monkeypatch):
+    """Above MAX_HITS the database stops at MAX_HITS + 1 rows; the page lists MAX_HITS of them, in
+    list order, says there are more, and names no places (the counts would be partial)."""
+    from dutylist.search import service
+
+    with demo_app.app_context():
+        expected = expected_hits(PHRASE)
+        assert len(expected) == 7
+        monkeypatch.setattr(service, "MAX_HITS", 5)
+        result = search(Query(q=PHRASE))
+        assert result.truncated and result.total == 5 and result.facets == []
+        found = [(h.version.id, h.item_id) for h in result.hits]
+        assert set(found) <= expected and len(found) == 5
+        keys = [(h.township.id, -h.version.number) for h in result.hits]
+        assert keys == sorted(keys)
+        monkeypatch.setattr(service, "MAX_HITS", 7)  # exactly the cap: complete, not cut
+        result = search(Query(q=PHRASE))
+        assert not result.truncated and result.total == 7 and {(h.version.id, h.item_id) for h in result.hits} == expected
+
+
+def test_truncated_search_page_asks_to_narrow_it(reader, monkeypatch):
+    from dutylist.search import service
+
+    monkeypatch.setattr(service, "MAX_HITS", 3)
+    body = reader.get("/search", query_string={"q": PHRASE}).get_data(as_text=True)
+    assert "找到的事项超过 <strong>3</strong> 项" in body and "请按地区、清单、类别或部门缩小范围" in body
+    assert len(re.findall(r'<tr data-township=', body)) == 3
+
+
+def test_hits_per_place_group_by_county_then_prefecture_when_too_many(demo_app, monkeypatch):
+    from dutylist.search import service
+
+    with demo_app.app_context():
+        expected = expected_hits(PHRASE)
+        towns = {find_org(n, OrgKind.township) for n in ("大有镇", "六户地镇", "阿合奇镇", "大南沟乌孜别克族乡")}
+        per_version = {}
+        for v, _ in expected:
+            per_version[v] = per_version.get(v, 0) + 1
+        hits_of = {t.id: sum(n for v, n in per_version.items() if db.session.get(Version, v).township_id == t.id)
+                   for t in towns}
+
+        def grouped(parent_of):
+            out = {}
+            for t in towns:
+                out[parent_of(t).name] = out.get(parent_of(t).name, 0) + hits_of[t.id]
+            return out
+
+        counties, prefectures = grouped(lambda t: t.parent), grouped(lambda t: t.parent.parent)
+        assert len(counties) == 4 and len(prefectures) == 2  # three of the four are in 昌吉州
+        monkeypatch.setattr(service, "MAX_FACETS", 2)
+        result = search(Query(q=PHRASE))
+        assert result.facet_level == "州（地区、市）" and {f.name: f.hits for f in result.facets} == prefectures
+        assert result.townships == 4
+        # each place's link narrows the search to it, with the same count
+        for f in result.facets:
+            assert search(Query(q=PHRASE, organisation_id=f.organisation_id)).total == f.hits
+        monkeypatch.setattr(service, "MAX_FACETS", 4)
+        result = search(Query(q=PHRASE))
+        assert result.facet_level == "乡镇" and {f.name for f in result.facets} == {t.name for t in towns}
+
+
+def test_hits_per_county_when_townships_are_too_many(app, monkeypatch):
+    from dutylist.search import service
+
+    world = World()  # 大有镇 and 泉子街镇 in 吉木萨尔县
+    publish_version(world.other_town, [EntryData("basic", 1, fields("负责“四老”人员走访"))], source="import")
+    db.session.commit()
+    monkeypatch.setattr(service, "MAX_FACETS", 1)
+    result = search(Query(q="四老"))
+    assert result.townships == 2 and result.facet_level == "县（市）"
+    assert [(f.name, f.hits) for f in result.facets] == [("吉木萨尔县", 2)]
+
+
+def test_place_filter_offers_prefectures_and_the_counties_of_one(reader, demo_app):
+    """The place list stays short at any scale: the region, the prefectures, and the counties of the
+    user's own prefecture (or of the selected place's)."""
+    body = reader.get("/search").get_data(as_text=True)  # jimsar-office: 昌吉州
+    with demo_app.app_context():
+        counties = {o.name: o for o in Organisation.of_kind(OrgKind.county)}
+        jimsar, akqi = counties["吉木萨尔县"], counties["阿合奇县"]
+        offered = set(re.findall(r'<option value="(\d+)"[^>]*>[\u3000]*([^<]+)</option>', body))
+        names = {name for _, name in offered}
+        assert {o.name for o in Organisation.of_kind(OrgKind.prefecture)} <= names
+        assert {c.name for c in counties.values() if c.parent_id == jimsar.parent_id} <= names
+        assert akqi.name not in names  # another prefecture's county
+        akqi_id, akqi_pref = akqi.id, akqi.parent_id
+    body = reader.get("/search", query_string={"q": PHRASE, "organisation": akqi_id}).get_data(as_text=True)
+    assert f'<option value="{akqi_id}" selected>' in body
+    assert re.search(rf'<option value="{akqi_pref}">', body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
@@ -15,10 +15,6 @@ from . import service
 
 bp = Blueprint("search", __name__)
 
-#: the places offered in the filter (a township is reached through the hits-per-township links)
-PLACE_KINDS = (OrgKind.region, OrgKind.prefecture, OrgKind.county)
-
-
 def _int_arg(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -28,11 +24,24 @@ def _int_arg(name: str) -> int | None:
     return int(raw)
 
 
-def place_tree(selected: int | None = None) -> list[tuple[Organisation, int]]:
-    """(organisation, depth) for the region > prefecture > county tree, in order (and the selected place)."""
-    orgs = db.session.scalars(select(Organisation).where(
-        Organisation.kind.in_([k.value for k in PLACE_KINDS]) | (Organisation.id == (selected or -1)))
-        .order_by(Organisation.id)).all()
+def _prefecture_of(org: Organisation | None) -> Organisation | None:
+    while org is not None and org.kind not in (OrgKind.prefecture, OrgKind.region):
+        org = org.parent
+    return org if org is not None and org.kind == OrgKind.prefecture else None
+
+
+def place_tree(selected: int | None = None, near: Organisation | None = None) -> list[tuple[Organisation, int]]:
+    """(organisation, depth) for the places offered in the filter, in tree order: the region, every
+    prefecture, and the counties of one prefecture (the selected place's, else the user's own), so
+    that the list stays short however many counties there are; and the selected place itself."""
+    chosen = db.session.get(Organisation, selected) if selected else None
+    focus = _prefecture_of(chosen) or _prefecture_of(near)
+    wanted = Organisation.kind.in_([OrgKind.region.value, OrgKind.prefecture.value])
+    if focus is not None:
+        wanted |= (Organisation.parent_id == focus.id) & (Organisation.kind == OrgKind.county)
+    if chosen is not None:
+        wanted |= Organisation.id == chosen.id
+    orgs = db.session.scalars(select(Organisation).where(wanted).order_by(Organisation.id)).all()
     children: dict = {}
     for o in orgs:
         children.setdefault(o.parent_id, []).append(o)
@@ -70,12 +79,13 @@ def index():
                               ("department", query.department), ("version", query.version_id),
                               ("all_versions", "1" if query.all_versions else None)) if v}
     base = url_for("search.index")
-    by_township = [(name, n, base + "?" + urlencode({**args, "organisation": tid}))
-                   for tid, name, n in result.per_township]
+    facets = [(f.name, f.hits, base + "?" + urlencode({**args, "organisation": f.organisation_id}))
+              for f in result.facets]
     pages = {p: base + "?" + urlencode({**args, **({"organisation": query.organisation_id}
                                                     if query.organisation_id else {}), "page": p})
              for p in (query.page - 1, query.page + 1) if 1 <= p <= result.pages}
     return render_template("search/index.html", query=query, result=result, version=version,
-                           places=place_tree(query.organisation_id), by_township=by_township, pages=pages,
+                           places=place_tree(query.organisation_id, current_user.organisation), facets=facets,
+                           pages=pages, max_hits=service.MAX_HITS,
                            kinds=KINDS, kind_labels=KIND_LABELS, categories=CATEGORIES,
                            page_size=service.PAGE_SIZE)
