@@ -63,7 +63,7 @@ def township_id(name):
 
 def test_index_groups_townships_by_prefecture_and_county(reader):
     html = reader.get("/").get_data(as_text=True)
-    html = html[html.index("<main>"):]  # the header names the user's own township
+    html = html[html.index('<section class="prefecture">'):]  # the header and crumbs name the user's own place
     changji = html.index("昌吉回族自治州")
     kizilsu = html.index("克孜勒苏柯尔克孜自治州")
     for county, town in [("吉木萨尔县", "大有镇"), ("玛纳斯县", "六户地镇"), ("木垒哈萨克自治县", "大南沟乌孜别克族乡"),
@@ -72,6 +72,39 @@ def test_index_groups_townships_by_prefecture_and_county(reader):
     assert kizilsu < html.index("阿合奇县") < html.index("阿合奇镇")
     for town, counts in EXPECTED.items():
         assert town in html
+
+
+def test_index_drills_down_when_a_place_has_too_many_townships(reader, monkeypatch):
+    """Above places.LIST_UP_TO townships, the home page lists prefectures, then counties, with counts;
+    a county always lists its townships. The user's own place is marked and linked."""
+    from dutylist.services import places
+
+    monkeypatch.setattr(places, "LIST_UP_TO", 2)  # 5 seed townships: 4 in 昌吉州, 1 in 克州
+    region = reader.get("/").get_data(as_text=True)
+    rows = re.findall(r'<tr( class="mine")?>\s*<td><a href="/\?place=(\d+)">([^<]+)</a>.*?'
+                      r'<td class="num">(\d+)</td>\s*<td class="num">(\d+)</td>', region, re.S)
+    assert [(mine, name, n, published) for mine, _, name, n, published in rows] == [
+        (' class="mine"', "昌吉回族自治州", "4", "4"), ("", "克孜勒苏柯尔克孜自治州", "1", "1")]
+    assert "阿合奇镇" not in region and "共有 5 个乡镇" in region
+    changji = rows[0][1]
+    prefecture = reader.get(f"/?place={changji}").get_data(as_text=True)
+    counties = re.findall(r'<a href="/\?place=(\d+)">([^<]+)</a>', prefecture[prefecture.index('id="places"'):])
+    assert [name for _, name in counties] == ["吉木萨尔县", "玛纳斯县", "木垒哈萨克自治县", "奇台县"]
+    assert re.search(r'<a href="/\?place=\d+">新疆维吾尔自治区</a> › <span>昌吉回族自治州</span>', prefecture)
+    jimsar = reader.get(f"/?place={counties[0][0]}").get_data(as_text=True)
+    assert "大有镇" in jimsar and "六户地镇" not in jimsar and 'id="places"' not in jimsar
+    monkeypatch.setattr(places, "LIST_UP_TO", 4)  # 昌吉州 fits: its four townships are listed
+    listed = reader.get(f"/?place={changji}").get_data(as_text=True)
+    assert all(t in listed for t in ("大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇")) and "阿合奇镇" not in listed
+
+
+@pytest.mark.parametrize("arg, status", [("abc", 400), ("999999", 404)])
+def test_index_refuses_a_bad_place(reader, arg, status):
+    assert reader.get(f"/?place={arg}").status_code == status
+
+
+def test_index_refuses_a_township_or_office_as_place(reader):
+    assert reader.get(f"/?place={township_id('大有镇')}").status_code == 404
 
 
 @pytest.mark.parametrize("town", list(EXPECTED))

@@ -3,7 +3,7 @@ import os
 from collections import OrderedDict
 from threading import Lock
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from workflow.states import OPEN, STATUS_LABELS
 
 from ..models import KINDS, Organisation, OrgKind, Revision, Version
 from ..importers.parsed import KIND_LABELS
-from ..services import snapshot, stats
+from ..services import places, snapshot, stats
 
 bp = Blueprint("lists", __name__)
 
@@ -23,24 +23,22 @@ bp = Blueprint("lists", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """Townships grouped by prefecture and county, each with its current version."""
-    county, pref = aliased(Organisation), aliased(Organisation)
-    latest = (select(Version.township_id, func.max(Version.number).label("number"))
-              .group_by(Version.township_id).subquery())
-    rows = db.session.execute(
-        select(Organisation, county, pref, Version)
-        .join(county, Organisation.parent_id == county.id)
-        .join(pref, county.parent_id == pref.id)
-        .outerjoin(latest, latest.c.township_id == Organisation.id)
-        .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest.c.number))
-        .where(Organisation.kind == OrgKind.township)
-        .order_by(pref.id, county.id, Organisation.id)
-    ).all()
-    groups: dict = {}
-    for township, cty, prf, version in rows:
-        groups.setdefault(prf, {}).setdefault(cty, []).append(
-            (township, version, version.counts if version else None))
-    return render_template("lists/index.html", groups=groups, kinds=KINDS, kind_labels=KIND_LABELS)
+    """The townships of a place (?place=, default the region), or its prefectures / counties to drill into."""
+    raw = request.args.get("place", "").strip()
+    if raw:
+        if not raw.isdigit():
+            abort(400, "参数 place 应为数字")
+        place = db.session.get(Organisation, int(raw))
+        if place is None or place.kind not in places.PLACE_KINDS:
+            abort(404, "地区不存在")
+    else:
+        roots = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.region)).all()
+        place = roots[0] if len(roots) == 1 else None
+    mine = places.home_place(current_user.organisation)
+    return render_template("lists/index.html", overview=places.overview(place),
+                           trail=places.ancestors(place) if place else [], mine=mine,
+                           mine_trail={o.id for o in places.ancestors(mine)} | {mine.id} if mine else set(),
+                           kinds=KINDS, kind_labels=KIND_LABELS)
 
 
 class _HtmlCache:

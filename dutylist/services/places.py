@@ -1,0 +1,118 @@
+"""The organisation tree as places: region > prefecture > county > township.
+
+`townships_under` is the one SQL expression for "the townships at or under a place" (search and the
+home page filter with it); `overview` is what the home page shows for a place: its townships with
+their current versions when they are few enough to list, else its prefectures or counties with counts,
+to drill into.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Organisation, OrgKind, Version
+
+#: up to this many townships, a place's townships are listed (grouped by prefecture and county)
+LIST_UP_TO = 200
+PLACE_KINDS = (OrgKind.region, OrgKind.prefecture, OrgKind.county)
+
+
+def townships_under(organisation_id: int):
+    """A SELECT of the ids of the townships at or under an organisation, for `IN (…)`."""
+    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    return (select(t.id).join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)
+            .where(t.kind == OrgKind.township)
+            .where(or_(t.id == organisation_id, c.id == organisation_id, p.id == organisation_id,
+                       p.parent_id == organisation_id)))
+
+
+def ancestors(org: Organisation) -> list[Organisation]:
+    """The organisation's ancestors, the root first."""
+    out = []
+    while org.parent is not None:
+        org = org.parent
+        out.append(org)
+    return out[::-1]
+
+
+def home_place(org: Organisation | None) -> Organisation | None:
+    """The county (or prefecture, or region) an organisation belongs to: a user's own place."""
+    while org is not None and org.kind not in PLACE_KINDS:
+        org = org.parent
+    return org
+
+
+@dataclass
+class Child:
+    """A prefecture or county of the place, with how many townships it has and how many have published."""
+
+    place: Organisation
+    townships: int
+    published: int
+
+
+@dataclass
+class Overview:
+    place: Organisation | None  #: None: every root (normally the one region)
+    townships: int
+    #: when the place has at most LIST_UP_TO townships: {prefecture: {county: [(township, version)]}}
+    groups: dict | None = None
+    children: list[Child] | None = None  #: otherwise its prefectures / counties
+
+
+def _count_townships(place: Organisation | None) -> int:
+    stmt = select(func.count()).select_from(Organisation).where(Organisation.kind == OrgKind.township)
+    if place is not None:
+        stmt = stmt.where(Organisation.id.in_(townships_under(place.id)))
+    return db.session.scalar(stmt) or 0
+
+
+def overview(place: Organisation | None) -> Overview:
+    total = _count_townships(place)
+    if total <= LIST_UP_TO or place is None or place.kind == OrgKind.county:
+        return Overview(place, total, groups=_township_groups(place))
+    return Overview(place, total, children=_children(place))
+
+
+def _township_groups(place: Organisation | None) -> dict:
+    county, pref = aliased(Organisation), aliased(Organisation)
+    latest = (select(Version.township_id, func.max(Version.number).label("number"))
+              .group_by(Version.township_id))
+    stmt = select(Organisation, county, pref, Version).join(county, Organisation.parent_id == county.id) \
+        .join(pref, county.parent_id == pref.id).where(Organisation.kind == OrgKind.township)
+    if place is not None:
+        under = townships_under(place.id)
+        stmt = stmt.where(Organisation.id.in_(under))
+        latest = latest.where(Version.township_id.in_(under))
+    latest = latest.subquery()
+    rows = db.session.execute(
+        stmt.outerjoin(latest, latest.c.township_id == Organisation.id)
+        .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest.c.number))
+        .order_by(pref.id, county.id, Organisation.id)).all()
+    groups: dict = {}
+    for township, cty, prf, version in rows:
+        groups.setdefault(prf, {}).setdefault(cty, []).append((township, version))
+    return groups
+
+
+def _children(place: Organisation) -> list[Child]:
+    """The place's prefectures (of a region) or counties (of a prefecture), with township counts.
+    Every published township has a version 1, so joining that one row counts them."""
+    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    key = p.id if place.kind == OrgKind.region else c.id
+    first = aliased(Version)
+    counts = db.session.execute(
+        select(key, func.count(t.id), func.count(first.id))
+        .select_from(t).join(c, c.id == t.parent_id).join(p, p.id == c.parent_id)
+        .outerjoin(first, (first.township_id == t.id) & (first.number == 1))
+        .where(t.kind == OrgKind.township, (p.parent_id if place.kind == OrgKind.region else p.id) == place.id)
+        .group_by(key)).all()
+    by_id = {oid: (n, published) for oid, n, published in counts}
+    kids = db.session.scalars(select(Organisation).where(
+        Organisation.parent_id == place.id,
+        Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county))
+        .order_by(Organisation.id)).all()
+    return [Child(k, *by_id.get(k.id, (0, 0))) for k in kids]
