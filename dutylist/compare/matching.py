@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
-from ..services import snapshot
+from ..services import places, snapshot
 
 #: the score (0-100, fuzz.ratio on normalised names) from which two items are the same duty
 THRESHOLD = 80
@@ -402,14 +402,4 @@ def consensus(versions: list[Version]) -> Consensus:
 
 def townships_under(org: Organisation) -> list[int]:
     """Ids of the townships at or under an organisation (region, prefecture, county or township)."""
-    rows = db.session.execute(select(Organisation.id, Organisation.parent_id, Organisation.kind)).all()
-    children: dict[int | None, list] = {}
-    for oid, parent, kind in rows:
-        children.setdefault(parent, []).append((oid, kind))
-    out, stack = [], [(org.id, org.kind)]
-    while stack:
-        oid, kind = stack.pop()
-        if kind == OrgKind.township:
-            out.append(oid)
-        stack.extend(children.get(oid, ()))
-    return sorted(out)
+    return sorted(db.session.scalars(places.townships_under(org.id)))

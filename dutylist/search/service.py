@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import ChunkEntry, ContentDepartment, ItemContent, KINDS, Organisation, OrgKind, Version, VersionChunk
+from ..models import ChunkEntry, ContentDepartment, ItemContent, KINDS, Organisation, Version, VersionChunk
 from ..compare import matching
+from ..services import places
 from . import backend
 
 PAGE_SIZE = 50
@@ -119,16 +120,6 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def townships_under(organisation_id: int):
-    """A SELECT of the ids of the townships at or under an organisation (the tree is region >
-    prefecture > county > township), so that the database filters without a list of ids."""
-    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
-    return (select(t.id).join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)
-            .where(t.kind == OrgKind.township)
-            .where(or_(t.id == organisation_id, c.id == organisation_id, p.id == organisation_id,
-                       p.parent_id == organisation_id)))
-
-
 def _version_filter(query: Query):
     """The condition on Version for the versions to search: the current ones, all, or one."""
     conditions = []
@@ -142,7 +133,7 @@ def _version_filter(query: Query):
     if query.organisation_id is not None:
         if db.session.get(Organisation, query.organisation_id) is None:
             raise SearchError("机构不存在")
-        conditions.append(Version.township_id.in_(townships_under(query.organisation_id)))
+        conditions.append(Version.township_id.in_(places.townships_under(query.organisation_id)))
     return conditions
 
 
