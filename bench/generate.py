@@ -44,7 +44,7 @@ from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
 from dutylist.models import KINDS, Organisation, OrgKind, Role, User  # noqa: E402
-from dutylist.models.dutylist import CONTENT_FIELDS, content_hash  # noqa: E402
+from dutylist.models.dutylist import content_hash  # noqa: E402
 from dutylist.services import snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
 from dutylist.services.demo import DEMO_PASSWORD, SAMPLE_DIR, SEEDS, SLUGS, ensure_categories  # noqa: E402

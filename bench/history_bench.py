@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from dutylist import create_app  # noqa: E402
 from dutylist.extensions import db  # noqa: E402

@@ -1,6 +1,6 @@
 """The audit log's hash chain: appended through one function, and hostile edits are caught."""
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, AuditHead

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import JSON, func, select
 
 from dutylist.extensions import db
-from dutylist.models import Organisation, OrgKind, Revision, Role, User, Version
+from dutylist.models import Organisation, OrgKind, Revision, User, Version
 from dutylist.services import drafts
 from dutylist.services.audit import record_event, verify_chain
 from dutylist.services.demo import seed_demo

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from dutylist.extensions import db
-from dutylist.models import AuditEvent, DraftItem, Revision, Version
+from dutylist.models import DraftItem, Revision
 from workflow import diagram
 
 from .factories import World

@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, Revision, Version
@@ -11,7 +11,6 @@ from dutylist.services.audit import verify_chain
 from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 from workflow.errors import Conflict, Forbidden, Invalid
-from workflow.states import Status
 
 from .factories import World
 

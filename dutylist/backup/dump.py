@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..config import ROOT
 from ..extensions import db
 from ..models.base import utcnow
-from ..services.audit import GENESIS, HASHED_FIELDS, entry_hash
+from ..services.audit import GENESIS, entry_hash
 from .codec import ENCODERS, FORMAT, FORMAT_VERSION, BackupError, column_kind, dumps_line
 
 FETCH = 5000  #: rows fetched per round trip (a server-side cursor on PostgreSQL)

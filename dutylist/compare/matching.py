@@ -16,14 +16,14 @@ in-process LRUs keyed by (database, version id, digest, publication time).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 
+from ..caching import LRU
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
 from ..services import places, snapshot
@@ -64,35 +64,6 @@ def place_names(township: Organisation) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------- caches ----
-class LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key, value):
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self):
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self):
-        return len(self._data)
 
 
 _entries_cache = LRU(1024)  #: about 80 KB a version of ~250 items

@@ -1,12 +1,11 @@
 """A township's history: its versions, who approved each, and the differences between them."""
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from threading import Lock
 
 from sqlalchemy import select
 
+from ..caching import LRU
 from ..extensions import db
 from ..models import AuditEvent, DraftItem, Revision, Version
 from . import diff, snapshot
@@ -63,24 +62,13 @@ def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, str]:
 #: diffs between two published versions, per worker: both sides are immutable, and so are the reasons
 #: (draft items of revisions that were published). Keyed by ids, digests and publication times, and the
 #: database, so that another database or a restored one under the same ids cannot be served a stale diff.
-_DIFFS: OrderedDict = OrderedDict()
-_DIFFS_SIZE = 32
-_DIFFS_LOCK = Lock()
+_DIFFS = LRU(32)
 
 
 def diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
     """diff.diff_entries of the two versions' entries (a new list; the ItemDiffs are shared: read only)."""
     key = (str(db.engine.url), a.id, a.digest, a.published_at, b.id, b.digest, b.published_at)
-    with _DIFFS_LOCK:
-        if key in _DIFFS:
-            _DIFFS.move_to_end(key)
-            return list(_DIFFS[key])
-    diffs = _diff_versions(a, b)
-    with _DIFFS_LOCK:
-        _DIFFS[key] = tuple(diffs)
-        while len(_DIFFS) > _DIFFS_SIZE:
-            _DIFFS.popitem(last=False)
-    return diffs
+    return list(_DIFFS.get_or_make(key, lambda: tuple(_diff_versions(a, b))))
 
 
 def _diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, Organisation, OrgKind, Version
+from ..models import KINDS, Organisation, Version
 from ..services import comparison, diff, drafts, history
 from ..services.audit import record_event
 from ..vocabulary import CATEGORIES

@@ -1,14 +1,13 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
-from collections import OrderedDict
-from threading import Lock
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from ..caching import LRU
 from ..extensions import db
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS
@@ -41,31 +40,7 @@ def index():
                            kinds=KINDS, kind_labels=KIND_LABELS)
 
 
-class _HtmlCache:
-    """A small LRU of rendered HTML, per worker process (thread-safe)."""
-
-    def __init__(self):
-        self._data: OrderedDict = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key, make, size: int):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = make()  # outside the lock: a concurrent miss renders twice, harmlessly
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_version_html = _HtmlCache()
+_version_html = LRU(64)
 
 
 def _cache_size() -> int:
@@ -99,7 +74,7 @@ def version_tables(township: Organisation, version: Version) -> Markup:
         return render()
     key = (str(db.engine.url), version.id, version.digest, version.published_at, township.id,
            county.name if county else None, county.short_name if county else None)
-    return _version_html.get(key, render, size)
+    return _version_html.get_or_make(key, render, size)
 
 
 def load_township(township_id: int) -> Organisation | None:

@@ -1,0 +1,61 @@
+"""Per-worker caches: one small thread-safe LRU, and the token that says the database has changed.
+
+Published versions are immutable, so what is derived from one (its rendered tables, a diff, its
+entries for comparison) is cached under its id, digest and publication time. What is derived from
+the review state (the dashboard) is cached under `state_token()`: every change of a revision, a
+consultation or a version writes an audit event in its transaction, and every audit event moves the
+audit chain's head, so a cached value is served only while the head is where it was when the value
+was computed. Each key also carries the database URL, so a worker never mixes two databases.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import select
+
+from .extensions import db
+
+
+class LRU:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key, value, size: int | None = None):
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > (self.size if size is None else size):
+                self._data.popitem(last=False)
+        return value
+
+    def get_or_make(self, key, make, size: int | None = None):
+        """The cached value, else make() cached (outside the lock: a concurrent miss makes it twice, harmlessly)."""
+        value = self.get(key)
+        return value if value is not None else self.put(key, make(), size)
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self):
+        return len(self._data)
+
+
+def state_token() -> tuple:
+    """(database URL, audit head seq, audit head hash): changes with every audited change (one PK read)."""
+    from .models import AuditHead
+
+    head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return (str(db.engine.url), *(head or (0, "")))
