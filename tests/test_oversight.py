@@ -301,7 +301,8 @@ def test_dashboard_pages_through_many_townships(world, client):
     assert "distribution" in board.rounds_chart
 
 
-def test_dashboard_queries_do_not_grow_with_the_townships(world, client):
+def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeypatch):
+    monkeypatch.setitem(client.application.config, "DASHBOARD_CACHE", False)  # the townships below are added without audit
     sign_in(client, "changji-prefecture", PASSWORD)
 
     def statements(url):
@@ -325,3 +326,28 @@ def test_dashboard_queries_do_not_grow_with_the_townships(world, client):
     many = statements("/dashboard")
     assert many == few, (few, many)
     assert statements("/dashboard?sort=overdue&state=drafting") <= few + 1
+
+
+def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch):
+    """cached_build serves the same board while the audit head stays put; every workflow move is
+    audited, so the next view after one shows it. Users of one area share a board, others do not."""
+    sign_in(client, "jimsar-office", PASSWORD)
+    assert states_on(client.get("/dashboard").get_data(as_text=True)) == {"大有镇": "none", "泉子街镇": "none"}
+    rev = ops.start_revision(world.town, world.drafter)  # audited
+    db.session.commit()
+    assert states_on(client.get("/dashboard").get_data(as_text=True))["大有镇"] == "drafting"
+    # a write that bypasses the workflow (and so the audit log) is not seen until the head moves:
+    # this is what shows the board is reused, not rebuilt
+    db.session.execute(update(Revision).where(Revision.id == rev.id).values(status="submitted"))
+    db.session.commit()
+    assert states_on(client.get("/dashboard").get_data(as_text=True))["大有镇"] == "drafting"
+    db.session.execute(update(Revision).where(Revision.id == rev.id).values(status="drafting"))
+    db.session.commit()
+    fire(rev, "submit", world.drafter)  # audited: the head moves
+    assert states_on(client.get("/dashboard").get_data(as_text=True))["大有镇"] == "submitted"
+    key_user = dash.cached_build(world.officer, dash.Filters())
+    assert dash.cached_build(world.officer, dash.Filters()) is key_user
+    assert dash.cached_build(world.other_officer, dash.Filters()) is not key_user
+    assert {r.township for r in dash.cached_build(world.other_officer, dash.Filters()).rows} <= {"六户地镇"}
+    monkeypatch.setitem(client.application.config, "DASHBOARD_CACHE", False)
+    assert dash.cached_build(world.officer, dash.Filters()) is not dash.cached_build(world.officer, dash.Filters())

@@ -7,8 +7,10 @@ revisions; and one for the rounds chart. Nothing is queried per township.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
+
+from flask import current_app
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -16,6 +18,7 @@ from sqlalchemy.orm import aliased
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS, Status
 
+from .. import caching
 from ..extensions import db
 from ..models import Consultation, Organisation, OrgKind, Revision, Version
 
@@ -188,6 +191,21 @@ def area_counties(user) -> list[tuple[int, str]]:
     elif user.role == perm.REGION:
         stmt = stmt.where(pref.parent_id == org.id)
     return [(cid, name) for cid, name in db.session.execute(stmt)]
+
+
+_BOARDS = caching.LRU(256)
+
+
+def cached_build(user, filters: Filters) -> Dashboard:
+    """build(), reused while no audited change has happened since (caching.state_token: every move of
+    a revision, consultation or version is audited) and the day is the same (overdue days count from
+    today). What build reads of the user is the area, from the role and organisation: the key. Off with
+    DASHBOARD_CACHE = False."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return build(user, filters)
+    today = date.today()
+    key = (caching.state_token(), today, user.role, user.organisation_id, astuple(filters))
+    return _BOARDS.get_or_make(key, lambda: build(user, filters, today))
 
 
 def build(user, filters: Filters, today: date | None = None) -> Dashboard:

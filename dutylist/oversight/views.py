@@ -26,7 +26,7 @@ def kind_series(values: dict[str, list]) -> list[Series]:
 def dashboard():
     if not dash.can_view(current_user):
         abort(403, "总览供县委编办、州和自治区编办审核人使用；您的待办事项请见“待办”")
-    board = dash.build(current_user, dash.Filters.from_args(request.args))
+    board = dash.cached_build(current_user, dash.Filters.from_args(request.args))
     chart = None
     if board.rounds_chart.get("per_township"):
         data = board.rounds_chart["per_township"]
