@@ -1,10 +1,12 @@
 """Sign-in and sign-out (Flask-Login), each attempt written to the audit log; sign-in is
 rate-limited (dutylist.ratelimit); users change their own password under the policy."""
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forms.auth import LoginForm, PasswordChangeForm
@@ -26,8 +28,16 @@ def init_app(app):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str):
+    """The user of a session "id:key" (User.get_id), with the organisation every page reads; None (signed
+    out) if the user is gone or deactivated, or the password changed since the session began."""
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
+    if user is None or not user.active or not hmac.compare_digest(user.session_key, key):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str:
@@ -119,6 +129,8 @@ def change_password():
                 user.set_password(form.new_password.data)
                 record_event("password_change", actor=user, ip=request.remote_addr)
                 db.session.commit()
+                # other sessions of the user end (their key no longer matches); this one goes on
+                login_user(user, remember=False, fresh=True)
                 flash("密码已修改", "success")
                 return redirect(url_for("lists.index"))
     status = 400 if request.method == "POST" else 200

@@ -264,6 +264,34 @@ def test_change_password_page(client, drafter):
     assert verify_chain().ok
 
 
+def test_a_new_password_ends_the_other_sessions(app, client, drafter):
+    """Two browsers signed in as one user; the password is changed in one: that one stays signed in,
+    the other is signed out on its next request, and so is a remember-me cookie issued before."""
+    other = app.test_client()
+    assert other.post_form("/auth/login", {"username": "dayou-drafter", "password": PASSWORD,
+                                           "remember": "y"}).status_code == 302
+    remembered = other.get_cookie("remember_token")
+    assert remembered is not None
+    client.login("dayou-drafter")
+    assert other.get("/").status_code == 200 and client.get("/").status_code == 200
+    response = client.post_form("/auth/password", {"current_password": PASSWORD, "new_password": "Zhen-hao-2025",
+                                                   "new_password2": "Zhen-hao-2025"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 302  # the other one is over
+    third = app.test_client()  # only the old remember-me cookie: refused too
+    third.set_cookie("remember_token", remembered.value)
+    assert third.get("/").status_code == 302
+
+
+def test_a_deactivated_user_is_signed_out(client, drafter):
+    client.login("dayou-drafter")
+    assert client.get("/").status_code == 200
+    db.session.get(User, drafter.id).active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
 def test_change_password_guesses_are_limited(client, drafter):
     client.login("dayou-drafter")
     wrong = {"current_password": "wrong-password-9", "new_password": "Zhen-hao-2025", "new_password2": "Zhen-hao-2025"}
@@ -672,7 +700,7 @@ def test_database_down_gives_a_chinese_503_page(down_app):
 def test_database_down_for_a_signed_in_user(down_app):
     client = down_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:" + "0" * 20  # the loader must ask the database
         session["_fresh"] = True
     for url in ("/", "/townships/1", "/inbox"):
         assert_503_page(client.get(url))

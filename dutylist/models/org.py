@@ -1,6 +1,9 @@
 """Organisations (a tree: region > prefecture > county > township / county bodies) and users."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from datetime import datetime
 from enum import StrEnum
 
@@ -143,6 +146,17 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def session_key(self) -> str:
+        """A keyed fingerprint of the password hash: it changes when the password does."""
+        secret = current_app.config["SECRET_KEY"].encode() if has_app_context() else b""
+        return hmac.new(secret, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+
+    def get_id(self) -> str:
+        """What the session (and a remember-me cookie) holds: the id and session_key, so that a new
+        password ends every other session of the user (auth.load_user compares them)."""
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
