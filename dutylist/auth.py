@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forms.auth import LoginForm, PasswordChangeForm
+from forms.auth import EmailForm, LoginForm, PasswordChangeForm
 
 from . import ratelimit
 from .extensions import db, login_manager
 from .models import User
+from .notifications import mail
 from .services import passwords
 from .services.audit import record_event
 
@@ -135,3 +136,21 @@ def change_password():
                 return redirect(url_for("lists.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form, problems=problems), status
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    """The signed-in user sets the address notification mail is sent to (or clears it)."""
+    user = current_user
+    form = EmailForm(data={"email": user.email or ""} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        new = form.email.data or None
+        if new != user.email:
+            user.email = new
+            record_event("email_change", actor=user, ip=request.remote_addr, details={"set": new is not None})
+            db.session.commit()
+        flash("电子邮箱已保存" if new else "已清除电子邮箱，不再发送邮件提醒", "success")
+        return redirect(url_for("auth.change_email"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/email.html", form=form, mail_on=mail.enabled()), status

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -72,8 +73,9 @@ def seed_demo_command(as_json):
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--organisation", "org_name", required=True, help="所属单位名称")
+@click.option("--email", default=None, help="电子邮箱（接收待办提醒邮件；用户也可在“邮箱”页面自行填写）")
 @click.password_option(help="密码（至少 10 位，含至少两类字符，不含用户名，非常见密码）")
-def create_user_command(username, role, org_name, password):
+def create_user_command(username, role, org_name, email, password):
     """创建用户 / create a user."""
     role = Role(role)
     kind = ROLE_ORG_KIND.get(role)
@@ -90,10 +92,17 @@ def create_user_command(username, role, org_name, password):
     if weak:
         click.echo("错误 / error: " + "；".join(weak), err=True)
         sys.exit(2)
+    if email is not None:
+        from forms.auth import EMAIL_PATTERN
+
+        email = email.strip() or None
+        if email is not None and (len(email) > 254 or not re.fullmatch(EMAIL_PATTERN, email)):
+            click.echo(f"错误 / error: 电子邮箱格式不正确：{email}", err=True)
+            sys.exit(2)
     if db.session.scalar(select(User.id).where(User.username == username)):
         click.echo(f"错误 / error: 用户名 {username} 已存在", err=True)
         sys.exit(2)
-    user = User(username=username, display_name=username, role=role, organisation=orgs[0])
+    user = User(username=username, display_name=username, role=role, organisation=orgs[0], email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -1,7 +1,7 @@
 """Flask-WTF forms, one module per area; labels are Chinese, field names English."""
 from forms import BaseForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 
 class LoginForm(BaseForm):
@@ -18,3 +18,15 @@ class PasswordChangeForm(BaseForm):
                                  validators=[DataRequired("请输入新密码"), Length(max=200, message="密码不能超过 200 位")])
     new_password2 = PasswordField("再次输入新密码", validators=[
         DataRequired("请再次输入新密码"), EqualTo("new_password", "两次输入的新密码不一致")])
+
+
+#: an address as people type it (no display name, no list): something@domain.tld
+EMAIL_PATTERN = r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+"
+
+
+class EmailForm(BaseForm):
+    """The address notification mail goes to (empty: no mail)."""
+
+    email = StringField("电子邮箱（用于接收待办提醒；留空则不发邮件）", filters=[lambda v: (v or "").strip()], validators=[
+        Optional(), Length(max=254, message="电子邮箱不能超过 254 个字符"),
+        Regexp("^" + EMAIL_PATTERN + "$", message="电子邮箱格式不正确，例如：zhang@example.gov.cn")])

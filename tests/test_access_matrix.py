@@ -61,6 +61,7 @@ ROUTES: dict[str, Route] = {
     # anyone signed in: published lists, history, differences between versions
     "auth.logout": Route("POST", "/auth/logout", SIGNED),
     "auth.change_password": Route("GET", "/auth/password", SIGNED),
+    "auth.change_email": Route("GET", "/auth/email", SIGNED),
     "lists.index": Route("GET", "/", SIGNED),
     "lists.township": Route("GET", "/townships/{town}", SIGNED),
     "lists.version": Route("GET", "/versions/{v1}", SIGNED),

@@ -150,3 +150,14 @@ def test_create_user_checks_role_and_organisation(runner):
                                "--password", "long-enough-pass"])
     assert good.exit_code == 0, good.output
     assert db.session.scalar(select(User).where(User.username == "x1")).organisation.kind == "office"
+
+
+def test_create_user_with_an_email_address(runner):
+    runner.invoke(args=["seed-demo"])
+    args = ["--role", "county_office", "--organisation", "吉木萨尔县委编办", "--password", "long-enough-pass"]
+    bad = runner.invoke(args=["create-user", "x2", *args, "--email", "not-an-address"])
+    assert bad.exit_code == 2 and "电子邮箱格式不正确" in bad.output
+    assert db.session.scalar(select(User).where(User.username == "x2")) is None
+    good = runner.invoke(args=["create-user", "x2", *args, "--email", "x2@example.gov.cn"])
+    assert good.exit_code == 0, good.output
+    assert db.session.scalar(select(User).where(User.username == "x2")).email == "x2@example.gov.cn"

@@ -461,3 +461,35 @@ def test_consultation_rows_are_untouched_by_reminders(world):
     db.session.commit()
     db.session.expire_all()
     assert [(c.id, c.deadline, c.signed_off_round) for c in db.session.scalars(select(Consultation))] == before
+
+
+def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):
+    """The office user enters an address on /auth/email (checked, audited); the next submission is
+    mailed there. A bad address is refused with a message and leaves the stored one as it was."""
+    from dutylist.models import AuditEvent, User
+
+    sign_in(client, "jimsar-office")
+    page = client.get("/auth/email").get_data(as_text=True)
+    assert 'name="email"' in page and "发送邮件到这里填写的邮箱" in page
+    for bad in ("not-an-address", "a@b", "x@example.org<script>", "a" * 250 + "@example.org"):
+        response = client.post_form("/auth/email", {"email": bad})
+        assert response.status_code == 400 and "电子邮箱" in response.get_data(as_text=True), bad
+        assert "<script>" not in response.get_data(as_text=True)
+    assert client.post("/auth/email", data={"email": "office@example.org"}).status_code == 400  # no CSRF token
+    db.session.expire_all()
+    assert db.session.get(User, world.officer.id).email is None
+    response = client.post_form("/auth/email", {"email": "  office@example.gov.cn "})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, world.officer.id).email == "office@example.gov.cn"
+    assert client.get("/auth/email").get_data(as_text=True).count('value="office@example.gov.cn"') == 1
+    rev = start(world)
+    fire(rev, "submit", world.drafter)
+    assert [m["to"] for m in mail_on.messages] == [["office@example.gov.cn"]]
+    # cleared: in-app notifications only
+    assert client.post_form("/auth/email", {"email": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, world.officer.id).email is None
+    changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "email_change")).all()
+    assert [(e.actor_name, e.details) for e in changes] == [("jimsar-office", {"set": True}),
+                                                             ("jimsar-office", {"set": False})]

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "token_create": "生成 API 令牌", "token_revoke": "吊销 API 令牌", "export": "导出",
     "audit_head_export": "导出链头", "user_create": "创建用户", "import": "从文件导入",
     "password_change": "修改密码",
+    "email_change": "修改电子邮箱",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
