@@ -250,8 +250,8 @@ def targets(url: str) -> dict:
         office = conn.execute(select(User.username).join(Organisation, User.organisation_id == Organisation.id)
                               .where(Organisation.parent_id == town.parent_id, User.role == "county_office")).scalar()
     engine.dispose()
-    return {"township_id": town.id, "versions": versions, "items": sum((items or {}).values()),
-            "townships": townships, "office_user": office}
+    return {"township_id": town.id, "county_id": town.parent_id, "versions": versions,
+            "items": sum((items or {}).values()), "townships": townships, "office_user": office}
 
 
 def goals(results: dict, backend: str) -> list[tuple[str, bool | None, str]]:
@@ -295,9 +295,11 @@ def run(args) -> dict:
     tid, office = found["township_id"], found["office_user"]
     endpoints = app_endpoints(url)
     pages = [("list", f"/townships/{tid}"), ("history", f"/townships/{tid}/history"),
-             ("diff", f"/townships/{tid}/diff")]
+             ("diff", f"/townships/{tid}/diff"), ("home", "/")]
     notes = []
-    for name, endpoint, path in (("search", "search.index", f"/search?q={urllib.parse.quote(SEARCH_TERM)}"),
+    search = f"/search?q={urllib.parse.quote(SEARCH_TERM)}"
+    for name, endpoint, path in (("search", "search.index", search),
+                                 ("search, county", "search.index", f"{search}&organisation={found['county_id']}"),
                                  ("dashboard", "oversight.dashboard", "/dashboard")):
         if endpoint in endpoints:
             pages.append((name, path))
@@ -341,19 +343,24 @@ def run(args) -> dict:
                   f"{'  ERRORS ' + str(r['errors']) if r['errors'] else ''}")
     finally:
         app.stop()
-    if results.get("list") and not args.skip_uncached:
-        # the list page with its per-version HTML cache off: what the first view of a version costs
+    if not args.skip_uncached:
+        # the per-worker caches off (the list page's rendered tables, the dashboard's board): what the
+        # first view of a version costs, and a dashboard after every audited change
         cold = Server("wsgi:app", workers=workers, worker_class=args.worker_class,
-                      env={**env, "VERSION_HTML_CACHE": "0"}, log=tmp / "app-uncached.log")
+                      env={**env, "VERSION_HTML_CACHE": "0", "DASHBOARD_CACHE": "0"}, log=tmp / "app-uncached.log")
         try:
             cold.wait("/auth/login")
             cookie = login(cold.base, office)
-            path = dict(pages)["list"]
-            wrk(cold.base + path, duration=2, connections=args.connections, threads=args.threads, cookie=cookie)
-            results["list, no cache"] = r = cold.measure(path, cookie, **opts)
-            results["list, no cache_bytes"] = results["list_bytes"]
-            pages.append(("list, no cache", path + " (VERSION_HTML_CACHE=0)"))
-            print(f"  {'list, no cache':<10} {r['rps']:8.1f} req/s  p50 {r['p50'] / 1000:6.1f} ms  p95 {r['p95'] / 1000:6.1f} ms")
+            for name, setting in (("list", "VERSION_HTML_CACHE=0"), ("dashboard", "DASHBOARD_CACHE=0")):
+                if not results.get(name):
+                    continue
+                path = dict(pages)[name]
+                wrk(cold.base + path, duration=2, connections=args.connections, threads=args.threads, cookie=cookie)
+                label = f"{name}, no cache"
+                results[label] = r = cold.measure(path, cookie, **opts)
+                results[label + "_bytes"] = results[name + "_bytes"]
+                pages.append((label, f"{path} ({setting})"))
+                print(f"  {label:<10} {r['rps']:8.1f} req/s  p50 {r['p50'] / 1000:6.1f} ms  p95 {r['p95'] / 1000:6.1f} ms")
         finally:
             cold.stop()
     report["app_log_tail"] = (tmp / "app.log").read_text(errors="replace")[-2000:]

@@ -55,6 +55,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
+        # the dashboard's per-worker board cache (oversight.dashboard.cached_build); 0 turns it off
+        self.DASHBOARD_CACHE = os.environ.get("DASHBOARD_CACHE", "1") != "0"
         # Secure cookies are chosen explicitly (SESSION_COOKIE_SECURE=1 when served over HTTPS), not
         # guessed from the request: behind a TLS-terminating proxy the app itself sees plain HTTP.
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

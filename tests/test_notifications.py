@@ -490,6 +490,7 @@ def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):
     assert client.post_form("/auth/email", {"email": ""}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, world.officer.id).email is None
-    changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "email_change")).all()
+    changes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "email_change")
+                                 .order_by(AuditEvent.seq)).all()
     assert [(e.actor_name, e.details) for e in changes] == [("jimsar-office", {"set": True}),
                                                              ("jimsar-office", {"set": False})]

@@ -5,6 +5,7 @@ import html
 import re
 
 import pytest
+from flask import url_for
 from sqlalchemy import delete, select
 
 from dutylist.extensions import db
@@ -81,10 +82,14 @@ def test_phrase_finds_the_items_of_every_township_that_has_it(demo_app):
             name: sum(1 for v, i in expected if v == ver.id) for name, (ver, _) in current_entries().items()
             if name in towns_with}
         for h in result.hits:
-            entries = {e["item_id"]: e for e in snapshot.read_entries(h.version)}
+            entries = {e["item_id"]: e for e in snapshot.read_entries(db.session.get(Version, h.version.id))}
             e = entries[h.item_id]
             assert (h.kind, h.number, h.category) == (e["kind"], e["number"], e["category"])
             assert h.url == f"/versions/{h.version.id}#item-{h.item_id}"
+        with demo_app.test_request_context():
+            h = result.hits[0]
+            assert h.url == url_for("lists.version", version_id=h.version.id) + f"#item-{h.item_id}"
+            assert h.compare_url == url_for("compare.item", version_id=h.version.id, item_id=h.item_id)
 
 
 def test_search_page_links_each_hit_to_the_item_in_its_version(reader, demo_app):
@@ -166,17 +171,18 @@ def test_filters_table_category_department_and_place(demo_app):
         by_name = all_hits(Query(q="农", department="自然资源局"))
         assert by_name
         for h in by_name:
-            e = {x["item_id"]: x for x in snapshot.read_entries(h.version)}[h.item_id]
+            e = {x["item_id"]: x for x in snapshot.read_entries(db.session.get(Version, h.version.id))}[h.item_id]
             named = e["departments"] + [r["department"] for r in e["receiving"]]
             assert any("自然资源局" in n for n in named), (h.name, named)
         dept = db.session.scalars(select(ContentDepartment).where(
             ContentDepartment.department_id.is_not(None), ContentDepartment.name.like("%自然资源局%"))).first()
         by_id = all_hits(Query(department=str(dept.department_id)))
-        assert by_id and all(h.township.county.id == dept.department.parent_id for h in by_id)
+        assert by_id and all(db.session.get(Organisation, h.township.id).county.id == dept.department.parent_id
+                             for h in by_id)
         names_of_dept = set(db.session.scalars(select(ContentDepartment.name).where(
             ContentDepartment.department_id == dept.department_id)))
         for h in by_id:
-            e = {x["item_id"]: x for x in snapshot.read_entries(h.version)}[h.item_id]
+            e = {x["item_id"]: x for x in snapshot.read_entries(db.session.get(Version, h.version.id))}[h.item_id]
             assert names_of_dept & set(e["departments"] + [r["department"] for r in e["receiving"]])
 
         # filters alone (no words) list items too

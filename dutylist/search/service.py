@@ -74,10 +74,16 @@ class Query:
                     or self.version_id)
 
 
+_CONTENT_COLUMNS = (ItemContent.id, ItemContent.category, ItemContent.name, ItemContent.departments_text,
+                    ItemContent.departments, ItemContent.dept_duties, ItemContent.township_duties,
+                    ItemContent.receiving)
+_VERSION_COLUMNS = (Version.id, Version.number, Version.township_id, Version.digest, Version.published_at)
+
+
 @dataclass
 class Hit:
-    township: Organisation
-    version: Version
+    township: Organisation  #: a row with id and name
+    version: Version  #: a row with id, number, township_id, digest and published_at
     item_id: int
     kind: str
     number: int | None
@@ -88,8 +94,13 @@ class Hit:
 
     @property
     def url(self) -> str:
-        """The item in its version (the page builds the same link with url_for)."""
+        """The item in its version (lists.version; tests check the page's links against it)."""
         return f"/versions/{self.version.id}#item-{self.item_id}"
+
+    @property
+    def compare_url(self) -> str:
+        """The same duty in other townships (compare.item)."""
+        return f"/compare/item/{self.version.id}/{self.item_id}"
 
 
 @dataclass
@@ -120,6 +131,10 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+#: module level, as SQLAlchemy memoizes what it derives from an alias (a new one per request costs ms)
+_LATER = aliased(Version, name="later")
+
+
 def _version_filter(query: Query):
     """The condition on Version for the versions to search: the current ones, all, or one."""
     conditions = []
@@ -128,7 +143,7 @@ def _version_filter(query: Query):
     elif not query.all_versions:
         # current = no later version of the same township (an anti-join: planners estimate it well,
         # where a join on max(number) made PostgreSQL start from every entry of every version)
-        later = aliased(Version)
+        later = _LATER
         conditions.append(~exists().where(later.township_id == Version.township_id, later.number > Version.number))
     if query.organisation_id is not None:
         if db.session.get(Organisation, query.organisation_id) is None:
@@ -188,10 +203,13 @@ def search(query: Query) -> Result:
     truncated = len(found) > MAX_HITS
     every = sorted(found[:MAX_HITS], key=lambda r: (r.township_id, -r.number, r.pos, r.entry_pos))
     rows = every[(query.page - 1) * PAGE_SIZE:query.page * PAGE_SIZE]
-    contents = {c.id: c for c in db.session.scalars(select(ItemContent).where(
+    # plain rows, not entities: the page reads a few columns of 50 contents (ORM loading cost more
+    # than the search itself)
+    contents = {c.id: c for c in db.session.execute(select(*_CONTENT_COLUMNS).where(
         ItemContent.id.in_({r.content_id for r in rows})))}
-    by_id = {v.id: v for v in db.session.scalars(select(Version).where(Version.id.in_({r.version_id for r in rows})))}
-    on_page = {o.id: o for o in db.session.scalars(select(Organisation).where(
+    by_id = {v.id: v for v in db.session.execute(select(*_VERSION_COLUMNS).where(
+        Version.id.in_({r.version_id for r in rows})))}
+    on_page = {o.id: o for o in db.session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_({v.township_id for v in by_id.values()})))}
     numbers = printed_numbers(rows, by_id)
     hits = []
@@ -211,7 +229,7 @@ FACET_LEVELS = ("乡镇", "县（市）", "州（地区、市）")
 
 def _facets(counts: Counter) -> tuple[list[Facet], str]:
     """The hits per township; if that is more than MAX_FACETS places, per county; then per prefecture."""
-    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    t, c, p = places.TOWN, places.COUNTY, places.PREF
     rows = db.session.execute(
         select(t.id, t.name, c.id, c.name, p.id, p.name)
         .join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)

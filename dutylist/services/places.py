@@ -19,10 +19,21 @@ from ..models import Organisation, OrgKind, Version
 LIST_UP_TO = 200
 PLACE_KINDS = (OrgKind.region, OrgKind.prefecture, OrgKind.county)
 
+# Module-level aliases: SQLAlchemy memoizes what it derives from an alias, and new aliases on every
+# request cost milliseconds each. The subquery of townships_under has its own, so that it is never
+# correlated with a query that names the same organisations.
+_UNDER_T = aliased(Organisation, name="under_t")
+_UNDER_C = aliased(Organisation, name="under_c")
+_UNDER_P = aliased(Organisation, name="under_p")
+TOWN = aliased(Organisation, name="town")
+COUNTY = aliased(Organisation, name="county")
+PREF = aliased(Organisation, name="pref")
+_FIRST = aliased(Version, name="first_version")
+
 
 def townships_under(organisation_id: int):
     """A SELECT of the ids of the townships at or under an organisation, for `IN (…)`."""
-    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    t, c, p = _UNDER_T, _UNDER_C, _UNDER_P
     return (select(t.id).join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)
             .where(t.kind == OrgKind.township)
             .where(or_(t.id == organisation_id, c.id == organisation_id, p.id == organisation_id,
@@ -78,7 +89,7 @@ def overview(place: Organisation | None) -> Overview:
 
 
 def _township_groups(place: Organisation | None) -> dict:
-    county, pref = aliased(Organisation), aliased(Organisation)
+    county, pref = COUNTY, PREF
     latest = (select(Version.township_id, func.max(Version.number).label("number"))
               .group_by(Version.township_id))
     stmt = select(Organisation, county, pref, Version).join(county, Organisation.parent_id == county.id) \
@@ -101,9 +112,9 @@ def _township_groups(place: Organisation | None) -> dict:
 def _children(place: Organisation) -> list[Child]:
     """The place's prefectures (of a region) or counties (of a prefecture), with township counts.
     Every published township has a version 1, so joining that one row counts them."""
-    t, c, p = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    t, c, p = TOWN, COUNTY, PREF
     key = p.id if place.kind == OrgKind.region else c.id
-    first = aliased(Version)
+    first = _FIRST
     counts = db.session.execute(
         select(key, func.count(t.id), func.count(first.id))
         .select_from(t).join(c, c.id == t.parent_id).join(p, p.id == c.parent_id)
