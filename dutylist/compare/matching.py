@@ -373,4 +373,4 @@ def consensus(versions: list[Version]) -> Consensus:
 
 def townships_under(org: Organisation) -> list[int]:
     """Ids of the townships at or under an organisation (region, prefecture, county or township)."""
-    return sorted(db.session.scalars(places.townships_under(org.id)))
+    return sorted(db.session.scalars(places.townships_under(org)))

@@ -146,9 +146,10 @@ def _version_filter(query: Query):
         later = _LATER
         conditions.append(~exists().where(later.township_id == Version.township_id, later.number > Version.number))
     if query.organisation_id is not None:
-        if db.session.get(Organisation, query.organisation_id) is None:
+        org = db.session.get(Organisation, query.organisation_id)
+        if org is None:
             raise SearchError("机构不存在")
-        conditions.append(Version.township_id.in_(places.townships_under(query.organisation_id)))
+        conditions.append(Version.township_id.in_(places.townships_under(org)))
     return conditions
 
 

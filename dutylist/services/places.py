@@ -1,7 +1,7 @@
 """The organisation tree as places: region > prefecture > county > township.
 
 `townships_under` is the one SQL expression for "the townships at or under a place" (search and the
-home page filter with it); `overview` is what the home page shows for a place: its townships with
+comparison filter with it); `overview` is what the home page shows for a place: its townships with
 their current versions when they are few enough to list, else its prefectures or counties with counts,
 to drill into.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -29,15 +29,24 @@ TOWN = aliased(Organisation, name="town")
 COUNTY = aliased(Organisation, name="county")
 PREF = aliased(Organisation, name="pref")
 _FIRST = aliased(Version, name="first_version")
+_OLDER = aliased(Version, name="older")
 
 
-def townships_under(organisation_id: int):
-    """A SELECT of the ids of the townships at or under an organisation, for `IN (…)`."""
+def townships_under(org: Organisation):
+    """A SELECT of the ids of the townships at or under an organisation, for `IN (…)`: one walk down
+    the parent_id index per level (an OR over every level would read the whole tree)."""
     t, c, p = _UNDER_T, _UNDER_C, _UNDER_P
-    return (select(t.id).join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)
-            .where(t.kind == OrgKind.township)
-            .where(or_(t.id == organisation_id, c.id == organisation_id, p.id == organisation_id,
-                       p.parent_id == organisation_id)))
+    if org.kind == OrgKind.township:
+        return select(t.id).where(t.id == org.id)
+    stmt = select(t.id).where(t.kind == OrgKind.township)
+    if org.kind == OrgKind.county:
+        return stmt.where(t.parent_id == org.id)
+    stmt = stmt.join(c, c.id == t.parent_id)
+    if org.kind == OrgKind.prefecture:
+        return stmt.where(c.parent_id == org.id)
+    if org.kind == OrgKind.region:
+        return stmt.join(p, p.id == c.parent_id).where(p.parent_id == org.id)
+    return select(t.id).where(False)  # an office or a department holds no township
 
 
 def ancestors(org: Organisation) -> list[Organisation]:
@@ -74,37 +83,29 @@ class Overview:
     children: list[Child] | None = None  #: otherwise its prefectures / counties
 
 
-def _count_townships(place: Organisation | None) -> int:
-    stmt = select(func.count()).select_from(Organisation).where(Organisation.kind == OrgKind.township)
-    if place is not None:
-        stmt = stmt.where(Organisation.id.in_(townships_under(place.id)))
-    return db.session.scalar(stmt) or 0
-
-
 def overview(place: Organisation | None) -> Overview:
-    total = _count_townships(place)
-    if total <= LIST_UP_TO or place is None or place.kind == OrgKind.county:
+    if place is None or place.kind == OrgKind.county:
+        groups = _township_groups(place)
+        return Overview(place, sum(len(ts) for counties in groups.values() for ts in counties.values()), groups)
+    children = _children(place)
+    total = sum(c.townships for c in children)
+    if total <= LIST_UP_TO:
         return Overview(place, total, groups=_township_groups(place))
-    return Overview(place, total, children=_children(place))
+    return Overview(place, total, children=children)
 
 
 def _township_groups(place: Organisation | None) -> dict:
+    """{prefecture: {county: [(township, current version or None)]}} for the townships under the place."""
     county, pref = COUNTY, PREF
-    latest = (select(Version.township_id, func.max(Version.number).label("number"))
-              .group_by(Version.township_id))
-    stmt = select(Organisation, county, pref, Version).join(county, Organisation.parent_id == county.id) \
-        .join(pref, county.parent_id == pref.id).where(Organisation.kind == OrgKind.township)
+    latest = select(func.max(_OLDER.number)).where(_OLDER.township_id == Organisation.id).scalar_subquery()
+    stmt = (select(Organisation, county, pref, Version).join(county, Organisation.parent_id == county.id)
+            .join(pref, county.parent_id == pref.id).where(Organisation.kind == OrgKind.township)
+            .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest)))
     if place is not None:
-        under = townships_under(place.id)
-        stmt = stmt.where(Organisation.id.in_(under))
-        latest = latest.where(Version.township_id.in_(under))
-    latest = latest.subquery()
-    rows = db.session.execute(
-        stmt.outerjoin(latest, latest.c.township_id == Organisation.id)
-        .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest.c.number))
-        .order_by(pref.id, county.id, Organisation.id)).all()
+        stmt = stmt.where({OrgKind.county: county.id, OrgKind.prefecture: pref.id,
+                           OrgKind.region: pref.parent_id}[place.kind] == place.id)
     groups: dict = {}
-    for township, cty, prf, version in rows:
+    for township, cty, prf, version in db.session.execute(stmt.order_by(pref.id, county.id, Organisation.id)):
         groups.setdefault(prf, {}).setdefault(cty, []).append((township, version))
     return groups
 
