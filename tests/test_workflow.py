@@ -331,3 +331,35 @@ def test_abandon(world):
     fire(rev, "abandon", world.drafter, reason="不再修订")
     assert rev.status == "abandoned"
     assert ops.start_revision(world.town, world.drafter).id != rev.id
+
+
+def test_move_an_item_to_a_place_in_its_table(world):
+    """move_item_to: the item takes the place, the items between shift by one, the 序号 stay in order;
+    one audit entry; a stale form, a place outside the table and another user are refused."""
+    rev = start(world)
+    third = item(rev, "负责本镇政府信息公开工作")
+
+    def basic():
+        return [(i.name[:4], i.number) for i in drafts.live_items(rev) if i.kind == "basic"]
+
+    stale = third.lock_version
+    ops.move_item_to(rev, world.drafter, third.id, 0, third.lock_version)
+    db.session.commit()
+    assert basic() == [("负责本镇", 1), ("加强基层", 2), ("负责本镇", 3)]
+    assert [i.name for i in drafts.live_items(rev) if i.kind == "basic"][0] == "负责本镇政府信息公开工作"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "item_reorder")).one()
+    assert event.details == {"kind": "basic", "number": 1, "from": 3, "to": 1}
+    with pytest.raises(Conflict):
+        ops.move_item_to(rev, world.drafter, third.id, 2, stale)
+    db.session.rollback()
+    for bad in (-1, 3):
+        with pytest.raises(Invalid):
+            ops.move_item_to(rev, world.drafter, third.id, bad, third.lock_version)
+        db.session.rollback()
+    with pytest.raises(Forbidden):
+        ops.move_item_to(rev, world.other_drafter, third.id, 2, third.lock_version)
+    db.session.rollback()
+    # other tables untouched, and the draft still checks
+    assert [i.number for i in drafts.live_items(rev) if i.kind == "cooperative"] == [1, 2]
+    assert drafts.check_problems(rev) == []
+    assert verify_chain().ok

@@ -255,11 +255,39 @@ def move_item_within(revision: Revision, actor, draft_item_id: int, direction: i
     if not 0 <= j < len(same):
         raise Invalid("已在表格的最前或最后")
     other = same[j]
-    item.position, other.position = other.position, item.position
-    item.number, other.number = other.number, item.number
+    _place(same, item, j)
     _flush_versioned()
     _log("item_reorder", actor, revision, target=f"item:{item.item_id}",
          details={"kind": item.kind, "number": item.number, "swapped_with": other.item_id})
+
+
+def move_item_to(revision: Revision, actor, draft_item_id: int, index: int, lock_version) -> None:
+    """Reorder: put the item at `index` (from 0) of its table, the items between shifting by one."""
+    _require_drafter(revision, actor)
+    lock_revision(revision, EDITABLE)
+    item = _item_of(revision, draft_item_id)
+    _check_fresh(item, lock_version)
+    same = [i for i in drafts.live_items(revision) if i.kind == item.kind]
+    if not 0 <= index < len(same):
+        raise Invalid(f"位置应在 1 到 {len(same)} 之间")
+    start = same.index(item)
+    if start == index:
+        return
+    _place(same, item, index)
+    _flush_versioned()
+    _log("item_reorder", actor, revision, target=f"item:{item.item_id}",
+         details={"kind": item.kind, "number": item.number, "from": start + 1, "to": index + 1})
+
+
+def _place(same: list[DraftItem], item: DraftItem, index: int) -> None:
+    """Move the item to `index` of its table's items (in order): the slots (positions) and the 序号
+    stay where they were, in order, and the items take them in their new order."""
+    positions, numbers = [i.position for i in same], [i.number for i in same]
+    order = [i for i in same if i is not item]
+    order.insert(index, item)
+    for slot, moved in enumerate(order):
+        if moved.position != positions[slot] or moved.number != numbers[slot]:
+            moved.position, moved.number = positions[slot], numbers[slot]
 
 
 def renumber(revision: Revision, actor) -> None:

@@ -12,6 +12,8 @@ job reports its progress to ``<token>.status.json``; the progress page polls it.
 """
 from __future__ import annotations
 
+import bisect
+
 import json
 import os
 import re
@@ -163,13 +165,13 @@ class Plan:
     changed: list = field(default_factory=list)  #: imported indexes whose text or table changes
     adds: list = field(default_factory=list)  #: imported indexes without a current item
     deletes: list = field(default_factory=list)  #: current indexes without an imported item
-    swaps: int = 0  #: neighbour swaps that put every table in the imported order
+    moves: int = 0  #: moves that put every table in the imported order
     errors: list = field(default_factory=list)  #: why the import cannot be applied
 
     @property
     def total(self) -> int:
-        """Operations of the job: start, deletes, edits, adds, swaps, renumbering."""
-        return 1 + len(self.deletes) + len(self.changed) + len(self.adds) + self.swaps + 1
+        """Operations of the job: start, deletes, edits, adds, moves, renumbering."""
+        return 1 + len(self.deletes) + len(self.changed) + len(self.adds) + self.moves + 1
 
     def status_of(self, index: int) -> str:
         if index in self.adds:
@@ -228,10 +230,38 @@ def match(current: list[dict], imported: list[ParsedItem]) -> dict:
     return pairs
 
 
-def _swaps(order: list, target: list) -> int:
-    pos = {x: i for i, x in enumerate(target)}
-    seq = [pos[x] for x in order]
-    return sum(1 for i in range(len(seq)) for j in range(i + 1, len(seq)) if seq[i] > seq[j])
+def reorder_moves(order: list, target: list) -> list[tuple[object, int]]:
+    """The moves (item, index) that turn `order` into `target` (the same items), fewest first: the
+    items of a longest run already in target order stay, each other one goes right after its
+    predecessor in the target. Inserting 3 items at the top of a table is 3 moves."""
+    rank = {x: i for i, x in enumerate(target)}
+    seq = [rank[x] for x in order]
+    # longest increasing subsequence of seq (patience sorting, O(n log n)), as a set of items
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back = [-1] * len(seq)
+    for i, r in enumerate(seq):
+        k = bisect.bisect_left(tails, r)
+        if k == len(tails):
+            tails.append(r)
+            tail_at.append(i)
+        else:
+            tails[k], tail_at[k] = r, i
+        back[i] = tail_at[k - 1] if k else -1
+    keep, i = set(), tail_at[-1] if tail_at else -1
+    while i >= 0:
+        keep.add(order[i])
+        i = back[i]
+    current, moves = list(order), []
+    for t, want in enumerate(target):
+        if want in keep:
+            continue
+        current.remove(want)
+        index = current.index(target[t - 1]) + 1 if t else 0
+        current.insert(index, want)
+        moves.append((want, index))
+    assert current == list(target)
+    return moves
 
 
 def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
@@ -273,7 +303,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
     for k in KINDS:
         target = [current[plan.pairs[ii]]["item_id"] if ii in plan.pairs else ("new", ii)
                   for ii, it in enumerate(imported) if it.kind == k]
-        plan.swaps += _swaps(lists[k], target)
+        plan.moves += len(reorder_moves(lists[k], target))
     return plan
 
 
@@ -383,18 +413,14 @@ def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Pr
         it = parsed.items[ii]
         draft_of[ii] = ops.add_item(revision, user, it.kind, item_data(it), reason).id
         progress.step(f"新增：{it.name[:20]}")
-    swaps = 0
+    moves = 0
     for kind in KINDS:
-        order = [draft_of[ii] for ii, it in enumerate(parsed.items) if it.kind == kind]
+        target = [draft_of[ii] for ii, it in enumerate(parsed.items) if it.kind == kind]
         ids = [d.id for d in drafts.live_items(revision) if d.kind == kind]
-        for target, want in enumerate(order):
-            j = ids.index(want)
-            while j > target:
-                ops.move_item_within(revision, user, want, -1, lock(want))
-                ids[j - 1], ids[j] = ids[j], ids[j - 1]
-                j -= 1
-                swaps += 1
-                progress.step("调整顺序")
+        for want, index in reorder_moves(ids, target):
+            ops.move_item_to(revision, user, want, index, lock(want))
+            moves += 1
+            progress.step("调整顺序")
     live = drafts.live_items(revision)
     if any([i.number for i in live if i.kind == k] != list(range(1, sum(1 for i in live if i.kind == k) + 1))
            for k in KINDS):
@@ -403,7 +429,7 @@ def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Pr
     record_event("import", actor=user, revision=revision, round=revision.round, target=f"revision:{revision.id}",
                  details={"file": filename, "mode": "draft", "counts": parsed.counts(),
                           "added": len(plan.adds), "changed": len(plan.changed), "deleted": len(plan.deletes),
-                          "reordered": swaps})
+                          "reordered": moves})
     return revision, plan
 
 
