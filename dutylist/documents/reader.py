@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from ..importers.parsed import (KIND_LABELS, KINDS, ImportFailure, ImportWarning, ParsedItem, ParsedList,
                                 Receiving)
-from ..importers.seedtext import KNOWN_CATEGORIES, clean_text, split_place, split_steps, stated_totals
+from ..importers.seedtext import (KNOWN_CATEGORIES, clean_text, resolve_places, split_place, split_steps,
+                                  stated_totals, title_block_place)
 
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"
@@ -41,7 +42,6 @@ REQUIRED = {
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?$")
 _NUMBER = re.compile(r"^(\d{1,4})(?:\.0)?[.、．]?$")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
-_PLACE_NAMES = {"region": "自治区", "prefecture": "州", "county": "县", "township": "乡镇"}
 _NOT_A_DEPARTMENT = {"注", "备注", "说明", "工作方式", "承接方式", "方式", "原因", "理由", "依据", "承接部门"}
 
 
@@ -420,40 +420,8 @@ class GridReader:
         return result
 
     def _places(self):
-        result = self.result
-        found = []
-        block: list[str] = []
-        for text in self.pre_texts:
-            s = re.sub(r"[\s#]+", "", text)
-            if not s:
-                if block:
-                    break
-                continue
-            if _DATE.match(s) or s in ("说明", "目录") or re.search(r"[，。；,;·]", s) or s.startswith("修订稿"):
-                break
-            block.append(s)
-            if len(block) > 4:
-                break
-        if block:
-            found.append(split_place("".join(block)))
-        found += [split_place(t) for t in self.title_texts]
-        found = [p for p in found if any(p.values())]
-        for key in ("region", "prefecture", "county", "township"):
-            values = [p[key] for p in found if p[key]]
-            if values:
-                setattr(result, key, values[0])
-        if self.township:
-            for key, value in split_place(self.township).items():
-                if not value:
-                    continue
-                mine = getattr(result, key)
-                if mine is None:
-                    setattr(result, key, value)
-                elif mine != value:
-                    self.warn(0, "place_conflict",
-                              f"文件中的{_PLACE_NAMES[key]}为“{mine}”，与指定的“{value}”不同，以文件为准")
-        if not result.township:
-            self.warn(0, "missing_place", "文件未写明乡镇名称，请指定乡镇")
+        found = [title_block_place(self.pre_texts), *(split_place(t) for t in self.title_texts)]
+        self.warnings += resolve_places(self.result, found, self.township)
 
     def _items(self) -> list[ParsedItem]:
         items = []

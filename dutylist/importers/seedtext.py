@@ -916,27 +916,48 @@ def _preamble(lines: list[str]) -> list[str]:
     return out
 
 
-def _document_places(lines: list[str]) -> list[dict]:
-    """Places named by the title block and by the table titles, best first."""
-    found = []
+def title_block_place(texts) -> dict | None:
+    """The place named by a document's title block: its first non-empty lines, joined, up to a
+    blank line, a date, 说明/目录, a table of contents, a sentence (punctuation) or 修订稿."""
     block: list[str] = []
-    for raw in _preamble(lines):
+    for raw in texts:
         s = re.sub(r"[\s#]+", "", raw)
         if not s:
             if block:
                 break
             continue
-        if _DATE_LINE.match(s) or _is_toc(raw) or s in ("说明", "目录") or re.search(r"[，。；]", s):
+        if (_DATE_LINE.match(s) or _is_toc(raw) or s in ("说明", "目录") or re.search(r"[，。；,;·]", s)
+                or s.startswith("修订稿")):
             break
         block.append(s)
         if len(block) > 4:
             break
-    if block:
-        found.append(split_place("".join(block)))
-    for raw in lines:
-        if _title_kind(raw):
-            found.append(split_place(raw))
-    return [p for p in found if any(p.values())]
+    return split_place("".join(block)) if block else None
+
+
+def resolve_places(result: ParsedList, found: list[dict | None], township: str | None) -> list[ImportWarning]:
+    """Set the result's region/prefecture/county/township from the places found in the document
+    (best first), completed by the place the user gave; warns where they disagree (the document wins)
+    and when no township is known. Both importers (text and Word/Excel) use this."""
+    found = [p for p in found if p and any(p.values())]
+    warnings = []
+    for key in ("region", "prefecture", "county", "township"):
+        values = [p[key] for p in found if p[key]]
+        if values:
+            setattr(result, key, values[0])
+    if township:
+        for key, value in split_place(township).items():
+            if not value:
+                continue
+            mine = getattr(result, key)
+            if mine is None:
+                setattr(result, key, value)
+            elif mine != value:
+                warnings.append(ImportWarning(0, "place_conflict",
+                                              f"文件中的{_PLACE_NAMES[key]}为“{mine}”，与指定的“{value}”不同，以文件为准"))
+    if not result.township:
+        warnings.append(ImportWarning(0, "missing_place", "文件未写明乡镇名称，请指定乡镇"))
+    return warnings
 
 
 def stated_totals(pre: str) -> dict[str, int] | None:
@@ -984,24 +1005,8 @@ def parse_text(text: str, township: str | None = None) -> ParsedList:
     result = ParsedList()
     warnings: list[ImportWarning] = []
 
-    places = _document_places(lines)
-    for key in ("region", "prefecture", "county", "township"):
-        values = [p[key] for p in places if p[key]]
-        if values:
-            setattr(result, key, values[0])
-    if township:
-        given = split_place(township)
-        for key, value in given.items():
-            if not value:
-                continue
-            mine = getattr(result, key)
-            if mine is None:
-                setattr(result, key, value)
-            elif mine != value:
-                warnings.append(ImportWarning(0, "place_conflict",
-                                              f"文件中的{_PLACE_NAMES[key]}为“{mine}”，与指定的“{value}”不同，以文件为准"))
-    if not result.township:
-        warnings.append(ImportWarning(0, "missing_place", "文件未写明乡镇名称，请指定乡镇"))
+    warnings += resolve_places(result, [title_block_place(_preamble(lines)),
+                                        *(split_place(raw) for raw in lines if _title_kind(raw))], township)
 
     pre = _preamble(lines)
     for raw in pre:
