@@ -192,6 +192,13 @@ def login(base: str, username: str) -> str:
     return cookie
 
 
+def floor_cookie(base: str) -> str:
+    """The session cookie bench/floor.py sets on GET /login."""
+    jar = http.cookiejar.CookieJar()
+    urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(base + "/login").read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
 def fetch(base: str, path: str, cookie: str | None) -> tuple[int, bytes]:
     req = urllib.request.Request(base + path, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})})
 
@@ -263,7 +270,7 @@ def goals(results: dict, backend: str) -> list[tuple[str, bool | None, str]]:
         ratio = lst["rps"] / hello["rps"]
         out.append(("list page >= 1/2 of bare Flask's throughput", ratio >= 0.5, f"{ratio:.3f} (1/{1 / ratio:.0f})"))
     for name, r in results.items():
-        if name == "hello" or r is None:
+        if name == "hello" or name.startswith("floor") or r is None:  # the floor is a reference, not a page
             continue
         if not r["requests"]:
             out.append((f"{name}: p95 < {limit} ms", False, f"no request completed in {r['duration_us'] / 1e6:.0f} s"))
@@ -343,6 +350,24 @@ def run(args) -> dict:
                   f"{'  ERRORS ' + str(r['errors']) if r['errors'] else ''}")
     finally:
         app.stop()
+    if results.get("list"):
+        # the floor under the list page (bench/floor.py): the same number of bytes, bare, then for a
+        # signed-in user (signed session cookie + the user row by primary key), no templates, no ORM
+        floor = Server("floor:app", workers=workers, worker_class=args.worker_class,
+                       env={**env, "FLOOR_BYTES": str(results["list_bytes"])}, log=tmp / "floor.log",
+                       pythonpath=BENCH)
+        try:
+            floor.wait("/body")
+            jar_cookie = floor_cookie(floor.base)
+            for name, path, cookie in (("floor: body", "/body", None),
+                                       ("floor: signed-in body", "/signed-body", jar_cookie)):
+                wrk(floor.base + path, duration=2, connections=args.connections, threads=args.threads, cookie=cookie)
+                results[name] = r = floor.measure(path, cookie, **opts)
+                results[name + "_bytes"] = results["list_bytes"]
+                pages.append((name, f"{path} (bench/floor.py)"))
+                print(f"  {name:<10} {r['rps']:8.1f} req/s  p50 {r['p50'] / 1000:6.1f} ms  p95 {r['p95'] / 1000:6.1f} ms")
+        finally:
+            floor.stop()
     if not args.skip_uncached:
         # the per-worker caches off (the list page's rendered tables, the dashboard's board): what the
         # first view of a version costs, and a dashboard after every audited change
