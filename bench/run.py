@@ -369,14 +369,17 @@ def run(args) -> dict:
         finally:
             floor.stop()
     if not args.skip_uncached:
-        # the per-worker caches off (the list page's rendered tables, the dashboard's board): what the
-        # first view of a version costs, and a dashboard after every audited change
+        # the per-worker caches off (the list page's rendered tables; the dashboard's board, search results
+        # and the home page's places): what the first view of a version costs, a dashboard after every
+        # audited change, a search nobody made before
         cold = Server("wsgi:app", workers=workers, worker_class=args.worker_class,
-                      env={**env, "VERSION_HTML_CACHE": "0", "DASHBOARD_CACHE": "0"}, log=tmp / "app-uncached.log")
+                      env={**env, "VERSION_HTML_CACHE": "0", "QUERY_CACHE": "0"}, log=tmp / "app-uncached.log")
         try:
             cold.wait("/auth/login")
             cookie = login(cold.base, office)
-            for name, setting in (("list", "VERSION_HTML_CACHE=0"), ("dashboard", "DASHBOARD_CACHE=0")):
+            for name, setting in (("list", "VERSION_HTML_CACHE=0"), ("home", "QUERY_CACHE=0"),
+                                  ("search", "QUERY_CACHE=0"), ("search, county", "QUERY_CACHE=0"),
+                                  ("dashboard", "QUERY_CACHE=0")):
                 if not results.get(name):
                     continue
                 path = dict(pages)[name]
@@ -475,7 +478,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--workers", type=int, help="gunicorn -w (default 2 x cores)")
     ap.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     ap.add_argument("--skip-history-bench", action="store_true")
-    ap.add_argument("--skip-uncached", action="store_true", help="do not measure the list page with its cache off")
+    ap.add_argument("--skip-uncached", action="store_true", help="do not measure the pages with their caches off")
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
     args = ap.parse_args(argv)
     report = run(args)

@@ -1,18 +1,25 @@
 """Per-worker caches: one small thread-safe LRU, and the token that says the database has changed.
 
 Published versions are immutable, so what is derived from one (its rendered tables, a diff, its
-entries for comparison) is cached under its id, digest and publication time. What is derived from
-the review state (the dashboard) is cached under `state_token()`: every change of a revision, a
-consultation or a version writes an audit event in its transaction, and every audit event moves the
-audit chain's head, so a cached value is served only while the head is where it was when the value
-was computed. Each key also carries the database URL, so a worker never mixes two databases.
+entries for comparison) is cached under its id, digest and publication time. Query results are
+cached under a token of the state they derive from, read in one cheap query per request:
+
+- `state_token()` for the review state (the dashboard): every change of a revision, a consultation
+  or a version writes an audit event in its transaction, and every audit event moves the audit
+  chain's head, so a cached value is served only while the head is where it was;
+- `published_token()` for what only publishing changes (search, the home page's places): the last
+  version and the last organisation.
+
+Each key also carries the database URL, so a worker never mixes two databases. QUERY_CACHE = False
+(environment QUERY_CACHE=0) turns the query caches off.
 """
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from .extensions import db
 
@@ -53,9 +60,25 @@ class LRU:
         return len(self._data)
 
 
+def enabled() -> bool:
+    """Whether query results are cached (QUERY_CACHE, default on)."""
+    return bool(current_app.config.get("QUERY_CACHE", True))
+
+
 def state_token() -> tuple:
     """(database URL, audit head seq, audit head hash): changes with every audited change (one PK read)."""
     from .models import AuditHead
 
     head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     return (str(db.engine.url), *(head or (0, "")))
+
+
+def published_token() -> tuple:
+    """(database URL, last version's id and digest, last organisation's id): moves when a version is
+    published or an organisation added (versions are never changed or deleted)."""
+    from .models import Organisation, Version
+
+    last = select(func.max(Version.id)).scalar_subquery()
+    row = db.session.execute(select(last, select(Version.digest).where(Version.id == last).scalar_subquery(),
+                                    select(func.max(Organisation.id)).scalar_subquery())).one()
+    return (str(db.engine.url), *row)

@@ -55,8 +55,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
-        # the dashboard's per-worker board cache (oversight.dashboard.cached_build); 0 turns it off
-        self.DASHBOARD_CACHE = os.environ.get("DASHBOARD_CACHE", "1") != "0"
+        # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
+        # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
+        self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"
         # Secure cookies are chosen explicitly (SESSION_COOKIE_SECURE=1 when served over HTTPS), not
         # guessed from the request: behind a TLS-terminating proxy the app itself sees plain HTTP.
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

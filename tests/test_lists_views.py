@@ -179,3 +179,27 @@ def test_item_text_is_escaped(app, make_org, make_user):
     client.login("reader")
     html = client.get(f"/townships/{town.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;事项" in html
+
+
+def test_index_follows_publications_and_new_townships(app, client):
+    """The home page's places are reused per worker until a version is published or a place added."""
+    from dutylist.services.snapshot import EntryData, publish_version
+
+    from .factories import World, fields
+
+    world = World()
+    client.login("dayou-drafter")
+
+    def row(name):
+        html = client.get("/").get_data(as_text=True)
+        m = re.search(rf">{name}</a></td>\s*(<td[^>]*>[^<]*</td>)", html)
+        return m.group(1) if m else None
+
+    assert "尚无发布版本" in row("泉子街镇")
+    assert row("大有镇") == "<td>第 1 版</td>"
+    publish_version(world.other_town, [EntryData("basic", 1, fields("负责“四老”人员走访"))], source="import")
+    db.session.commit()
+    assert row("泉子街镇") == "<td>第 1 版</td>"
+    db.session.add(Organisation(name="新设镇", kind=OrgKind.township, parent=world.county))
+    db.session.commit()
+    assert "尚无发布版本" in row("新设镇")

@@ -302,7 +302,7 @@ def test_dashboard_pages_through_many_townships(world, client):
 
 
 def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeypatch):
-    monkeypatch.setitem(client.application.config, "DASHBOARD_CACHE", False)  # the townships below are added without audit
+    monkeypatch.setitem(client.application.config, "QUERY_CACHE", False)  # the townships below are added without audit
     sign_in(client, "changji-prefecture", PASSWORD)
 
     def statements(url):
@@ -349,5 +349,5 @@ def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch)
     assert dash.cached_build(world.officer, dash.Filters()) is key_user
     assert dash.cached_build(world.other_officer, dash.Filters()) is not key_user
     assert {r.township for r in dash.cached_build(world.other_officer, dash.Filters()).rows} <= {"六户地镇"}
-    monkeypatch.setitem(client.application.config, "DASHBOARD_CACHE", False)
+    monkeypatch.setitem(client.application.config, "QUERY_CACHE", False)
     assert dash.cached_build(world.officer, dash.Filters()) is not dash.cached_build(world.officer, dash.Filters())

@@ -446,3 +446,38 @@ def test_place_filter_offers_prefectures_and_the_counties_of_one(reader, demo_ap
     body = reader.get("/search", query_string={"q": PHRASE, "organisation": akqi_id}).get_data(as_text=True)
     assert f'<option value="{akqi_id}" selected>' in body
     assert re.search(rf'<option value="{akqi_pref}">', body)
+
+
+def test_results_are_reused_until_a_version_is_published(app):
+    """The sorted matches of a search are kept per worker under caching.published_token(): the next
+    page (or the same search) does not repeat the text match, and a publication is seen at once."""
+    from sqlalchemy import event
+
+    world = World()
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    assert search(Query(q="四老")).total == 1
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert search(Query(q="四老")).total == 1
+        assert not [s for s in statements if "search_text" in s]  # served from the cache
+        publish_version(world.other_town, [EntryData("basic", 1, fields("负责“四老”人员走访"))], source="import")
+        db.session.commit()
+        statements.clear()
+        assert {h.township.name for h in search(Query(q="四老")).hits} == {"大有镇", "泉子街镇"}
+        assert [s for s in statements if "search_text" in s]  # asked again
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    app.config["QUERY_CACHE"] = False
+    try:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        search(Query(q="四老"))
+        search(Query(q="四老"))
+        assert len([s for s in statements if "search_text" in s]) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        app.config["QUERY_CACHE"] = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -200,8 +199,8 @@ def cached_build(user, filters: Filters) -> Dashboard:
     """build(), reused while no audited change has happened since (caching.state_token: every move of
     a revision, consultation or version is audited) and the day is the same (overdue days count from
     today). What build reads of the user is the area, from the role and organisation: the key. Off with
-    DASHBOARD_CACHE = False."""
-    if not current_app.config.get("DASHBOARD_CACHE", True):
+    QUERY_CACHE = False."""
+    if not caching.enabled():
         return build(user, filters)
     today = date.today()
     key = (caching.state_token(), today, user.role, user.organisation_id, astuple(filters))

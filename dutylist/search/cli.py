@@ -1,4 +1,7 @@
-"""flask --app wsgi search-reindex: rebuild the full-text index of item contents."""
+"""flask --app wsgi search-reindex: rebuild the full-text index of item contents.
+
+Run it with the app stopped (or restart the workers after it): the workers cache search results
+until a version is published, and a rebuild publishes nothing."""
 from __future__ import annotations
 
 import time
@@ -6,7 +9,7 @@ import time
 import click
 
 from ..extensions import db
-from . import backend
+from . import backend, service
 
 
 @click.command("search-reindex")
@@ -15,4 +18,5 @@ def reindex_command():
     started = time.perf_counter()
     count = backend.reindex()
     db.session.commit()
+    service.forget_results()  # this process's; running workers keep theirs until the next publication
     click.echo(f"已索引 {count} 条事项内容（{db.engine.dialect.name}，{time.perf_counter() - started:.1f} 秒）")

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from sqlalchemy import exists, func, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import ChunkEntry, ContentDepartment, ItemContent, KINDS, Organisation, Version, VersionChunk
+from .. import caching
 from ..compare import matching
 from ..services import places
 from . import backend
@@ -72,6 +74,17 @@ class Query:
         """Nothing to search by (no terms and no filter)."""
         return not (self.terms or self.kind or self.category or self.department or self.organisation_id
                     or self.version_id)
+
+
+class _Found(NamedTuple):
+    township_id: int
+    version_id: int
+    item_id: int
+    kind: str
+    content_id: int
+    number: int
+    pos: int
+    entry_pos: int
 
 
 _CONTENT_COLUMNS = (ItemContent.id, ItemContent.category, ItemContent.name, ItemContent.departments_text,
@@ -195,14 +208,15 @@ def search(query: Query) -> Result:
     """
     if query.empty:
         return Result(query, [], 0)
-    found = db.session.execute(
-        _hits(query, Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
-              ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
-        .limit(MAX_HITS + 1)).all()
-    if not found:
+    if caching.enabled():
+        key = (caching.published_token(), tuple(t.casefold() for t in query.terms), query.kind, query.category,
+               query.department, query.organisation_id, query.version_id, query.all_versions, MAX_HITS, MAX_FACETS)
+        found = _FOUND.get_or_make(key, lambda: _find(query))
+    else:
+        found = _find(query)
+    every, truncated, facets, level, townships = found
+    if not every:
         return Result(query, [], 0)
-    truncated = len(found) > MAX_HITS
-    every = sorted(found[:MAX_HITS], key=lambda r: (r.township_id, -r.number, r.pos, r.entry_pos))
     rows = every[(query.page - 1) * PAGE_SIZE:query.page * PAGE_SIZE]
     # plain rows, not entities: the page reads a few columns of 50 contents (ORM loading cost more
     # than the search itself)
@@ -219,9 +233,32 @@ def search(query: Query) -> Result:
         name, snippet, where = highlight(content, query.terms)
         hits.append(Hit(on_page[version.township_id], version, r.item_id, r.kind, numbers.get((r.version_id, r.item_id)),
                         content.category, name, snippet, where))
+    return Result(query, hits, len(every), truncated, facets, level, townships)
+
+
+#: the sorted matches of recent searches (not their pages), per worker: the next page of a search, or
+#: the same search again, reads only its 50 hits. Keyed by caching.published_token(): what a search
+#: finds changes only when a version is published.
+_FOUND = caching.LRU(128)
+
+
+def forget_results() -> None:
+    """Drop this process's cached search results (after the index was rebuilt)."""
+    _FOUND.clear()
+
+
+def _find(query: Query) -> tuple[list, bool, list, str, int]:
+    """(the matching entries sorted in list order, at most MAX_HITS; whether there were more; the
+    facets and their level; how many townships)."""
+    found = db.session.execute(
+        _hits(query, Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
+              ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
+        .limit(MAX_HITS + 1)).all()
+    truncated = len(found) > MAX_HITS
+    every = sorted((_Found(*r) for r in found[:MAX_HITS]), key=lambda r: (r.township_id, -r.number, r.pos, r.entry_pos))
     counts = Counter(r.township_id for r in every)
-    facets, level = ([], "") if truncated else _facets(counts)
-    return Result(query, hits, len(every), truncated, facets, level, len(counts))
+    facets, level = ([], "") if truncated or not every else _facets(counts)
+    return every, truncated, facets, level, len(counts)
 
 
 #: (label, how many places may be listed at this level)

@@ -8,10 +8,13 @@ to drill into.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from .. import caching
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
 
@@ -65,48 +68,79 @@ def home_place(org: Organisation | None) -> Organisation | None:
     return org
 
 
+class Place(NamedTuple):
+    id: int
+    name: str
+    kind: str
+
+
+class Published(NamedTuple):
+    """A township's current version, as the home page shows it."""
+
+    number: int
+    published_at: datetime
+    counts: dict
+
+
 @dataclass
 class Child:
     """A prefecture or county of the place, with how many townships it has and how many have published."""
 
-    place: Organisation
+    place: Place
     townships: int
     published: int
 
 
 @dataclass
 class Overview:
-    place: Organisation | None  #: None: every root (normally the one region)
+    """Plain values only (no ORM objects): it is kept across requests."""
+
+    place_id: int | None  #: None: every root (normally the one region)
     townships: int
-    #: when the place has at most LIST_UP_TO townships: {prefecture: {county: [(township, version)]}}
-    groups: dict | None = None
+    #: when the place has at most LIST_UP_TO townships: {prefecture: {county: [(township, version or None)]}}
+    groups: dict[Place, dict[Place, list[tuple[Place, Published | None]]]] | None = None
     children: list[Child] | None = None  #: otherwise its prefectures / counties
 
 
+_OVERVIEWS = caching.LRU(256)
+
+
 def overview(place: Organisation | None) -> Overview:
+    """What the home page shows for a place; reused until a version is published or a place added."""
+    if not caching.enabled():
+        return _overview(place)
+    key = (caching.published_token(), place.id if place is not None else None, LIST_UP_TO)
+    return _OVERVIEWS.get_or_make(key, lambda: _overview(place))
+
+
+def _overview(place: Organisation | None) -> Overview:
+    place_id = place.id if place is not None else None
     if place is None or place.kind == OrgKind.county:
         groups = _township_groups(place)
-        return Overview(place, sum(len(ts) for counties in groups.values() for ts in counties.values()), groups)
+        return Overview(place_id, sum(len(ts) for counties in groups.values() for ts in counties.values()), groups)
     children = _children(place)
     total = sum(c.townships for c in children)
     if total <= LIST_UP_TO:
-        return Overview(place, total, groups=_township_groups(place))
-    return Overview(place, total, children=children)
+        return Overview(place_id, total, groups=_township_groups(place))
+    return Overview(place_id, total, children=children)
 
 
 def _township_groups(place: Organisation | None) -> dict:
     """{prefecture: {county: [(township, current version or None)]}} for the townships under the place."""
-    county, pref = COUNTY, PREF
-    latest = select(func.max(_OLDER.number)).where(_OLDER.township_id == Organisation.id).scalar_subquery()
-    stmt = (select(Organisation, county, pref, Version).join(county, Organisation.parent_id == county.id)
-            .join(pref, county.parent_id == pref.id).where(Organisation.kind == OrgKind.township)
-            .outerjoin(Version, (Version.township_id == Organisation.id) & (Version.number == latest)))
+    town, county, pref = TOWN, COUNTY, PREF
+    latest = select(func.max(_OLDER.number)).where(_OLDER.township_id == town.id).scalar_subquery()
+    stmt = (select(town.id, town.name, town.kind, county.id, county.name, county.kind, pref.id, pref.name, pref.kind,
+                   Version.number, Version.published_at, Version.counts)
+            .select_from(town).join(county, town.parent_id == county.id)
+            .join(pref, county.parent_id == pref.id).where(town.kind == OrgKind.township)
+            .outerjoin(Version, (Version.township_id == town.id) & (Version.number == latest)))
     if place is not None:
         stmt = stmt.where({OrgKind.county: county.id, OrgKind.prefecture: pref.id,
                            OrgKind.region: pref.parent_id}[place.kind] == place.id)
     groups: dict = {}
-    for township, cty, prf, version in db.session.execute(stmt.order_by(pref.id, county.id, Organisation.id)):
-        groups.setdefault(prf, {}).setdefault(cty, []).append((township, version))
+    for r in db.session.execute(stmt.order_by(pref.id, county.id, town.id)):
+        version = Published(r[9], r[10], r[11] or {}) if r[9] is not None else None
+        groups.setdefault(Place(*r[6:9]), {}).setdefault(Place(*r[3:6]), []).append((Place(*r[0:3]), version))
     return groups
 
 
@@ -123,8 +157,8 @@ def _children(place: Organisation) -> list[Child]:
         .where(t.kind == OrgKind.township, (p.parent_id if place.kind == OrgKind.region else p.id) == place.id)
         .group_by(key)).all()
     by_id = {oid: (n, published) for oid, n, published in counts}
-    kids = db.session.scalars(select(Organisation).where(
+    kids = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
         Organisation.parent_id == place.id,
         Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county))
         .order_by(Organisation.id)).all()
-    return [Child(k, *by_id.get(k.id, (0, 0))) for k in kids]
+    return [Child(Place(*k), *by_id.get(k.id, (0, 0))) for k in kids]

@@ -34,7 +34,7 @@ def index():
         roots = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.region)).all()
         place = roots[0] if len(roots) == 1 else None
     mine = places.home_place(current_user.organisation)
-    return render_template("lists/index.html", overview=places.overview(place),
+    return render_template("lists/index.html", overview=places.overview(place), place=place,
                            trail=places.ancestors(place) if place else [], mine=mine,
                            mine_trail={o.id for o in places.ancestors(mine)} | {mine.id} if mine else set(),
                            kinds=KINDS, kind_labels=KIND_LABELS)
