@@ -162,3 +162,48 @@ def _children(place: Organisation) -> list[Child]:
         Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county))
         .order_by(Organisation.id)).all()
     return [Child(Place(*k), *by_id.get(k.id, (0, 0))) for k in kids]
+
+
+_FILTERS = caching.LRU(256)
+
+
+def prefecture_of(org: Organisation | None) -> Organisation | None:
+    while org is not None and org.kind not in (OrgKind.prefecture, OrgKind.region):
+        org = org.parent
+    return org if org is not None and org.kind == OrgKind.prefecture else None
+
+
+def filter_places(selected: int | None = None, near: Organisation | None = None) -> list[tuple[Place, int]]:
+    """(place, depth) for a place filter (search), in tree order: the region, every prefecture, and
+    the counties of one prefecture (the selected place's, else the user's own), so that the list stays
+    short however many counties there are; and the selected place itself. Reused like overview()."""
+    chosen = db.session.get(Organisation, selected) if selected else None
+    focus = prefecture_of(chosen) or prefecture_of(near)
+    key = (selected if chosen is not None else None, focus.id if focus is not None else None)
+    if not caching.enabled():
+        return _filter_places(*key)
+    return _FILTERS.get_or_make((caching.published_token(), *key), lambda: _filter_places(*key))
+
+
+def _filter_places(chosen: int | None, focus: int | None) -> list[tuple[Place, int]]:
+    wanted = Organisation.kind.in_([OrgKind.region.value, OrgKind.prefecture.value])
+    if focus is not None:
+        wanted |= (Organisation.parent_id == focus) & (Organisation.kind == OrgKind.county)
+    if chosen is not None:
+        wanted |= Organisation.id == chosen
+    rows = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind, Organisation.parent_id)
+                              .where(wanted).order_by(Organisation.id)).all()
+    children: dict = {}
+    for r in rows:
+        children.setdefault(r.parent_id, []).append(r)
+    ids = {r.id for r in rows}
+    out = []
+
+    def walk(row, depth):
+        out.append((Place(row.id, row.name, row.kind), depth))
+        for child in children.get(row.id, ()):
+            walk(child, depth + 1)
+
+    for root in (r for r in rows if r.parent_id not in ids):
+        walk(root, 0)
+    return out
