@@ -481,3 +481,20 @@ def test_results_are_reused_until_a_version_is_published(app):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
         app.config["QUERY_CACHE"] = True
+
+
+def test_no_parallel_workers_for_an_indexed_search_on_postgresql(app, monkeypatch):
+    from dutylist.search import service
+
+    World()
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    monkeypatch.setitem(app.config, "QUERY_CACHE", False)
+    before = db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar()
+    assert before != "0"
+    service.search(Query(q="四老"))  # 2 characters: a scan, workers help
+    assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == before
+    service.search(Query(q="基层阵地"))
+    assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+    db.session.rollback()  # SET LOCAL ends with the transaction
+    assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == before

@@ -250,6 +250,7 @@ def forget_results() -> None:
 def _find(query: Query) -> tuple[list, bool, list, str, int]:
     """(the matching entries sorted in list order, at most MAX_HITS; whether there were more; the
     facets and their level; how many townships)."""
+    backend.plan_for(query.terms)
     found = db.session.execute(
         _hits(query, Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
               ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
