@@ -420,7 +420,7 @@ def print_table(report: dict) -> None:
     print()
     print("| page | path | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | KiB | server CPU ms/req | x bare Flask |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    paths = {"hello": "/ (bench/hello.py)", **report["paths"]}
+    paths = {"hello": "/ (bench/hello.py)", **{k: urllib.parse.unquote(v) for k, v in report["paths"].items()}}
     for name, r in res.items():
         if r is None:
             print(f"| {name} | {paths.get(name, '')} | skipped | | | | | | | | |")
