@@ -147,16 +147,28 @@ def _township_groups(place: Organisation | None) -> dict:
 def _children(place: Organisation) -> list[Child]:
     """The place's prefectures (of a region) or counties (of a prefecture), with township counts.
     Every published township has a version 1, so joining that one row counts them."""
-    t, c, p = TOWN, COUNTY, PREF
-    key = p.id if place.kind == OrgKind.region else c.id
+    t, c = TOWN, COUNTY
     first = _FIRST
-    counts = db.session.execute(
-        select(key, func.count(t.id), func.count(first.id))
-        .select_from(t).join(c, c.id == t.parent_id).join(p, p.id == c.parent_id)
-        .outerjoin(first, (first.township_id == t.id) & (first.number == 1))
-        .where(t.kind == OrgKind.township, (p.parent_id if place.kind == OrgKind.region else p.id) == place.id)
-        .group_by(key)).all()
-    by_id = {oid: (n, published) for oid, n, published in counts}
+    if place.kind == OrgKind.region:
+        # per county over every township first (hash joins), then per prefecture: one pass with the
+        # tree joined made PostgreSQL expect 10 rows for 40,000 and probe them one by one (97 against 48 ms)
+        per_county = (select(t.parent_id.label("county_id"), func.count(t.id).label("n"),
+                             func.count(first.id).label("published"))
+                      .select_from(t).outerjoin(first, (first.township_id == t.id) & (first.number == 1))
+                      .where(t.kind == OrgKind.township).group_by(t.parent_id).subquery())
+        counts = db.session.execute(
+            select(c.parent_id, func.sum(per_county.c.n), func.sum(per_county.c.published))
+            .join(c, c.id == per_county.c.county_id)
+            .where(c.parent_id.in_(select(Organisation.id).where(Organisation.parent_id == place.id)))
+            .group_by(c.parent_id)).all()
+    else:
+        counts = db.session.execute(
+            select(c.id, func.count(t.id), func.count(first.id))
+            .select_from(t).join(c, c.id == t.parent_id)
+            .outerjoin(first, (first.township_id == t.id) & (first.number == 1))
+            .where(t.kind == OrgKind.township, c.parent_id == place.id)
+            .group_by(c.id)).all()
+    by_id = {oid: (int(n), int(published)) for oid, n, published in counts}
     kids = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
         Organisation.parent_id == place.id,
         Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county))
