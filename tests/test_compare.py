@@ -293,3 +293,47 @@ def test_cache_is_keyed_by_version_content(app):
     key = matching.version_key(v)
     assert key[1:] == (v.id, v.digest, v.published_at.isoformat())
     assert str(db.engine.url) == key[0]
+
+
+def test_comparisons_cover_at_most_compare_up_to_townships(reader, demo_app, monkeypatch):
+    """A comparison reads every version it covers, so it covers the widest place around the township (or
+    the user) with at most places.COMPARE_UP_TO townships: at 40,000 townships a county, not the region."""
+    from dutylist.services import places
+
+    with demo_app.app_context():
+        dayou = find_org("大有镇", OrgKind.township)
+        changji, region = dayou.parent.parent, dayou.parent.parent.parent
+        assert places.comparison_scope(dayou) == region  # 5 townships
+        monkeypatch.setattr(places, "COMPARE_UP_TO", 4)
+        assert places.comparison_scope(dayou) == changji  # 昌吉州 has 4
+        monkeypatch.setattr(places, "COMPARE_UP_TO", 0)
+        assert places.comparison_scope(dayou) == dayou.parent  # even the county is too big: the county
+        monkeypatch.setattr(places, "COMPARE_UP_TO", 4)
+        version = snapshot.current_version(dayou.id)
+        item = next(e for e in snapshot.read_entries(version) if e["name"] == "高标准农田基础设施建设")
+        changji_id, region_id = changji.id, region.id
+    body = reader.get(f"/compare/item/{version.id}/{item['item_id']}").get_data(as_text=True)
+    rows = row_texts(re.search(r'<table class="grid counterparts".*?</table>', body, re.S).group(0))[1:]
+    assert len(rows) == 3 and not any("阿合奇镇" in r for r in rows)  # 克州 is outside the scope
+    assert "昌吉回族自治州其他 3 个乡镇" in body
+    # the picker (jimsar-office): its prefecture by default; the region is too big to list
+    picker = reader.get("/compare").get_data(as_text=True)
+    assert set(re.findall(r'name="township" value="\d+"[^>]*> ([^<]+)<', picker)) == {
+        "大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
+    assert f'<option value="{changji_id}" selected>' in picker and 'id="consensus-' in picker
+    too_big = reader.get(f"/compare?place={region_id}").get_data(as_text=True)
+    assert 'id="place-too-big"' in too_big and 'name="township"' not in too_big
+    assert "共有 5 个乡镇，超过一次可列出的 4 个" in too_big
+    # townships chosen by id still compare, whatever the place shown
+    both = reader.get(f"/compare?place={region_id}&township={tid('大有镇')}&township={tid('阿合奇镇')}")
+    assert both.status_code == 200 and 'id="shared-count"' in both.get_data(as_text=True)
+    assert reader.get("/compare?place=abc").status_code == 400
+    assert reader.get(f"/compare?place={tid('大有镇')}").status_code == 404
+
+
+def test_at_most_max_compared_townships_side_by_side(reader):
+    from dutylist.compare.views import MAX_COMPARED
+
+    query = "&".join(f"township={i}" for i in range(1, MAX_COMPARED + 2))
+    response = reader.get(f"/compare?{query}")
+    assert response.status_code == 400 and f"一次最多对比 {MAX_COMPARED} 个乡镇" in response.get_data(as_text=True)

@@ -21,7 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
 from ..caching import LRU
 from ..extensions import db
@@ -102,14 +103,16 @@ def entries_of(version: Version) -> tuple[Entry, ...]:
     return _entries_cache.put(key, out)
 
 
+_OLDER = aliased(Version, name="older")
+
+
 def current_versions(township_ids=None) -> list[Version]:
-    """The current version of each township (of the given ones), by township id."""
-    latest = (select(Version.township_id, func.max(Version.number).label("number"))
-              .group_by(Version.township_id).subquery())
-    stmt = (select(Version).join(latest, (latest.c.township_id == Version.township_id)
-                                 & (latest.c.number == Version.number)).order_by(Version.township_id))
+    """The current version of each township (of the given ones: ids, or a SELECT of ids), by township id."""
+    latest = select(func.max(_OLDER.number)).where(_OLDER.township_id == Version.township_id).scalar_subquery()
+    stmt = select(Version).where(Version.number == latest).order_by(Version.township_id)
     if township_ids is not None:
-        stmt = stmt.where(Version.township_id.in_(list(township_ids)))
+        ids = township_ids if isinstance(township_ids, Select) else list(township_ids)
+        stmt = stmt.where(Version.township_id.in_(ids))
     return list(db.session.scalars(stmt))
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..importers.parsed import KIND_LABELS
 from ..models import KINDS, Organisation, OrgKind, Version
+from ..services import places
 from . import matching
 
 bp = Blueprint("compare", __name__)
@@ -57,33 +58,31 @@ def _rows(clusters: list[matching.Cluster], versions: list[Version], links: Link
     return out
 
 
-def _region_of(org: Organisation) -> Organisation:
-    """The region an organisation is in (its topmost ancestor when there is no region)."""
-    top = org
-    while top.parent is not None and top.kind != OrgKind.region:
-        top = top.parent
-    return top
+#: the most townships one comparison puts side by side (a column each)
+MAX_COMPARED = 20
 
 
-def _townships() -> list[tuple[Organisation, Organisation | None, Version | None]]:
-    """Every township with its county and current version, in tree order (three queries in all)."""
-    versions = {v.township_id: v for v in matching.current_versions()}
+def _townships(place: Organisation) -> list[tuple[Organisation, Organisation | None, Version | None]]:
+    """The townships under a place with their county and current version, in tree order."""
+    under = places.townships_under(place)
+    versions = {v.township_id: v for v in matching.current_versions(under)}
     county = aliased(Organisation)
     rows = db.session.execute(select(Organisation, county).outerjoin(county, Organisation.parent_id == county.id)
-                              .where(Organisation.kind == OrgKind.township)
+                              .where(Organisation.id.in_(under))
                               .order_by(Organisation.parent_id, Organisation.id)).all()
     return [(t, c, versions.get(t.id)) for t, c in rows]
 
 
-def _overview(townships) -> list:
-    """Each region's consensus (distance of every township from the most common form)."""
-    current = {t.id: v for t, _, v in townships if v is not None}
-    out = []
-    for region in Organisation.of_kind(OrgKind.region):
-        versions = [current[tid] for tid in matching.townships_under(region) if tid in current]
-        if len(versions) >= 2:
-            out.append((region, matching.consensus(versions)))
-    return out
+def _place_arg() -> Organisation | None:
+    raw = request.args.get("place", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, "参数 place 应为地区编号")
+    place = db.session.get(Organisation, int(raw))
+    if place is None or place.kind not in places.PLACE_KINDS:
+        abort(404, "地区不存在")
+    return place
 
 
 @bp.get("/compare")
@@ -96,8 +95,14 @@ def index():
             abort(400, "参数 township 应为乡镇编号")
         if int(value) not in ids:
             ids.append(int(value))
-    townships = _townships()
+    if len(ids) > MAX_COMPARED:
+        abort(400, f"一次最多对比 {MAX_COMPARED} 个乡镇")
+    # the townships offered: those of a place small enough to compare (the user's own, by default)
+    place = _place_arg() or places.comparison_scope(current_user.organisation)
+    n_place = places.count_townships(place)
+    townships = _townships(place) if n_place <= places.COMPARE_UP_TO else []
     comparison, error = None, None
+    orgs = {}
     if ids:
         orgs = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
         if any(i not in orgs or orgs[i].kind != OrgKind.township for i in ids):
@@ -110,7 +115,7 @@ def index():
             error = "请至少选择两个乡镇进行对比。"
         else:
             comparison = matching.compare([current[i] for i in ids])
-    names = {t.id: t.name for t, _, _ in townships}
+    names = {t.id: t.name for t, _, _ in townships} | {i: o.name for i, o in orgs.items()}
     tables = None
     if comparison is not None:
         links, versions = Links(), comparison.versions
@@ -119,8 +124,15 @@ def index():
                   "cross": _rows(comparison.cross_table(), versions, links),
                   "only": {v.township_id: [(e, links.item(e), links.others(e))
                                            for e in comparison.only_in(v.township_id)] for v in versions}}
+    overview = []
+    if comparison is None and townships:  # the consensus of the place shown
+        versions = [v for _, _, v in townships if v is not None]
+        if len(versions) >= 2:
+            overview = [(place, matching.consensus(versions))]
     return render_template("compare/index.html", townships=townships, names=names, selected=ids, comparison=comparison,
-                           tables=tables, error=error, overview=_overview(townships) if comparison is None else [],
+                           tables=tables, error=error, overview=overview, place=place, place_townships=n_place,
+                           place_options=places.filter_places(place.id, current_user.organisation),
+                           compare_up_to=places.COMPARE_UP_TO, max_compared=MAX_COMPARED,
                            kind_labels=KIND_LABELS, short_kind=SHORT_KIND, threshold=matching.THRESHOLD)
 
 
@@ -132,10 +144,12 @@ def item(version_id: int, item_id: int):
     entry = next((e for e in matching.entries_of(version) if e.item_id == item_id), None)
     if entry is None:
         abort(404, "该版本没有这个事项")
-    others = [v for v in matching.current_versions() if v.township_id != version.township_id]
+    scope = places.comparison_scope(version.township)
+    others = [v for v in matching.current_versions(places.townships_under(scope))
+              if v.township_id != version.township_id]
     found = matching.counterparts(entry, others)
     found.sort(key=lambda c: (-c.score, c.version.township_id))
-    return render_template("compare/item.html", version=version, entry=entry, counterparts=found,
+    return render_template("compare/item.html", version=version, entry=entry, counterparts=found, scope=scope,
                            kind_labels=KIND_LABELS, threshold=matching.THRESHOLD,
                            present=sum(1 for c in found if c.same))
 
@@ -150,8 +164,8 @@ def county(org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind not in (OrgKind.county, OrgKind.prefecture, OrgKind.region):
         abort(404, "县（州）不存在")
-    region = _region_of(org)
-    versions = matching.current_versions(matching.townships_under(region))
+    region = places.comparison_scope(org)  # the region, or the widest place around org small enough
+    versions = matching.current_versions(places.townships_under(region))
     mine = set(matching.townships_under(org))
     result = matching.consensus(versions) if len(versions) >= 2 else None
     towns = {o.id: o for o in db.session.scalars(select(Organisation).where(

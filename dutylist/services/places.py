@@ -3,7 +3,8 @@
 `townships_under` is the one SQL expression for "the townships at or under a place" (search and the
 comparison filter with it); `overview` is what the home page shows for a place: its townships with
 their current versions when they are few enough to list, else its prefectures or counties with counts,
-to drill into.
+to drill into; `filter_places` is the short list of places a filter offers. The last two return plain
+values and are kept per worker until a version is published or a place added (dutylist.caching).
 """
 from __future__ import annotations
 
@@ -219,3 +220,21 @@ def _filter_places(chosen: int | None, focus: int | None) -> list[tuple[Place, i
     for root in (r for r in rows if r.parent_id not in ids):
         walk(root, 0)
     return out
+
+
+#: a comparison reads every version it covers: it covers at most this many townships
+COMPARE_UP_TO = 300
+
+
+def count_townships(org: Organisation) -> int:
+    return db.session.scalar(select(func.count()).select_from(townships_under(org).subquery())) or 0
+
+
+def comparison_scope(org: Organisation) -> Organisation:
+    """The widest place holding `org` (its region, prefecture or county, or `org` itself if it is one)
+    with at most COMPARE_UP_TO townships; the narrowest such place if every one has more."""
+    chain = [o for o in [*ancestors(org), org] if o.kind in PLACE_KINDS]
+    for place in chain:
+        if count_townships(place) <= COMPARE_UP_TO:
+            return place
+    return chain[-1] if chain else org
