@@ -487,9 +487,10 @@ def test_no_parallel_workers_for_an_indexed_search_on_postgresql(app, monkeypatc
     from dutylist.search import service
 
     World()
-    if db.session.get_bind().dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     monkeypatch.setitem(app.config, "QUERY_CACHE", False)
+    if db.session.get_bind().dialect.name != "postgresql":  # nothing to tune: the search just runs
+        assert search(Query(q="基层阵地")).total == 1
+        return
     before = db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar()
     assert before != "0"
     service.search(Query(q="四老"))  # 2 characters: a scan, workers help
