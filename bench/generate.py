@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import random
 import re
@@ -36,7 +37,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from dutylist import create_app  # noqa: E402
@@ -758,8 +759,30 @@ def default_url(n: int) -> str:
     return f"sqlite:///{ROOT / 'bench' / 'data' / f'bench-{n}.sqlite3'}"  # bench/.gitignore: data/
 
 
+#: a table the generator leaves in its databases: only a database holding it (or no data) is emptied
+MARKER = "bench_generated"
+
+
+class NotABenchDatabase(SystemExit):
+    pass
+
+
+def check_safe_to_empty(engine) -> None:
+    """Refuse to empty a database that holds organisations but was not made by this generator (a
+    DATABASE_URL left pointing at real data, say)."""
+    names = set(inspect(engine).get_table_names())
+    if "organisation" not in names or MARKER in names:
+        return
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM organisation LIMIT 1")).first() is None:
+            return
+    raise NotABenchDatabase(f"refusing to empty {engine.url.render_as_string(hide_password=True)}: it holds data "
+                            f"that bench/generate.py did not write (no {MARKER} table). Use an empty or a "
+                            "benchmark database, or --force.")
+
+
 def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float = 0.1, seed: int = 1,
-             log=print) -> dict:
+             log=print, force: bool = False) -> dict:
     url = database_url(url)
     prepare_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -768,8 +791,14 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
     with app.app_context():
         engine = db.engine
         db.session.remove()
+        if not force:
+            check_safe_to_empty(engine)
         db.drop_all()
         db.create_all()
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {MARKER} (townships integer)")
+            conn.exec_driver_sql(f"DELETE FROM {MARKER}")
+            conn.execute(text(f"INSERT INTO {MARKER} (townships) VALUES (:n)"), {"n": n})
         ensure_categories()
         db.session.commit()
         probe = User()
@@ -826,16 +855,18 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--townships", type=int, default=1000, help="how many townships (default 1000)")
-    ap.add_argument("--database-url", help="default: sqlite:///bench/data/bench-<N>.sqlite3 "
+    ap.add_argument("--database-url", help="default: $DATABASE_URL, else sqlite:///bench/data/bench-<N>.sqlite3 "
                                            "(PostgreSQL: the database is created if missing)")
+    ap.add_argument("--force", action="store_true", help="empty the database even if it holds other data")
     ap.add_argument("--revised", type=float, default=0.1, help="share of townships with a version 2 (0.1)")
     ap.add_argument("--open", type=float, default=0.1, dest="open_share",
                     help="share of townships with an open revision (0.1)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    url = args.database_url or default_url(args.townships)
+    url = args.database_url or os.environ.get("DATABASE_URL") or default_url(args.townships)
     print(f"generating {args.townships} townships into {make_url(database_url(url)).render_as_string(hide_password=True)}")
-    result = generate(url, args.townships, revised=args.revised, open_share=args.open_share, seed=args.seed)
+    result = generate(url, args.townships, revised=args.revised, open_share=args.open_share, seed=args.seed,
+                      force=args.force)
     total = sum(result["rows"].values())
     print(f"done: {total:,} rows; {result['stats']}; audit chain {'ok' if result['chain_ok'] else 'BROKEN'} "
           f"({result['audit_entries']} entries)")

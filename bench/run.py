@@ -281,7 +281,7 @@ def goals(results: dict, backend: str) -> list[tuple[str, bool | None, str]]:
 
 
 def run(args) -> dict:
-    url = args.database_url or generate.default_url(args.townships)
+    url = args.database_url or os.environ.get("DATABASE_URL") or generate.default_url(args.townships)
     from dutylist.config import database_url
     url = database_url(url)
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
@@ -293,7 +293,7 @@ def run(args) -> dict:
         report["generated"] = None
     else:
         print(f"generating {args.townships} townships ({backend}) ...")
-        gen = generate.generate(url, args.townships)
+        gen = generate.generate(url, args.townships, force=args.force)
         report["generated"] = {"timings": gen["timings"], "rows": sum(gen["rows"].values()), "stats": gen["stats"]}
         print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in gen["timings"].items()))
         found = targets(url)
@@ -470,7 +470,8 @@ def history_bench(url: str, backend: str) -> str:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description="Benchmark suite: data, gunicorn, wrk, figures and ratios.")
     ap.add_argument("--townships", type=int, default=1000)
-    ap.add_argument("--database-url", help="default: sqlite:///bench/data/bench-<N>.sqlite3")
+    ap.add_argument("--database-url", help="default: $DATABASE_URL, else sqlite:///bench/data/bench-<N>.sqlite3")
+    ap.add_argument("--force", action="store_true", help="let the generator empty a database it did not write")
     ap.add_argument("--reuse", action="store_true", help="keep the data if the database already holds it")
     ap.add_argument("--duration", type=int, default=10, help="seconds per page (wrk -d)")
     ap.add_argument("--connections", type=int, default=8, help="concurrent clients (wrk -c)")
