@@ -245,11 +245,7 @@ def delete_item(revision: Revision, actor, draft_item_id: int, lock_version, rea
 
 def move_item_within(revision: Revision, actor, draft_item_id: int, direction: int, lock_version) -> None:
     """Reorder: swap with the neighbour above (-1) or below (+1) in the same table."""
-    _require_drafter(revision, actor)
-    lock_revision(revision, EDITABLE)
-    item = _item_of(revision, draft_item_id)
-    _check_fresh(item, lock_version)
-    same = [i for i in drafts.live_items(revision) if i.kind == item.kind]
+    item, same = _reordering(revision, actor, draft_item_id, lock_version)
     idx = same.index(item)
     j = idx + (1 if direction > 0 else -1)
     if not 0 <= j < len(same):
@@ -263,11 +259,7 @@ def move_item_within(revision: Revision, actor, draft_item_id: int, direction: i
 
 def move_item_to(revision: Revision, actor, draft_item_id: int, index: int, lock_version) -> None:
     """Reorder: put the item at `index` (from 0) of its table, the items between shifting by one."""
-    _require_drafter(revision, actor)
-    lock_revision(revision, EDITABLE)
-    item = _item_of(revision, draft_item_id)
-    _check_fresh(item, lock_version)
-    same = [i for i in drafts.live_items(revision) if i.kind == item.kind]
+    item, same = _reordering(revision, actor, draft_item_id, lock_version)
     if not 0 <= index < len(same):
         raise Invalid(f"位置应在 1 到 {len(same)} 之间")
     start = same.index(item)
@@ -277,6 +269,15 @@ def move_item_to(revision: Revision, actor, draft_item_id: int, index: int, lock
     _flush_versioned()
     _log("item_reorder", actor, revision, target=f"item:{item.item_id}",
          details={"kind": item.kind, "number": item.number, "from": start + 1, "to": index + 1})
+
+
+def _reordering(revision: Revision, actor, draft_item_id: int, lock_version) -> tuple[DraftItem, list[DraftItem]]:
+    """The checks and lock of a reorder; the item and its table's live items, in order."""
+    _require_drafter(revision, actor)
+    lock_revision(revision, EDITABLE)
+    item = _item_of(revision, draft_item_id)
+    _check_fresh(item, lock_version)
+    return item, [i for i in drafts.live_items(revision) if i.kind == item.kind]
 
 
 def _place(same: list[DraftItem], item: DraftItem, index: int) -> None:
