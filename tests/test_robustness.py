@@ -237,6 +237,30 @@ def test_login_form(app, world, username, password, remember, extra, ip):
     assert len(after["audit_event"]) - len(before["audit_event"]) <= 1  # one entry per attempt at most
 
 
+@examples(40)
+@given(email=st.one_of(form_text, st.emails(), st.emails().map(lambda e: f"  {e.upper()}\t")),
+       extra=st.dictionaries(st.text(min_size=1, max_size=8), form_text, max_size=2))
+def test_email_form(app, world, email, extra):
+    """Any address typed: stored as typed (trimmed) when it reads as one, else a Chinese message and nothing
+    written; never a 500."""
+    from dutylist.models import User
+    from forms.auth import EMAIL_PATTERN
+
+    client = signed_in(app, "dayou-drafter")
+    previous = db.session.get(User, world.drafter.id).email
+    before = snapshot()
+    response = client.post_form("/auth/email", {**extra, "email": email})
+    assert response.status_code in (302, 400), response.status_code
+    kind = check(client, response, before)
+    stored = db.session.get(User, world.drafter.id).email
+    typed = email.strip()
+    if kind == "done":
+        assert stored == (typed or None)
+        assert stored is None or (len(stored) <= 254 and re.fullmatch(EMAIL_PATTERN, stored))
+    else:
+        assert stored == previous
+
+
 @pytest.fixture
 def returned(app):
     world, rev = returned_scene()
@@ -572,6 +596,11 @@ def test_start_revision_form_with_a_bad_base_version(app, world, raw):
     ("admin", "GET", "/admin/audit?township=99999999999999999999", None),
     ("admin", "GET", "/admin/audit?page=99999999999999999999", None),
     ("dayou-drafter", "GET", "/imports/new?township_id=²", None),
+    ("dayou-drafter", "GET", "/?place=²", None),
+    ("dayou-drafter", "GET", "/?place=99999999999999999999", None),
+    ("dayou-drafter", "GET", "/compare?place=²", None),
+    ("dayou-drafter", "GET", "/compare?township=99999999999999999999&township=1", None),
+    ("dayou-drafter", "GET", "/search?q=x&organisation=99999999999999999999", None),
     ("jimsar-office", "POST", "/revisions/{rev}/events/accept", {"departments": ["²"]}),
 ])
 def test_numeric_parameters_that_int_or_the_database_refuse(app, who, method, url, form):
