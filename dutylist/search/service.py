@@ -239,7 +239,7 @@ def search(query: Query) -> Result:
 #: the sorted matches of recent searches (not their pages), per worker: the next page of a search, or
 #: the same search again, reads only its 50 hits. Keyed by caching.published_token(): what a search
 #: finds changes only when a version is published.
-_FOUND = caching.LRU(128)
+_FOUND = caching.LRU(64)  #: up to 1,000 small tuples each: ~150 KB
 
 
 def forget_results() -> None:
