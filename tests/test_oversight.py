@@ -351,3 +351,32 @@ def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch)
     assert {r.township for r in dash.cached_build(world.other_officer, dash.Filters()).rows} <= {"六户地镇"}
     monkeypatch.setitem(client.application.config, "QUERY_CACHE", False)
     assert dash.cached_build(world.officer, dash.Filters()) is not dash.cached_build(world.officer, dash.Filters())
+
+
+def test_region_filters_by_prefecture_then_county(demo_client, monkeypatch):
+    """A region reviewer narrows by prefecture, then by one of its counties; with more counties than
+    MAX_COUNTY_OPTIONS in the area, counties are offered only once a prefecture is chosen."""
+    sign_in(demo_client, "xj-region", DEMO_PASSWORD)
+    kizilsu = find_org("克孜勒苏柯尔克孜自治州", OrgKind.prefecture)
+    changji = find_org("昌吉回族自治州", OrgKind.prefecture)
+    manas, akqi = find_org("玛纳斯县", OrgKind.county), find_org("阿合奇县", OrgKind.county)
+    html = demo_client.get("/dashboard").get_data(as_text=True)
+    assert f'<option value="{kizilsu.id}">克孜勒苏柯尔克孜自治州</option>' in html
+    assert f'<option value="{manas.id}">玛纳斯县</option>' in html  # 5 counties: all offered
+    html = demo_client.get(f"/dashboard?prefecture={kizilsu.id}").get_data(as_text=True)
+    assert townships_on(html) == ["阿合奇镇"] and chip(html, "all") == 1 and "已按州筛选" in html
+    # a county outside the chosen prefecture is ignored, the prefecture still applies
+    html = demo_client.get(f"/dashboard?prefecture={changji.id}&county={akqi.id}").get_data(as_text=True)
+    assert set(townships_on(html)) == CHANGJI
+    html = demo_client.get(f"/dashboard?prefecture={changji.id}&county={manas.id}").get_data(as_text=True)
+    assert townships_on(html) == ["六户地镇"]
+    # an unknown prefecture is ignored, not refused
+    assert len(townships_on(demo_client.get("/dashboard?prefecture=999999").get_data(as_text=True))) == 5
+    monkeypatch.setattr(dash, "MAX_COUNTY_OPTIONS", 3)
+    html = demo_client.get("/dashboard").get_data(as_text=True)
+    assert 'name="county"' not in html and 'id="county-hint"' in html
+    html = demo_client.get(f"/dashboard?prefecture={changji.id}").get_data(as_text=True)
+    assert f'<option value="{manas.id}">玛纳斯县</option>' in html and 'name="county"' in html
+    # a prefecture reviewer's area is one prefecture: no prefecture filter
+    sign_in(demo_client, "changji-prefecture", DEMO_PASSWORD)
+    assert 'name="prefecture"' not in demo_client.get("/dashboard").get_data(as_text=True)

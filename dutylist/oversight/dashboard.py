@@ -90,6 +90,7 @@ class Row:
 
 @dataclass
 class Filters:
+    prefecture: int | None = None
     county: int | None = None
     state: str | None = None
     overdue: bool = False
@@ -101,10 +102,12 @@ class Filters:
     def from_args(cls, args) -> Filters:
         """Filters from a query string; anything unknown is ignored rather than refused."""
         county = args.get("county", "")
+        prefecture = args.get("prefecture", "")
         state = args.get("state") or None
         sort = args.get("sort") or "township"
         page = args.get("page", "")
-        return cls(county=int(county) if county.isdigit() and int(county) < 2**31 else None,
+        return cls(prefecture=int(prefecture) if prefecture.isdigit() and int(prefecture) < 2**31 else None,
+                   county=int(county) if county.isdigit() and int(county) < 2**31 else None,
                    state=state if state in STATES else None,
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    sort=sort if sort in SORTS else "township",
@@ -118,10 +121,11 @@ class Dashboard:
     total: int  #: rows matching the filters (all pages)
     counts: dict[str, int]  #: per state, over the area (and county filter), ignoring the state filter
     overdue: int  #: overdue townships, same scope as counts
-    counties: list[tuple[int, str]]
+    counties: list[tuple[int, str]]  #: the counties offered in the filter
     filters: Filters
     rounds_chart: dict  #: {"per_township": [(name, rounds)]} or {"distribution": [(rounds, n)]}
     today: date
+    prefectures: list[tuple[int, str]] = field(default_factory=list)  #: offered when the area has several
 
     @property
     def area_total(self) -> int:
@@ -177,11 +181,16 @@ class _Q:
         return stmt
 
 
-def area_counties(user) -> list[tuple[int, str]]:
-    """(id, name) of the counties in the user's area, by prefecture then county."""
+#: a county filter lists every county of the area up to this many, else those of the chosen prefecture
+MAX_COUNTY_OPTIONS = 60
+
+
+def area_counties(user) -> list[tuple[int, str, int, str]]:
+    """(id, name, prefecture id, prefecture name) of the counties in the user's area, in tree order."""
     county, pref = COUNTY, PREF
     org = user.organisation
-    stmt = (select(county.id, county.name).select_from(county).join(pref, county.parent_id == pref.id)
+    stmt = (select(county.id, county.name, pref.id, pref.name).select_from(county)
+            .join(pref, county.parent_id == pref.id)
             .where(county.kind == OrgKind.county).order_by(pref.id, county.id))
     if user.role == perm.OFFICE:
         stmt = stmt.where(county.id == org.parent_id)
@@ -189,7 +198,7 @@ def area_counties(user) -> list[tuple[int, str]]:
         stmt = stmt.where(pref.id == org.id)
     elif user.role == perm.REGION:
         stmt = stmt.where(pref.parent_id == org.id)
-    return [(cid, name) for cid, name in db.session.execute(stmt)]
+    return [tuple(r) for r in db.session.execute(stmt)]
 
 
 _BOARDS = caching.LRU(256)
@@ -203,14 +212,18 @@ def cached_build(user, filters: Filters) -> Dashboard:
     if not caching.enabled():
         return build(user, filters)
     today = date.today()
-    key = (caching.state_token(), today, user.role, user.organisation_id, astuple(filters))
+    key = (caching.state_token(), today, user.role, user.organisation_id, astuple(filters), MAX_COUNTY_OPTIONS)
     return _BOARDS.get_or_make(key, lambda: build(user, filters, today))
 
 
 def build(user, filters: Filters, today: date | None = None) -> Dashboard:
     """The dashboard of a county office, prefecture, region reviewer or administrator."""
     today = today or date.today()
-    counties = area_counties(user)
+    area = area_counties(user)
+    prefectures = list(dict.fromkeys((pid, pname) for _, _, pid, pname in area))
+    if filters.prefecture not in {pid for pid, _ in prefectures}:
+        filters.prefecture = None
+    counties = [(cid, name) for cid, name, pid, _ in area if filters.prefecture in (None, pid)]
     if filters.county is not None and filters.county not in {c for c, _ in counties}:
         filters.county = None
     q = _Q(today, [filters.county] if filters.county is not None else [c for c, _ in counties])
@@ -285,9 +298,10 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
                 .where(Revision.township_id.in_(list(by_town)), Revision.status == Status.published.value)
                 .order_by(Revision.township_id, Revision.id)):
             by_town[tid].rounds.append(rnd)
-    return Dashboard(rows=rows, total=total, counts=counts, overdue=overdue_total, counties=counties,
+    offered = counties if filters.prefecture is not None or len(counties) <= MAX_COUNTY_OPTIONS else []
+    return Dashboard(rows=rows, total=total, counts=counts, overdue=overdue_total, counties=offered,
                      filters=filters, rounds_chart=_rounds_chart(q, counties, sum(counts.values())),
-                     today=today)
+                     today=today, prefectures=prefectures if len(prefectures) > 1 else [])
 
 
 def _rounds_chart(q: _Q, counties: list[tuple[int, str]], n_townships: int) -> dict:
