@@ -337,3 +337,17 @@ def test_at_most_max_compared_townships_side_by_side(reader):
     query = "&".join(f"township={i}" for i in range(1, MAX_COMPARED + 2))
     response = reader.get(f"/compare?{query}")
     assert response.status_code == 400 and f"一次最多对比 {MAX_COMPARED} 个乡镇" in response.get_data(as_text=True)
+
+
+def test_distance_page_of_a_place_too_big_to_compare_says_so(reader, demo_app, monkeypatch):
+    from dutylist.services import places
+
+    with demo_app.app_context():
+        region = find_org("新疆维吾尔自治区", OrgKind.region)
+        changji = find_org("昌吉回族自治州", OrgKind.prefecture)
+        region_id, changji_id = region.id, changji.id
+    monkeypatch.setattr(places, "COMPARE_UP_TO", 4)
+    body = reader.get(f"/compare/county/{region_id}").get_data(as_text=True)
+    assert 'id="too-many"' in body and "共有 5 个乡镇，超过一次可比较的 4 个" in body and 'id="standings"' not in body
+    body = reader.get(f"/compare/county/{changji_id}").get_data(as_text=True)
+    assert 'id="standings"' in body and "昌吉回族自治州 4 个乡镇" in body

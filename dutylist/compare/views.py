@@ -165,6 +165,12 @@ def county(org_id: int):
     if org is None or org.kind not in (OrgKind.county, OrgKind.prefecture, OrgKind.region):
         abort(404, "县（州）不存在")
     region = places.comparison_scope(org)  # the region, or the widest place around org small enough
+    too_many = places.count_townships(region)
+    if too_many > places.COMPARE_UP_TO:  # org itself is a region or prefecture bigger than that
+        return render_template("compare/county.html", org=org, region=region, consensus=None, standings=[],
+                               towns={}, too_many=too_many, compare_up_to=places.COMPARE_UP_TO,
+                               kind_labels=KIND_LABELS, short_kind=SHORT_KIND, kinds=KINDS,
+                               threshold=matching.THRESHOLD)
     versions = matching.current_versions(places.townships_under(region))
     mine = set(matching.townships_under(org))
     result = matching.consensus(versions) if len(versions) >= 2 else None
