@@ -4,6 +4,18 @@ from __future__ import annotations
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
 from dutylist.services.snapshot import EntryData, publish_version
+from workflow import operations as ops
+
+#: the higher levels that review after the county (the default REVIEW_LEVELS)
+LEVELS = ("prefecture", "region")
+
+
+def fire(rev, event: str, actor, **kw):
+    """One move of the review machine, committed as a request would commit it."""
+    kw.setdefault("levels", LEVELS)
+    ops.fire(rev, event, actor, **kw)
+    db.session.commit()
+    return rev
 
 PASSWORD = "test-password-123"
 

@@ -20,20 +20,12 @@ from workflow import operations as ops
 from workflow.errors import Invalid
 
 from .conftest import PASSWORD
-from .factories import World
-
-LEVELS = ("prefecture", "region")
+from .factories import LEVELS, World, fire
 
 
 @pytest.fixture
 def world(app):
     return World()
-
-
-def fire(rev, event_name, actor, **kw):
-    ops.fire(rev, event_name, actor, levels=LEVELS, **kw)
-    db.session.commit()
-    return rev
 
 
 def start(w):

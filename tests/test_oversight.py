@@ -17,9 +17,8 @@ from dutylist.services.stats import list_stats
 from workflow import operations as ops
 
 from .conftest import PASSWORD, find_org
-from .factories import World
+from .factories import World, fire
 
-LEVELS = ("prefecture", "region")
 DEMO_PASSWORD = "Demo-2025!"
 CHANGJI = {"大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
 ALL_DEMO = CHANGJI | {"阿合奇镇"}
@@ -188,12 +187,6 @@ def test_chart_text_is_escaped():
 @pytest.fixture
 def world(app):
     return World()
-
-
-def fire(rev, event_name, actor, **kw):
-    ops.fire(rev, event_name, actor, levels=LEVELS, **kw)
-    db.session.commit()
-    return rev
 
 
 def publish_once(w: World):

@@ -32,14 +32,13 @@ from workflow import operations as ops
 from workflow.errors import Invalid
 from workflow.states import EVENT_LABELS
 
-from .factories import World
+from .factories import World, fire
 
 settings.register_profile(
     "dutylist-robustness", max_examples=30, deadline=None, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.data_too_large, HealthCheck.filter_too_much])
 ROBUST = settings.get_profile("dutylist-robustness")
-LEVELS = ("prefecture", "region")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_data").glob("*.txt"))
 
@@ -174,11 +173,6 @@ def check(client, response, before: dict, *, may_write: tuple[str, ...] = ()) ->
 
 
 # ------------------------------------------------------------------ scenes ----
-def fire(rev, event, actor, **kw):
-    ops.fire(rev, event, actor, levels=LEVELS, **kw)
-    db.session.commit()
-
-
 def submitted_scene():
     world = World()
     rev = ops.start_revision(world.town, world.drafter)

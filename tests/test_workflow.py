@@ -12,9 +12,7 @@ from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 from workflow.errors import Conflict, Forbidden, Invalid
 
-from .factories import World
-
-LEVELS = ("prefecture", "region")
+from .factories import LEVELS, World, fire
 
 
 @pytest.fixture
@@ -30,13 +28,6 @@ def start(world):
 
 def item(rev, name):
     return next(i for i in rev.items if i.name == name and not i.deleted)
-
-
-def fire(rev, event, actor, **kw):
-    kw.setdefault("levels", LEVELS)
-    ops.fire(rev, event, actor, **kw)
-    db.session.commit()
-    return rev
 
 
 def audit(action=None):
