@@ -98,8 +98,11 @@ def index():
     if len(ids) > MAX_COMPARED:
         abort(400, f"一次最多对比 {MAX_COMPARED} 个乡镇")
     # the townships offered: those of a place small enough to compare (the user's own, by default)
-    place = _place_arg() or places.comparison_scope(current_user.organisation)
-    n_place = places.count_townships(place)
+    place = _place_arg()
+    if place is None:
+        place, n_place = places.sized_comparison_scope(current_user.organisation)
+    else:
+        n_place = places.count_townships(place)
     townships = _townships(place) if n_place <= places.COMPARE_UP_TO else []
     comparison, error = None, None
     orgs = {}
@@ -164,8 +167,8 @@ def county(org_id: int):
     org = db.session.get(Organisation, org_id)
     if org is None or org.kind not in (OrgKind.county, OrgKind.prefecture, OrgKind.region):
         abort(404, "县（州）不存在")
-    region = places.comparison_scope(org)  # the region, or the widest place around org small enough
-    too_many = places.count_townships(region)
+    # the region, or the widest place around org small enough
+    region, too_many = places.sized_comparison_scope(org)
     if too_many > places.COMPARE_UP_TO:  # org itself is a region or prefecture bigger than that
         return render_template("compare/county.html", org=org, region=region, consensus=None, standings=[],
                                towns={}, too_many=too_many, compare_up_to=places.COMPARE_UP_TO,

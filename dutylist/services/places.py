@@ -233,8 +233,14 @@ def count_townships(org: Organisation) -> int:
 def comparison_scope(org: Organisation) -> Organisation:
     """The widest place holding `org` (its region, prefecture or county, or `org` itself if it is one)
     with at most COMPARE_UP_TO townships; the narrowest such place if every one has more."""
-    chain = [o for o in [*ancestors(org), org] if o.kind in PLACE_KINDS]
+    return sized_comparison_scope(org)[0]
+
+
+def sized_comparison_scope(org: Organisation) -> tuple[Organisation, int]:
+    """comparison_scope(org) and its number of townships (counted once)."""
+    chain = [o for o in [*ancestors(org), org] if o.kind in PLACE_KINDS] or [org]
     for place in chain:
-        if count_townships(place) <= COMPARE_UP_TO:
-            return place
-    return chain[-1] if chain else org
+        n = count_townships(place)
+        if n <= COMPARE_UP_TO:
+            return place, n
+    return chain[-1], n
