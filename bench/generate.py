@@ -44,12 +44,18 @@ from dutylist import create_app  # noqa: E402
 from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
-from dutylist.models import KINDS, Organisation, OrgKind, Role, User  # noqa: E402
-from dutylist.models.dutylist import content_hash  # noqa: E402
+from dutylist.items import KINDS, content_hash, looks_like_department, named_departments  # noqa: E402
+from dutylist.models import Organisation, OrgKind, Role, User  # noqa: E402
 from dutylist.services import snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
-from dutylist.services.demo import DEMO_PASSWORD, SAMPLE_DIR, SEEDS, SLUGS, ensure_categories  # noqa: E402
-from dutylist.services.departments import department_key, looks_like_department  # noqa: E402
+from dutylist.services.demo import (  # noqa: E402
+    DEMO_PASSWORD,
+    SAMPLE_DIR,
+    SEEDS,
+    SLUGS,
+    ensure_categories,
+)
+from dutylist.services.departments import department_key  # noqa: E402
 from dutylist.services.importing import REGION, county_short_name  # noqa: E402
 from dutylist.vocabulary import PREFECTURE_SHORT_NAMES  # noqa: E402
 
@@ -434,7 +440,7 @@ class Generator:
                 continue
             cid = contents[e.hash] = self.sink.new_id("item_content")
             self.sink.add("item_content", {"id": cid, "township_id": township_id, "hash": e.hash, **e.fields})
-            for pos, name in enumerate(snapshot.named_departments(e.fields)):
+            for pos, name in enumerate(named_departments(e.fields)):
                 self.sink.add("content_department", {"content_id": cid, "position": pos, "name": name,
                                                      "department_id": self.department(c, name)})
             if self.search_text is not None:
@@ -645,7 +651,7 @@ class Generator:
                     other = self.seeds[(seed_index + 1) % len(self.seeds)].entries
                     entries = vary(renamed[seed_index], other, rng, tname)
                 for e in entries:  # departments registered before the contents name them (as on import)
-                    for name in snapshot.named_departments(e.fields):
+                    for name in named_departments(e.fields):
                         self.department(c, name)
                 item_ids = self.new_items(tid, len(entries))
                 contents, chunks = {}, {}

@@ -23,12 +23,26 @@ from sqlalchemy import insert, select  # noqa: E402
 from dutylist import create_app  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
-from dutylist.models import (AuditEvent, AuditHead, ChunkEntry, ContentDepartment, EntryChunk, Item,  # noqa: E402
-                             ItemContent, Version, VersionChunk)
-from dutylist.models.dutylist import CONTENT_FIELDS  # noqa: E402
+from dutylist.items import CONTENT_KEYS  # noqa: E402
+from dutylist.models import (  # noqa: E402
+    AuditEvent,
+    AuditHead,
+    ChunkEntry,
+    ContentDepartment,
+    EntryChunk,
+    Item,
+    ItemContent,
+    Version,
+    VersionChunk,
+)
 from dutylist.services import diff, snapshot  # noqa: E402
-from dutylist.services.audit import (GENESIS, HASHED_FIELDS, canonical_json, entry_hash,  # noqa: E402
-                                    verify_chain)
+from dutylist.services.audit import (  # noqa: E402
+    GENESIS,
+    HASHED_FIELDS,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
 from dutylist.services.importing import import_list  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "002_3c803f996c74d716.txt"  # 309 items
@@ -63,7 +77,7 @@ def full_copy_bytes(entries: list[dict]) -> int:
     """What a full-copy versioning would add: every item's text and its place, again."""
     total = 0
     for e in entries:
-        total += ROW_OVERHEAD + sum(value_bytes(e[f]) for f in CONTENT_FIELDS) + 3 * 8 + 64  # + ids, hash
+        total += ROW_OVERHEAD + sum(value_bytes(e[f]) for f in CONTENT_KEYS) + 3 * 8 + 64  # + ids, hash
         total += ROW_OVERHEAD + 5 * 8 + len(e["kind"])  # its entry row
     return total
 
@@ -74,7 +88,7 @@ def changed_copy(entries: list[dict], k: int, tag: str) -> list[snapshot.EntryDa
     picked = set(range(0, step * k, step))
     out = []
     for i, e in enumerate(entries):
-        fields = {f: e[f] for f in CONTENT_FIELDS}
+        fields = {f: e[f] for f in CONTENT_KEYS}
         if i in picked:
             fields["name"] = fields["name"] + f"（{tag}修订）"
         out.append(snapshot.EntryData(e["kind"], e["number"], fields, item_id=e["item_id"]))

@@ -21,8 +21,18 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import (auth, backup, cli, compare, documents, errors, notifications, oversight, search,
-                   security)
+    from . import (
+        auth,
+        backup,
+        cli,
+        compare,
+        documents,
+        errors,
+        notifications,
+        oversight,
+        search,
+        security,
+    )
     from .views import admin, api, history, inbox, lists, revisions
 
     auth.init_app(app)

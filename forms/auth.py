@@ -1,7 +1,8 @@
 """Flask-WTF forms, one module per area; labels are Chinese, field names English."""
-from forms import BaseForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from forms import BaseForm
 
 
 class LoginForm(BaseForm):

@@ -1,71 +1,90 @@
-"""The form for one item of a draft (any of the three tables)."""
-import re
-
-from forms import BaseForm
+"""The form for one item of a draft (any of the three tables), built from the item schema."""
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from dutylist.importers.parsed import KIND_LABELS
+from dutylist.items import (
+    FIELDS,
+    KIND_LABELS,
+    KINDS,
+    Field,
+    Shape,
+    common_fields,
+    fields_of,
+    lines_of,
+    receiving_lines,
+    receiving_of_lines,
+)
+from dutylist.items import field as schema_field
 from dutylist.vocabulary import CATEGORIES
-
-_DEPT_PREFIX = re.compile(r"^(?P<dept>[^：:，,。；;\s]{2,40}?)\s*[：:]\s*(?P<method>.*)$")
-
-
-def split_lines(text: str) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+from forms import BaseForm
 
 
-def parse_receiving(text: str) -> list[dict]:
-    """'县民政局：负责…' per line -> [{department, method}]; a line without a department is kept as method."""
-    from dutylist.services.departments import looks_like_department
-
-    rows = []
-    for line in split_lines(text):
-        m = _DEPT_PREFIX.match(line)
-        if m and looks_like_department(m["dept"]):
-            rows.append({"department": m["dept"], "method": m["method"].strip()})
-        else:
-            rows.append({"department": "", "method": line})
-    return rows
+def _form_field(f: Field):
+    label = f"{f.label}（{f.hint}）" if f.hint else f.label
+    if f.vocabulary:
+        return SelectField(label, choices=[(c, c) for c in CATEGORIES],
+                           validators=[DataRequired(f"请选择{f.label}")])
+    validators = [DataRequired(f"{f.label}不能为空") if f.always else Optional(), Length(max=f.limit)]
+    return (StringField if f.shape == Shape.departments else TextAreaField)(label, validators=validators)
 
 
-def format_receiving(rows: list[dict]) -> str:
-    return "\n".join(f"{r['department']}：{r['method']}" if r.get("department") else r.get("method", "")
-                     for r in rows or [])
+def _as_text(f: Field, value) -> str:
+    """A stored field as the form shows it."""
+    if f.shape == Shape.steps:
+        return "\n".join(value or [])
+    if f.shape == Shape.receiving:
+        return "\n".join(receiving_lines(value))
+    return value or ""
+
+
+def _from_text(f: Field, text: str | None):
+    """What the form sends, in the shape workflow.operations.clean_fields expects."""
+    if f.shape == Shape.steps:
+        return lines_of(text)
+    if f.shape == Shape.receiving:
+        return receiving_of_lines(lines_of(text), strict=True)
+    return text or ""
 
 
 class ItemForm(BaseForm):
     kind = SelectField("所在清单", choices=list(KIND_LABELS.items()))
-    category = SelectField("事项类别", choices=[(c, c) for c in CATEGORIES],
-                           validators=[DataRequired("请选择事项类别")])
-    name = TextAreaField("事项名称", validators=[DataRequired("事项名称不能为空"), Length(max=4000)])
-    departments_text = StringField("对应上级部门（多个部门用顿号分隔）", validators=[Optional(), Length(max=1000)])
-    dept_duties = TextAreaField("上级部门职责（每行一步）", validators=[Optional(), Length(max=20000)])
-    township_duties = TextAreaField("乡镇配合职责（每行一步）", validators=[Optional(), Length(max=20000)])
-    receiving = TextAreaField("承接部门及工作方式（每行“部门：工作方式”；不再开展的写明原因）",
-                              validators=[Optional(), Length(max=20000)])
     reason = TextAreaField("修改理由（可选）", validators=[Optional(), Length(max=4000)])
     lock_version = HiddenField()
+
+    def sections(self) -> list[tuple[str | None, list]]:
+        """(table or None, its form fields): the fields every table has, then each table's own."""
+        common = [f.key for f in common_fields()]
+        out = [(None, [self[k] for k in common])]
+        for kind in KINDS:
+            own = [self[f.key] for f in fields_of(kind) if f.key not in common]
+            if own:
+                out.append((kind, own))
+        return out
+
+    def rows(self, field) -> int:
+        """Text area height: more for steps and receiving cells."""
+        shape = schema_field(field.name).shape
+        return {Shape.steps: 6, Shape.receiving: 4}.get(shape, 3)
 
     def fill_from(self, item) -> None:
         """Load a draft item into the form (for GET)."""
         self.kind.data = item.kind
-        if item.category not in dict(self.category.choices):
-            self.category.choices = [(item.category, item.category)] + self.category.choices
-        self.category.data = item.category
-        self.name.data = item.name
-        self.departments_text.data = item.departments_text
-        self.dept_duties.data = "\n".join(item.dept_duties or [])
-        self.township_duties.data = "\n".join(item.township_duties or [])
-        self.receiving.data = format_receiving(item.receiving)
+        for f in FIELDS:
+            if f.vocabulary and getattr(item, f.key) not in dict(self[f.key].choices):
+                self[f.key].choices = [(getattr(item, f.key), getattr(item, f.key))] + self[f.key].choices
+            self[f.key].data = _as_text(f, getattr(item, f.key))
         self.lock_version.data = str(item.lock_version)
+
+    def keep_value(self, item) -> None:
+        """On a POST, a vocabulary field keeps offering the item's current value even if it left the vocabulary."""
+        for f in FIELDS:
+            if f.vocabulary and getattr(item, f.key) not in dict(self[f.key].choices):
+                self[f.key].choices = [(getattr(item, f.key), getattr(item, f.key))] + self[f.key].choices
 
     def data_for_service(self) -> dict:
         """The fields as workflow.operations.clean_fields expects them."""
-        return {
-            "category": self.category.data, "name": self.name.data,
-            "departments_text": self.departments_text.data or "",
-            "dept_duties": split_lines(self.dept_duties.data),
-            "township_duties": split_lines(self.township_duties.data),
-            "receiving": parse_receiving(self.receiving.data),
-        }
+        return {f.key: _from_text(f, self[f.key].data) for f in FIELDS}
+
+
+for _f in FIELDS:
+    setattr(ItemForm, _f.key, _form_field(_f))

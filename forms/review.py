@@ -1,10 +1,17 @@
 """Forms of the review: decisions with reasons, opinions, answers, replies."""
-from forms import BaseForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dutylist.models import ANSWERS
+from forms import BaseForm
 
 
 class MultiCheckboxField(SelectMultipleField):

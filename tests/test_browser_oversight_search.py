@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 PHRASE = "高标准农田"

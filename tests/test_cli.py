@@ -6,8 +6,17 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import (AuditEvent, ChunkEntry, EntryChunk, Item, ItemContent, Organisation, User, Version,
-                             VersionChunk)
+from dutylist.models import (
+    AuditEvent,
+    ChunkEntry,
+    EntryChunk,
+    Item,
+    ItemContent,
+    Organisation,
+    User,
+    Version,
+    VersionChunk,
+)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 SEEDS = {

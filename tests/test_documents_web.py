@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from dutylist.documents import export_docx, export_xlsx, import_docx, import_xlsx, model
 from dutylist.extensions import db
 from dutylist.importers.seedtext import parse_file
+from dutylist.items import CONTENT_KEYS
 from dutylist.models import AuditEvent, DraftItem, Item, Organisation, Revision, Version
 from dutylist.services import snapshot
 from dutylist.services.audit import verify_chain
@@ -199,7 +200,7 @@ def test_drafter_imports_a_new_draft_with_identities_kept_and_audited(app, world
     assert status["result_url"] == f"/revisions/{rev.id}"
     live = sorted((i for i in rev.items if not i.deleted), key=lambda i: (model.KINDS.index(i.kind), i.position))
     assert [(i.kind, i.number, i.name) for i in live] == [(e["kind"], e["number"], e["name"]) for e in doc.entries]
-    assert [i.fields() for i in live] == [{f: e[f] for f in model.CONTENT_FIELDS} for e in doc.entries]
+    assert [i.fields() for i in live] == [{f: e[f] for f in CONTENT_KEYS} for e in doc.entries]
     by_name = {i.name: i.item_id for i in live}
     assert by_name["老年人高龄津贴、服务补贴的发放管理"] == original["老年人高龄津贴的发放管理"]
     assert by_name["加强基层阵地建设，优化提升服务功能"] == original["加强基层阵地建设，优化提升服务功能"]

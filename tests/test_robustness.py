@@ -23,7 +23,8 @@ from werkzeug.routing import IntegerConverter
 from dutylist.extensions import db
 from dutylist.importers import seedtext
 from dutylist.importers.parsed import ImportFailure, ParsedList
-from dutylist.models import KINDS, DraftItem, Opinion
+from dutylist.items import KINDS
+from dutylist.models import DraftItem, Opinion
 from dutylist.services.audit import verify_chain
 from dutylist.services.importing import import_list
 from dutylist.services.tokens import create_token

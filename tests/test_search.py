@@ -338,8 +338,8 @@ def test_hits_per_township_link_to_that_township(reader, demo_app):
 def test_the_trigram_index_answers_chinese_queries(app):
     """The query starts from the index: FTS5 MATCH on SQLite; on PostgreSQL the GIN trigram index
     (which needs a UTF-8 LC_CTYPE: under plain C, pg_trgm extracts no trigrams from Chinese)."""
-    from dutylist.search.service import _hits
     from dutylist.models import ChunkEntry, VersionChunk
+    from dutylist.search.service import _hits
 
     World()
     stmt = _hits(Query(q="基层阵地建设"), VersionChunk.version_id, ChunkEntry.item_id)

@@ -3,8 +3,15 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import ChunkEntry, EntryChunk, ItemContent, OrgKind, Version, VersionChunk
-from dutylist.models.dutylist import CONTENT_FIELDS as CONTENT
+from dutylist.items import CONTENT_KEYS as CONTENT
+from dutylist.models import (
+    ChunkEntry,
+    EntryChunk,
+    ItemContent,
+    OrgKind,
+    Version,
+    VersionChunk,
+)
 from dutylist.services.snapshot import EntryData, publish_version, read_entries
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from dutylist.extensions import db
 from dutylist.importers import seedtext
-from dutylist.models.dutylist import CONTENT_FIELDS
+from dutylist.items import CONTENT_KEYS
 from dutylist.services.importing import entries_from, import_list
 from dutylist.services.snapshot import ordered, read_entries, version_digest
 
@@ -24,7 +24,7 @@ def test_published_seed_reads_back_exactly(app, filename):
     assert len(back) == len(expected)
     for got, sent in zip(back, expected):
         assert (got["kind"], got["number"]) == (sent.kind, sent.number)
-        assert {f: got[f] for f in CONTENT_FIELDS} == sent.fields
+        assert {f: got[f] for f in CONTENT_KEYS} == sent.fields
         # byte for byte: the same UTF-8 text in every field
         for f in ("category", "name", "departments_text"):
             assert got[f].encode("utf-8") == (sent.fields[f] or "").encode("utf-8")

@@ -2,18 +2,27 @@
 flushes; the caller (a view or an API endpoint) commits. Errors are workflow.errors."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from dutylist import items
 from dutylist.extensions import db
-from dutylist.models import (ANSWERS, KINDS, Consultation, DraftItem, Item, Opinion, OpinionReply,
-                             Organisation, OrgKind, Revision)
+from dutylist.items import CONTENT_KEYS, KINDS
+from dutylist.models import (
+    ANSWERS,
+    Consultation,
+    DraftItem,
+    Item,
+    Opinion,
+    OpinionReply,
+    Organisation,
+    OrgKind,
+    Revision,
+)
 from dutylist.models.base import utcnow
-from dutylist.models.dutylist import CONTENT_FIELDS
 from dutylist.notifications.service import notify_for
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
@@ -55,62 +64,12 @@ def _log(action: str, actor, revision: Revision, **kw):
     return event
 
 
-def _clean_lines(value, key: str) -> list[str]:
-    """A list of text lines (a multi-line string is split), blank lines dropped."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.splitlines()
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise Invalid(f"字段 {key} 应为文本行的列表")
-    value = [x.strip() for x in value if x.strip()]
-    if sum(map(len, value)) > 20000:
-        raise Invalid(f"字段 {key} 过长（不超过 20000 字）")
-    return value
-
-
-def _clean_text(value, key: str, limit: int = 4000) -> str:
-    value = value or ""
-    if not isinstance(value, str):
-        raise Invalid(f"字段 {key} 应为文本")
-    value = value.strip()
-    if len(value) > limit:
-        raise Invalid(f"字段 {key} 过长（不超过 {limit} 字）")
-    return value
-
-
 def clean_fields(data: dict, kind: str) -> dict:
-    """Normalise an item's fields from a form or the API; raise Invalid on bad shapes."""
-    if kind not in KINDS:
-        raise Invalid("表格类型无效，应为 basic / cooperative / withdrawn 之一")
-    fields = {"category": _clean_text(data.get("category"), "category", 50),
-              "name": _clean_text(data.get("name"), "name"),
-              "departments_text": "", "departments": [], "dept_duties": [], "township_duties": [],
-              "receiving": []}
-    if not fields["name"]:
-        raise Invalid("事项名称不能为空")
-    if kind == "cooperative":
-        printed = _clean_text(data.get("departments_text"), "departments_text", 1000)
-        depts = data.get("departments")
-        if depts is None:  # the form gives the cell as printed; the API may give a list
-            depts = re.split(r"[、，,；;\s]+", printed)
-        fields["departments"] = _clean_lines(depts, "departments")
-        if any(len(name) > 100 for name in fields["departments"]):
-            raise Invalid("部门名称过长（每个不超过 100 字），多个部门请用顿号分隔")
-        fields["departments_text"] = printed or "、".join(fields["departments"])
-        fields["dept_duties"] = _clean_lines(data.get("dept_duties"), "dept_duties")
-        fields["township_duties"] = _clean_lines(data.get("township_duties"), "township_duties")
-    elif kind == "withdrawn":
-        rows = data.get("receiving")
-        if rows is None:
-            rows = [{"department": data.get("receiving_department"), "method": data.get("receiving_method")}]
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise Invalid("承接部门及工作方式应为 [{department, method}] 列表")
-        fields["receiving"] = [
-            {"department": _clean_text(r.get("department"), "receiving.department", 100),
-             "method": _clean_text(r.get("method"), "receiving.method")}
-            for r in rows if (r.get("department") or r.get("method"))]
-    return fields
+    """Normalise an item's fields from a form or the API (the item schema's rules); Invalid if bad."""
+    try:
+        return items.clean_fields(data, kind)
+    except items.FieldError as exc:
+        raise Invalid(exc.message) from None
 
 
 def _item_of(revision: Revision, draft_item_id: int) -> DraftItem:
@@ -165,7 +124,7 @@ def start_revision(township: Organisation, actor, title: str = "", base_version=
                         title=title or f"{township.name}履职事项清单修订稿")
     for pos, e in enumerate(snapshot.read_entries(base) if base else []):
         revision.items.append(DraftItem(item_id=e["item_id"], kind=e["kind"], number=e["number"],
-                                        position=pos, **{f: e[f] for f in CONTENT_FIELDS}))
+                                        position=pos, **{f: e[f] for f in CONTENT_KEYS}))
     db.session.add(revision)
     try:
         with db.session.begin_nested():
@@ -222,7 +181,7 @@ def edit_item(revision: Revision, actor, draft_item_id: int, data: dict, lock_ve
     item.reason = reason or None
     item.updated_by_id = actor.id
     _flush_versioned()  # UPDATE ... WHERE lock_version = seen: a concurrent edit fails here
-    changed = {f: {"old": before[f], "new": getattr(item, f)} for f in CONTENT_FIELDS if before[f] != getattr(item, f)}
+    changed = {f: {"old": before[f], "new": getattr(item, f)} for f in CONTENT_KEYS if before[f] != getattr(item, f)}
     if moved:
         changed["kind"] = {"old": before["kind"], "new": item.kind}
     _log("item_move" if moved else "item_edit", actor, revision, target=f"item:{item.item_id}",

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, Organisation, OrgKind, Version
+from ..items import KIND_LABELS, KINDS, TABLES
+from ..models import Organisation, OrgKind, Version
 from ..services import places
 from . import matching
 
 bp = Blueprint("compare", __name__)
 
-SHORT_KIND = {"basic": "基本", "cooperative": "配合", "withdrawn": "收回"}
+SHORT_KIND = {k: t.short for k, t in TABLES.items()}
 
 
 class Links:

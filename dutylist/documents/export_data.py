@@ -11,7 +11,7 @@ import csv
 import io
 import json
 
-from ..importers.parsed import KIND_LABELS
+from ..items import KIND_LABELS
 from .model import ListDocument, receiving_lines
 
 CSV_COLUMNS = ("kind", "table", "number", "category", "name", "departments_text", "departments",

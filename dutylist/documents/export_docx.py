@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from ..importers.parsed import KINDS
+from ..items import KINDS
 from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
 
 TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312", "宋体"

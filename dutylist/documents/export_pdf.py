@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..importers.parsed import KINDS
+from ..items import KINDS
 from .model import COLUMNS, GENERATOR, ListDocument, cell_lines
 
 CANDIDATES = (

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import math
 
-from ..importers.parsed import KINDS
-from .model import COLUMNS, GENERATOR, SHEET_NAMES, ListDocument, cell_lines, xml_safe
+from ..items import KIND_LABELS, KINDS
+from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
 
 #: column widths (Excel character units; a Chinese character takes about two)
 WIDTHS = {
@@ -94,7 +94,7 @@ def to_xlsx(doc: ListDocument) -> bytes:
 
     for kind in KINDS:
         columns = COLUMNS[kind]
-        ws = wb.create_sheet(SHEET_NAMES[kind])
+        ws = wb.create_sheet(KIND_LABELS[kind])
         last = get_column_letter(len(columns))
         for i, width in enumerate(WIDTHS[kind], 1):
             ws.column_dimensions[get_column_letter(i)].width = width

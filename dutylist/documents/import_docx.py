@@ -5,7 +5,8 @@ import io
 import re
 
 from ..importers.parsed import ParsedList
-from .reader import Cell, GridReader, Row, Table, Text, split_lines
+from ..items import lines_of
+from .reader import Cell, GridReader, Row, Table, Text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -70,7 +71,7 @@ def cell_lines(tc) -> list[str]:
     for p in _paragraphs(tc):
         text = paragraph_text(p)
         key = _num_key(p)
-        parts = split_lines(text)
+        parts = lines_of(text)
         if key is not None and parts and not _MARKER.match(parts[0]):
             counters[key] = counters.get(key, 0) + 1
             parts[0] = f"{counters[key]}.{parts[0]}"

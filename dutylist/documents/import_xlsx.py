@@ -5,7 +5,8 @@ import io
 from datetime import date, datetime
 
 from ..importers.parsed import ParsedList
-from .reader import Cell, GridReader, Row, Table, split_lines
+from ..items import lines_of
+from .reader import Cell, GridReader, Row, Table
 
 
 def value_text(value) -> str:
@@ -43,9 +44,9 @@ def blocks(data: bytes):
             for c, value in enumerate(values, 1):
                 if (r, c) in merged:
                     top, below = merged[(r, c)]
-                    cells.append(Cell(split_lines(value_text(top)), merged=below))
+                    cells.append(Cell(lines_of(value_text(top)), merged=below))
                 else:
-                    cells.append(Cell(split_lines(value_text(value))))
+                    cells.append(Cell(lines_of(value_text(value))))
             out.append(Row(cells, f"工作表“{ws.title}”第{r}行", r))
     return out
 

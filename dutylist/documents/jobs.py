@@ -13,7 +13,6 @@ job reports its progress to ``<token>.status.json``; the progress page polls it.
 from __future__ import annotations
 
 import bisect
-
 import json
 import os
 import re
@@ -27,8 +26,14 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..importers.parsed import KINDS, ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
-from ..models.dutylist import CONTENT_FIELDS
+from ..importers.parsed import (
+    ImportFailure,
+    ImportWarning,
+    ParsedItem,
+    ParsedList,
+    Receiving,
+)
+from ..items import CONTENT_KEYS, KINDS
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
 KEEP_SECONDS = 24 * 3600
@@ -150,13 +155,6 @@ def claim(token: str, user_id: int) -> bool:
 
 # ---------------------------------------------------------------------- the plan
 
-def item_data(it: ParsedItem) -> dict:
-    return {"category": it.category, "name": it.name, "departments_text": it.departments_text,
-            "departments": list(it.departments), "dept_duties": list(it.dept_duties),
-            "township_duties": list(it.township_duties),
-            "receiving": [{"department": r.department, "method": r.method} for r in it.receiving]}
-
-
 @dataclass
 class Plan:
     """How a draft becomes the imported list, through add / edit / delete / reorder."""
@@ -275,7 +273,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
         if ci is not None:
             c = current[ci]
             try:
-                same = clean_fields(item_data(it), it.kind) == {f: c[f] for f in CONTENT_FIELDS}
+                same = clean_fields(it.fields(), it.kind) == {f: c[f] for f in CONTENT_KEYS}
             except Invalid as exc:
                 plan.errors.append(f"{where}：{exc.message}")
                 continue
@@ -283,7 +281,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
                 plan.changed.append(ii)
         else:
             try:
-                clean_fields(item_data(it), it.kind)
+                clean_fields(it.fields(), it.kind)
             except Invalid as exc:
                 plan.errors.append(f"{where}：{exc.message}")
             plan.adds.append(ii)
@@ -406,11 +404,11 @@ def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Pr
         draft_of[ii] = current[ci]["id"]
     for ii in plan.changed:
         it = parsed.items[ii]
-        ops.edit_item(revision, user, draft_of[ii], item_data(it), lock(draft_of[ii]), reason=reason, kind=it.kind)
+        ops.edit_item(revision, user, draft_of[ii], it.fields(), lock(draft_of[ii]), reason=reason, kind=it.kind)
         progress.step(f"修改：{it.name[:20]}")
     for ii in plan.adds:
         it = parsed.items[ii]
-        draft_of[ii] = ops.add_item(revision, user, it.kind, item_data(it), reason).id
+        draft_of[ii] = ops.add_item(revision, user, it.kind, it.fields(), reason).id
         progress.step(f"新增：{it.name[:20]}")
     moves = 0
     for kind in KINDS:

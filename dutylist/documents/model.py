@@ -11,20 +11,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..importers.parsed import KIND_LABELS, KINDS, ParsedList
-from ..models.dutylist import CONTENT_FIELDS
+from ..importers.parsed import ParsedList
+from ..items import CONTENT_KEYS, KIND_LABELS, KINDS, fields_of, receiving_lines
 
-#: The official columns of each table: (field, header).
+#: The official columns of each table: (field, header), from the item schema.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "basic": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称")],
-    "cooperative": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称"),
-                    ("departments_text", "对应上级部门"), ("dept_duties", "上级部门职责"),
-                    ("township_duties", "镇(乡)配合职责")],
-    "withdrawn": [("number", "序号"), ("category", "事项类别"), ("name", "事项名称"),
-                  ("receiving", "承接部门及工作方式")],
-}
-#: Short table names (Excel sheet names, file names).
-SHEET_NAMES = {"basic": "基本履职事项", "cooperative": "配合履职事项", "withdrawn": "上级部门收回事项"}
+    kind: [("number", "序号")] + [(f.key, f.column) for f in fields_of(kind)] for kind in KINDS}
 #: Characters XML (Word, Excel) cannot hold: dropped on export.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Marks the files this system writes (Word and Excel document properties).
@@ -62,7 +54,7 @@ class ListDocument:
     prefecture: str | None
     region: str | None
     date: str  #: printed under the title, e.g. 2025年7月
-    entries: list[dict]  #: kind, number, item_id + CONTENT_FIELDS, in official order
+    entries: list[dict]  #: kind, number, item_id + CONTENT_KEYS, in official order
     stats: dict  #: services.stats.list_stats of the entries
     draft: DraftMark | None = None
     version_number: int | None = None
@@ -119,27 +111,13 @@ class ListDocument:
 
 # ---------------------------------------------------------------------- cell texts
 
-def receiving_lines(rows: list) -> list[str]:
-    """承接部门及工作方式, one line per block: "部门：方式", "部门甲、部门乙：方式" or just "方式"."""
-    blocks: list[tuple[list[str], str]] = []
-    for r in rows or []:
-        dept = (r.get("department") if isinstance(r, dict) else r.department) or ""
-        method = (r.get("method") if isinstance(r, dict) else r.method) or ""
-        if (dept and method and "、" not in dept and blocks and blocks[-1][0] and blocks[-1][1] == method
-                and not any("、" in d for d in blocks[-1][0])):
-            blocks[-1][0].append(dept)  # departments sharing one way of working, as documents print them
-            continue
-        blocks.append(([dept] if dept else [], method))
-    return [f"{'、'.join(depts)}：{method}" if depts else method for depts, method in blocks]
-
-
 def cell_lines(entry: dict, field_name: str) -> list[str]:
     """The text of one cell, as lines (each step of a duty cell is a line of its own)."""
     if field_name == "number":
         return [str(entry["number"])]
     value = entry.get(field_name)
     if field_name == "receiving":
-        return [xml_safe(x) for x in receiving_lines(value)]
+        return [xml_safe(x) for x in receiving_lines(value, merge=True)]
     if isinstance(value, list):
         return [xml_safe(x) for x in value if x]
     return [xml_safe(value)] if value else []
@@ -164,7 +142,7 @@ def _plain(entries: list[dict]) -> list[dict]:
     out = []
     for e in entries:
         d = {"kind": e["kind"], "number": e["number"], "item_id": e.get("item_id")}
-        for f in CONTENT_FIELDS:
+        for f in CONTENT_KEYS:
             v = e.get(f)
             d[f] = list(v) if isinstance(v, list) else (v or "")
         d["receiving"] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
@@ -212,11 +190,7 @@ def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark |
     from ..services.stats import list_stats
     from ..vocabulary import PREFECTURE_SHORT_NAMES
 
-    entries = _plain([{"kind": i.kind, "number": i.number, "item_id": None, **{
-        "category": i.category, "name": i.name, "departments_text": i.departments_text,
-        "departments": i.departments, "dept_duties": i.dept_duties, "township_duties": i.township_duties,
-        "receiving": [{"department": r.department, "method": r.method} for r in i.receiving]}}
-        for i in parsed.items])
+    entries = _plain([{"kind": i.kind, "number": i.number, "item_id": None, **i.fields()} for i in parsed.items])
     if title is None:
         short = {v: k for k, v in PREFECTURE_SHORT_NAMES.items()}.get(parsed.prefecture or "", parsed.prefecture)
         title = f"{short or ''}{parsed.county or ''}{parsed.township or ''}履职事项清单"

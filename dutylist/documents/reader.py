@@ -21,10 +21,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..importers.parsed import (KIND_LABELS, KINDS, ImportFailure, ImportWarning, ParsedItem, ParsedList,
-                                Receiving)
-from ..importers.seedtext import (KNOWN_CATEGORIES, clean_text, resolve_places, split_place, split_steps,
-                                  stated_totals, title_block_place)
+from ..importers.parsed import (
+    ImportFailure,
+    ImportWarning,
+    ParsedItem,
+    ParsedList,
+    Receiving,
+)
+from ..importers.seedtext import (
+    KNOWN_CATEGORIES,
+    clean_text,
+    resolve_places,
+    split_place,
+    split_steps,
+    stated_totals,
+    title_block_place,
+)
+from ..items import (
+    KIND_LABELS,
+    KINDS,
+    departments_of_text,
+    receiving_of_lines,
+)
 
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"
@@ -42,7 +60,6 @@ REQUIRED = {
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?$")
 _NUMBER = re.compile(r"^(\d{1,4})(?:\.0)?[.、．]?$")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
-_NOT_A_DEPARTMENT = {"注", "备注", "说明", "工作方式", "承接方式", "方式", "原因", "理由", "依据", "承接部门"}
 
 
 # ---------------------------------------------------------------------- blocks
@@ -72,11 +89,6 @@ class Table:
 
     name: str | None  #: the sheet name (Excel)
     where: str
-
-
-def split_lines(text: str) -> list[str]:
-    """A cell's text as stripped, non-empty lines."""
-    return [ln.strip() for ln in re.split(r"\r\n|\r|\n|\u2028|\u2029|\x0b", text or "") if ln.strip()]
 
 
 # ---------------------------------------------------------------------- headers and titles
@@ -166,34 +178,12 @@ def duty_lines(lines: list[str]) -> list[str]:
 
 def departments_of(lines: list[str]) -> tuple[str, list[str]]:
     text = _SPACES.sub(" ", " ".join(lines)).strip()
-    names = [n.strip() for n in re.split(r"[、，,；;\s]+", text) if n.strip()]
-    return text, names
-
-
-def _looks_like_departments(head: str) -> bool:
-    head = head.strip()
-    if not head or len(head) > 60 or head in _NOT_A_DEPARTMENT:
-        return False
-    return not re.search(r"[，。；,;！？!?\s]", head)
+    return text, departments_of_text(text)
 
 
 def receiving_of(lines: list[str]) -> list[Receiving]:
     """承接部门及工作方式: one "部门：方式" (or "部门甲、部门乙：方式", or "方式") per line."""
-    out: list[Receiving] = []
-    for line in (clean_text(x) for x in lines):
-        if not line:
-            continue
-        m = re.match(r"^承接部门\s*[：:]\s*(.+?)\s*工作方式\s*[：:]\s*(.*)$", line)
-        if m:
-            out += [Receiving(d.strip(), m.group(2).strip()) for d in m.group(1).split("、") if d.strip()]
-            continue
-        m = re.match(r"^([^：:]{1,60}?)[：:](.*)$", line)
-        if m and _looks_like_departments(m.group(1)):
-            method = m.group(2).strip()
-            out += [Receiving(d.strip(), method) for d in m.group(1).split("、") if d.strip()]
-        else:
-            out.append(Receiving("", line))
-    return out
+    return [Receiving(r["department"], r["method"]) for r in receiving_of_lines([clean_text(x) for x in lines])]
 
 
 # ---------------------------------------------------------------------- the reader

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,7 +22,8 @@ from workflow import permissions as perm
 from workflow.states import OPEN
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS, KINDS, ImportFailure
+from ..importers.parsed import ImportFailure
+from ..items import KIND_LABELS, KINDS
 from ..models import Category, Organisation, OrgKind, Revision, Version
 from ..services.audit import record_event
 from . import jobs, model

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("basic", "cooperative", "withdrawn")
-KIND_LABELS = {"basic": "基本履职事项", "cooperative": "配合履职事项", "withdrawn": "上级部门收回事项"}
+from ..items import KIND_LABELS, KINDS
 
 
 class ImportFailure(Exception):
@@ -37,6 +36,13 @@ class ParsedItem:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def fields(self) -> dict:
+        """The item's content, keyed as the item schema keys it (dutylist.items.CONTENT_KEYS)."""
+        return {"category": self.category, "name": self.name, "departments_text": self.departments_text,
+                "departments": list(self.departments), "dept_duties": list(self.dept_duties),
+                "township_duties": list(self.township_duties),
+                "receiving": [{"department": r.department, "method": r.method} for r in self.receiving]}
 
 
 @dataclass

@@ -1,12 +1,36 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead
-from .dutylist import (KINDS, Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent,
-                       Version, VersionChunk)
-from .revision import ANSWERS, ApiToken, Consultation, DraftItem, Opinion, OpinionReply, Revision
-from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
+from .dutylist import (
+                       Category,
+                       ChunkEntry,
+                       ContentDepartment,
+                       EntryChunk,
+                       Item,
+                       ItemContent,
+                       Version,
+                       VersionChunk,
+)
+from .org import (
+                       ORG_KIND_LABELS,
+                       ROLE_LABELS,
+                       ROLE_ORG_KIND,
+                       Organisation,
+                       OrgKind,
+                       Role,
+                       User,
+)
+from .revision import (
+                       ANSWERS,
+                       ApiToken,
+                       Consultation,
+                       DraftItem,
+                       Opinion,
+                       OpinionReply,
+                       Revision,
+)
 
 __all__ = [
-    "AuditEvent", "AuditHead", "KINDS", "Category", "ContentDepartment", "Item", "ItemContent",
+    "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
     "OrgKind", "Role", "User", "ANSWERS", "ApiToken", "Consultation", "DraftItem", "Opinion",
     "OpinionReply", "Revision",

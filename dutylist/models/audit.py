@@ -1,9 +1,8 @@
 """The append-only audit log (操作留痕): a hash chain, appended only through services.audit."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import json
+from datetime import datetime
 
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column

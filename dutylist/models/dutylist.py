@@ -7,35 +7,15 @@ content) entries, so publishing a version that changes k items adds about k cont
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..items import CONTENT_KEYS
 from .base import utcnow
 from .org import Organisation, User
-
-KINDS = ("basic", "cooperative", "withdrawn")
-CONTENT_FIELDS = ("category", "name", "departments_text", "departments",
-                  "dept_duties", "township_duties", "receiving")
-
-
-def canonical_content(fields: dict) -> str:
-    """The canonical JSON text of an item content (what its hash is taken over)."""
-    data = {f: fields.get(f) for f in CONTENT_FIELDS}
-    for f in ("departments", "dept_duties", "township_duties", "receiving"):
-        data[f] = list(data[f] or [])
-    data["receiving"] = [{"department": r["department"], "method": r["method"]} for r in data["receiving"]]
-    for f in ("category", "name", "departments_text"):
-        data[f] = data[f] or ""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def content_hash(fields: dict) -> str:
-    return hashlib.sha256(canonical_content(fields).encode("utf-8")).hexdigest()
 
 
 class Item(db.Model):
@@ -69,7 +49,7 @@ class ItemContent(db.Model):
         order_by="ContentDepartment.position", cascade="all, delete-orphan")
 
     def fields(self) -> dict:
-        return {f: getattr(self, f) for f in CONTENT_FIELDS}
+        return {f: getattr(self, f) for f in CONTENT_KEYS}
 
 
 class ContentDepartment(db.Model):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from datetime import datetime
 from enum import StrEnum
 

@@ -3,15 +3,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, String, Text,
-                        UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.states import FINAL, Status
 
 from ..extensions import db
+from ..items import CONTENT_KEYS
 from .base import utcnow
-from .dutylist import CONTENT_FIELDS, Item, Version
+from .dutylist import Item, Version
 from .org import Organisation, User
 
 _FINAL_SQL = "status NOT IN ({})".format(", ".join(f"'{s.value}'" for s in FINAL))
@@ -93,7 +103,7 @@ class DraftItem(db.Model):
     item: Mapped[Item] = relationship()
 
     def fields(self) -> dict:
-        return {f: getattr(self, f) for f in CONTENT_FIELDS}
+        return {f: getattr(self, f) for f in CONTENT_KEYS}
 
 
 class Consultation(db.Model):

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models.base import utcnow
 
 #: kind -> label shown in the list
-KIND_LABELS = {
+NOTIFICATION_LABELS = {
     "submitted": "待受理", "opinion_requested": "征求意见", "returned": "退回修改",
     "review_requested": "待审核", "signed_off": "部门签署", "published": "已发布",
     "deadline_near": "截止将至", "deadline_passed": "已逾期",
@@ -28,7 +28,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    kind: Mapped[str] = mapped_column(String(30))  #: see KIND_LABELS
+    kind: Mapped[str] = mapped_column(String(30))  #: see NOTIFICATION_LABELS
     text: Mapped[str] = mapped_column(Text)
     #: an app path such as /revisions/12 (the template prefixes the script root)
     link: Mapped[str | None] = mapped_column(String(300))
@@ -40,4 +40,4 @@ class Notification(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return NOTIFICATION_LABELS.get(self.kind, self.kind)

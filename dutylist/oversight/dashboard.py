@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 
-
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 

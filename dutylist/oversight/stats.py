@@ -16,7 +16,16 @@ from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import KINDS, ChunkEntry, ContentDepartment, ItemContent, Organisation, OrgKind, Version, VersionChunk
+from ..items import KINDS
+from ..models import (
+    ChunkEntry,
+    ContentDepartment,
+    ItemContent,
+    Organisation,
+    OrgKind,
+    Version,
+    VersionChunk,
+)
 from ..services.departments import department_key
 from ..vocabulary import CATEGORIES
 

@@ -5,8 +5,8 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, Organisation, OrgKind
+from ..items import KIND_LABELS, KINDS
+from ..models import Organisation, OrgKind
 from . import dashboard as dash
 from .charts import Series, bar_chart
 from .stats import CHILD_LEVEL, scope_stats

@@ -18,12 +18,24 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from sqlalchemy import ForeignKey, Text, column, delete, event, func, insert, literal_column, select, table, text
+from sqlalchemy import (
+    ForeignKey,
+    Text,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..items import CONTENT_KEYS, FIELDS, Shape
 from ..models import ItemContent
-from ..models.dutylist import CONTENT_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +114,17 @@ event.listen(SearchText.__table__, "before_drop", lambda target, connection, **k
 
 # ---------------------------------------------------------------- indexing ----
 def searchable_text(fields: dict) -> str:
-    """What a content is found by: name, both sides' duties, departments, receiving departments and method."""
-    parts = [fields.get("name") or ""]
-    parts += list(fields.get("dept_duties") or [])
-    parts += list(fields.get("township_duties") or [])
-    parts.append(fields.get("departments_text") or "")
-    parts += list(fields.get("departments") or [])
-    for r in fields.get("receiving") or []:
-        parts.append(f"{r.get('department') or ''} {r.get('method') or ''}".strip())
+    """What a content is found by: its searchable fields (item schema), each line or name on its own."""
+    parts = []
+    for f in FIELDS:
+        if not f.searchable:
+            continue
+        if f.shape == Shape.receiving:
+            parts += [f"{r.get('department') or ''} {r.get('method') or ''}".strip() for r in fields.get(f.key) or []]
+            continue
+        for key in f.keys:
+            value = fields.get(key)
+            parts += list(value or []) if isinstance(value, list) else [value or ""]
     return "\n".join(p for p in parts if p)
 
 
@@ -136,7 +151,7 @@ def reindex() -> int:
     db.session.execute(delete(SearchText))
     if bind.dialect.name == "sqlite":
         bind.exec_driver_sql("INSERT INTO search_text_fts(search_text_fts) VALUES ('delete-all')")
-    columns = [ItemContent.id] + [getattr(ItemContent, f) for f in CONTENT_FIELDS]
+    columns = [ItemContent.id] + [getattr(ItemContent, f) for f in CONTENT_KEYS]
     count, last = 0, 0
     while True:
         batch = db.session.execute(select(*columns).where(ItemContent.id > last)
@@ -144,7 +159,7 @@ def reindex() -> int:
         if not batch:
             break
         db.session.execute(insert(SearchText), [
-            {"content_id": row[0], "text": searchable_text(dict(zip(CONTENT_FIELDS, row[1:])))} for row in batch])
+            {"content_id": row[0], "text": searchable_text(dict(zip(CONTENT_KEYS, row[1:])))} for row in batch])
         count += len(batch)
         last = batch[-1][0]
     if bind.dialect.name == "sqlite":

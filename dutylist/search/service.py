@@ -16,10 +16,18 @@ from markupsafe import Markup, escape
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import ChunkEntry, ContentDepartment, ItemContent, KINDS, Organisation, Version, VersionChunk
 from .. import caching
 from ..compare import matching
+from ..extensions import db
+from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, receiving_lines
+from ..models import (
+    ChunkEntry,
+    ContentDepartment,
+    ItemContent,
+    Organisation,
+    Version,
+    VersionChunk,
+)
 from ..services import places
 from . import backend
 
@@ -32,8 +40,8 @@ MAX_TERMS = 6
 MAX_TERM_LENGTH = 60
 SNIPPET_RADIUS = 36
 
-FIELD_LABELS = {"name": "事项名称", "township_duties": "乡镇配合职责", "dept_duties": "上级部门职责",
-                "departments": "对应上级部门", "receiving": "承接部门及工作方式"}
+#: the fields a hit's snippet may come from (the name is shown anyway), from the item schema
+SNIPPET_FIELDS = tuple(f for f in FIELDS if f.searchable and f.key != "name")
 
 
 class SearchError(ValueError):
@@ -87,9 +95,7 @@ class _Found(NamedTuple):
     entry_pos: int
 
 
-_CONTENT_COLUMNS = (ItemContent.id, ItemContent.category, ItemContent.name, ItemContent.departments_text,
-                    ItemContent.departments, ItemContent.dept_duties, ItemContent.township_duties,
-                    ItemContent.receiving)
+_CONTENT_COLUMNS = (ItemContent.id, *(getattr(ItemContent, k) for k in CONTENT_KEYS))
 _VERSION_COLUMNS = (Version.id, Version.number, Version.township_id, Version.digest, Version.published_at)
 
 
@@ -333,13 +339,14 @@ def mark(text: str, pattern: re.Pattern | None) -> Markup:
     return out + escape(text[last:])
 
 
-def _fields_text(content: ItemContent) -> list[tuple[str, str]]:
-    receiving = "；".join(f"{r.get('department') or ''}{'：' if r.get('department') else ''}{r.get('method') or ''}"
-                         for r in content.receiving or [])
-    return [("township_duties", " ".join(content.township_duties or [])),
-            ("dept_duties", " ".join(content.dept_duties or [])),
-            ("departments", content.departments_text or "、".join(content.departments or [])),
-            ("receiving", receiving)]
+def _snippet_text(f, content) -> str:
+    """One field as one line of text, for a snippet."""
+    value = getattr(content, f.key)
+    if f.shape == Shape.receiving:
+        return "；".join(receiving_lines(value))
+    if f.shape == Shape.departments:
+        return value or "、".join(getattr(content, f.keys[1]) or [])
+    return " ".join(value) if isinstance(value, list) else (value or "")
 
 
 def highlight(content: ItemContent, terms: list[str]) -> tuple[Markup, Markup | None, str | None]:
@@ -352,7 +359,8 @@ def highlight(content: ItemContent, terms: list[str]) -> tuple[Markup, Markup | 
     if len(in_name) == len(terms):
         return name, None, None
     missing = _pattern([t for t in terms if t.casefold() not in in_name])
-    for key, text in _fields_text(content):
+    for f in SNIPPET_FIELDS:
+        text = _snippet_text(f, content)
         m = missing.search(text) if text else None
         if m is None:
             continue
@@ -360,5 +368,5 @@ def highlight(content: ItemContent, terms: list[str]) -> tuple[Markup, Markup | 
         end = min(len(text), m.end() + SNIPPET_RADIUS)
         window = text[start:end]
         snippet = (Markup("…") if start else Markup()) + mark(window, pattern) + (Markup("…") if end < len(text) else Markup())
-        return name, snippet, FIELD_LABELS[key]
+        return name, snippet, f.label
     return name, None, None

@@ -7,10 +7,10 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, Version
-from ..vocabulary import CATEGORIES
+from ..items import KIND_LABELS, KINDS
+from ..models import Version
 from ..services import places
+from ..vocabulary import CATEGORIES
 from . import service
 
 bp = Blueprint("search", __name__)

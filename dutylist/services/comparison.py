@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from ..importers.parsed import KIND_LABELS
+from ..items import KIND_LABELS
 from .diff import ItemDiff, item_text
 
 HEADERS = ("序号", "事项", "原内容", "新内容", "变化类型", "修改理由")

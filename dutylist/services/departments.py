@@ -6,16 +6,8 @@ import re
 from sqlalchemy import select
 
 from ..extensions import db
+from ..items import looks_like_department
 from ..models import Organisation, OrgKind
-
-_DEPT_SUFFIX = re.compile(
-    r"(局|委|部|办|委员会|院|队|所|中心|站|残联|政协|人大|法院|检察院|支队|大队|公司|室|会|社|馆|处|团|厅|署|行|联|局\)|分局)$")
-
-
-def looks_like_department(name: str) -> bool:
-    """A plausible department name: short, no punctuation, ends like an organisation."""
-    return (2 <= len(name) <= 40 and not re.search(r"[，。；;:：,、\s]", name)
-            and bool(_DEPT_SUFFIX.search(name)))
 
 
 def county_prefixes(county: Organisation) -> list[str]:

@@ -8,24 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from ..models import KINDS
+from ..items import FIELDS, KINDS, field_text
 
 KIND_NAMES = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "调整清单",
               "renumbered": "调整序号"}
-FIELD_LABELS = {"category": "事项类别", "name": "事项名称", "departments_text": "对应上级部门",
-                "dept_duties": "上级部门职责", "township_duties": "乡镇配合职责",
-                "receiving": "承接部门及工作方式"}
-
-
-def field_text(entry: dict, name: str) -> str:
-    """A field as one text (steps one per line), the form both diffs and the 对照表 show."""
-    value = entry.get(name)
-    if name in ("dept_duties", "township_duties"):
-        return "\n".join(value or [])
-    if name == "receiving":
-        return "\n".join(f"{r['department']}：{r['method']}" if r.get("department") else r.get("method", "")
-                         for r in value or [])
-    return value or ""
+#: the fields a diff compares (a departments cell by its text), with their labels
+FIELD_LABELS = {f.key: f.label for f in FIELDS}
 
 
 def item_text(entry: dict | None) -> str:
@@ -33,10 +21,12 @@ def item_text(entry: dict | None) -> str:
     if entry is None:
         return ""
     parts = [f"【{entry['category']}】{entry['name']}"]
-    for name in ("departments_text", "dept_duties", "township_duties", "receiving"):
-        text = field_text(entry, name)
+    for key in FIELD_LABELS:
+        if key in ("category", "name"):
+            continue
+        text = field_text(entry, key)
         if text:
-            parts.append(f"{FIELD_LABELS[name]}：{text}")
+            parts.append(f"{FIELD_LABELS[key]}：{text}")
     return "\n".join(parts)
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from ..extensions import db
-from ..models import KINDS, Category, DraftItem, Organisation, Revision
-from ..models.dutylist import content_hash
+from ..items import KINDS, TABLES, content_hash, item_problems, named_departments
+from ..models import Category, DraftItem, Organisation, Revision
 from ..vocabulary import CATEGORIES
 from . import departments as dept_registry
 from .diff import ItemDiff as Change
 from .diff import diff_entries
-from .snapshot import named_departments, read_entries
+from .snapshot import read_entries
 
 
 def live_items(revision: Revision) -> list[DraftItem]:
@@ -30,33 +30,21 @@ def check_problems(revision: Revision) -> list[str]:
     by_kind: dict[str, list[DraftItem]] = {k: [] for k in KINDS}
     for item in live_items(revision):
         by_kind[item.kind].append(item)
-    labels = {"basic": "基本", "cooperative": "配合", "withdrawn": "收回"}
     for kind, items in by_kind.items():
+        short = TABLES[kind].short
         for item in items:
-            where = f"{labels[kind]}事项第 {item.number} 项"
+            where = f"{short}事项第 {item.number} 项"
             name = (item.name or "").strip()
-            if not name:
-                problems.append(f"{where}：事项名称为空")
-            elif name in seen_names:
+            if name and name in seen_names:
                 problems.append(f"{where}：事项名称与{seen_names[name]}重复")
-            else:
+            elif name:
                 seen_names[name] = where
             if item.category not in vocab:
                 problems.append(f"{where}：事项类别“{item.category}”不在类别目录中")
-            if kind == "cooperative":
-                if not item.departments:
-                    problems.append(f"{where}：须写明对应上级部门")
-                if not item.dept_duties:
-                    problems.append(f"{where}：须写明上级部门职责")
-                if not item.township_duties:
-                    problems.append(f"{where}：须写明乡镇配合职责")
-            if kind == "withdrawn":
-                rows = item.receiving or []
-                if not rows or not all((r.get("department") or r.get("method", "").strip()) for r in rows):
-                    problems.append(f"{where}：须写明承接部门及工作方式，或说明该事项不再开展")
+            problems += [f"{where}：{message}" for _, message in item_problems(item.fields(), kind)]
         numbers = [i.number for i in items]
         if numbers != list(range(1, len(items) + 1)):
-            problems.append(f"{labels[kind]}事项序号不连续（应为 1–{len(items)}），可使用“重新编号”")
+            problems.append(f"{short}事项序号不连续（应为 1–{len(items)}），可使用“重新编号”")
     return problems
 
 

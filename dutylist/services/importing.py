@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..importers.parsed import ImportFailure, ParsedList
+from ..items import named_departments
 from ..models import Organisation, OrgKind, Version
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 from . import departments as dept_registry
-from .snapshot import EntryData, named_departments, publish_version
+from .snapshot import EntryData, publish_version
 
 REGION = "新疆维吾尔自治区"
 _SHORT = {full: short for short, full in PREFECTURE_SHORT_NAMES.items()}
@@ -46,13 +47,7 @@ def ensure_township(region: str, prefecture: str, county: str, township: str) ->
 def entries_from(parsed: ParsedList) -> list[EntryData]:
     out = []
     for it in parsed.items:
-        fields = {
-            "category": it.category, "name": it.name, "departments_text": it.departments_text,
-            "departments": list(it.departments), "dept_duties": list(it.dept_duties),
-            "township_duties": list(it.township_duties),
-            "receiving": [{"department": r.department, "method": r.method} for r in it.receiving],
-        }
-        out.append(EntryData(kind=it.kind, number=it.number, fields=fields, flags=list(it.flags) or None))
+        out.append(EntryData(kind=it.kind, number=it.number, fields=it.fields(), flags=list(it.flags) or None))
     return out
 
 

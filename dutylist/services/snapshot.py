@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (KINDS, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation,
-                      Version, VersionChunk)
-from ..models.dutylist import CONTENT_FIELDS, content_hash
+from ..items import CONTENT_KEYS, KINDS, content_hash, named_departments
+from ..models import (
+    ChunkEntry,
+    ContentDepartment,
+    EntryChunk,
+    Item,
+    ItemContent,
+    Organisation,
+    Version,
+    VersionChunk,
+)
 from . import departments as dept_registry
 
 
@@ -27,7 +35,7 @@ class EntryData:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
-        self.fields = {f: self.fields.get(f) for f in CONTENT_FIELDS}
+        self.fields = {f: self.fields.get(f) for f in CONTENT_KEYS}
         self.hash = content_hash(self.fields)
 
 
@@ -42,17 +50,6 @@ def version_digest(rows) -> str:
     for kind, number, chash in rows:
         h.update(f"{kind}\t{number}\t{chash}\n".encode())
     return h.hexdigest()
-
-
-def named_departments(fields: dict) -> list[str]:
-    names = list(fields.get("departments") or [])
-    names += [r["department"] for r in fields.get("receiving") or [] if r.get("department")]
-    seen, out = set(), []
-    for n in names:
-        if n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
 
 
 def _contents_for(township: Organisation, entries: list[EntryData]) -> dict[str, ItemContent]:
@@ -97,8 +94,8 @@ def _chunks(rows: list[tuple]) -> list[list[tuple]]:
 
 def _chunk_hash(rows: list[tuple]) -> str:
     h = hashlib.sha256()
-    for item_id, kind, number, content_hash, _ in rows:
-        h.update(f"{item_id}\t{kind}\t{'' if number is None else number}\t{content_hash}\n".encode())
+    for item_id, kind, number, chash, _ in rows:
+        h.update(f"{item_id}\t{kind}\t{'' if number is None else number}\t{chash}\n".encode())
     return h.hexdigest()
 
 
@@ -121,7 +118,9 @@ def publish_version(township: Organisation, entries: list[EntryData], *, source:
     new_items = [Item(township_id=township.id) for e in entries if e.item_id is None]
     db.session.add_all(new_items)
     db.session.flush()
-    from ..search import backend as search_index  # full-text index: contents are immutable, index them once
+    from ..search import (
+        backend as search_index,  # full-text index: contents are immutable, index them once
+    )
     search_index.add_contents(contents.values())  # (only those not indexed yet)
     fresh = iter(new_items)
     item_ids = [e.item_id if e.item_id is not None else next(fresh).id for e in entries]
@@ -189,8 +188,8 @@ def _entry_dicts(version: Version, rows, extra: tuple[str, ...]) -> list[dict]:
 def read_entries(version: Version) -> list[dict]:
     """The version's items in order, as plain dicts (what was published, field for field)."""
     # plain columns, not ItemContent entities: the same dicts, several times faster for a 300-item list
-    rows = db.session.execute(_entries_query(version, *(getattr(ItemContent, f) for f in CONTENT_FIELDS))).all()
-    return _entry_dicts(version, rows, CONTENT_FIELDS)
+    rows = db.session.execute(_entries_query(version, *(getattr(ItemContent, f) for f in CONTENT_KEYS))).all()
+    return _entry_dicts(version, rows, CONTENT_KEYS)
 
 
 def read_index(version: Version) -> list[dict]:
@@ -200,12 +199,12 @@ def read_index(version: Version) -> list[dict]:
 
 
 def content_fields(content_ids) -> dict[int, dict]:
-    """content id -> its fields (CONTENT_FIELDS order), for the given contents."""
+    """content id -> its fields (CONTENT_KEYS order), for the given contents."""
     ids, out = sorted(set(content_ids)), {}
-    columns = [getattr(ItemContent, f) for f in CONTENT_FIELDS]
+    columns = [getattr(ItemContent, f) for f in CONTENT_KEYS]
     for start in range(0, len(ids), 900):
         for row in db.session.execute(select(ItemContent.id, *columns).where(ItemContent.id.in_(ids[start:start + 900]))):
-            out[row[0]] = dict(zip(CONTENT_FIELDS, row[1:]))
+            out[row[0]] = dict(zip(CONTENT_KEYS, row[1:]))
     return out
 
 

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..models import KINDS
+from ..items import KINDS, named_departments
 from ..vocabulary import CATEGORIES
 from .departments import department_key
-from .snapshot import named_departments
-
 
 ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 

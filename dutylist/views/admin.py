@@ -8,11 +8,12 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from workflow.states import EVENT_LABELS
+
 from ..extensions import db
 from ..models import AuditEvent, Organisation, OrgKind, Role
 from ..models.base import utcnow
 from ..services.audit import ACTION_LABELS, head, record_event, verify_chain
-from workflow.states import EVENT_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 100

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, Organisation, Version
+from ..items import KIND_LABELS, KINDS
+from ..models import Organisation, Version
 from ..services import comparison, diff, drafts, history
 from ..services.audit import record_event
 from ..vocabulary import CATEGORIES

@@ -1,19 +1,27 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from markupsafe import Markup
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..caching import LRU
-from ..extensions import db
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS
 
-from ..models import KINDS, Organisation, OrgKind, Revision, Version
-from ..importers.parsed import KIND_LABELS
+from ..caching import LRU
+from ..extensions import db
+from ..items import KIND_LABELS, KINDS
+from ..models import Organisation, OrgKind, Revision, Version
 from ..services import places, snapshot, stats
 
 bp = Blueprint("lists", __name__)
@@ -123,6 +131,7 @@ def favicon():
 def workflow():
     """The review state diagram, drawn from the machine's table."""
     from markupsafe import Markup
+
     from workflow import diagram
     from workflow.states import TRANSITIONS
 

@@ -9,7 +9,28 @@ from copy import deepcopy
 
 from workflow.states import EVENT_LABELS, Status
 
-from ..models import ANSWERS, KINDS
+from ..items import FIELDS, KIND_LABELS, KINDS, Shape
+from ..models import ANSWERS
+
+
+def _item_fields() -> dict:
+    """The item's content keys, from the item schema (dutylist.items.FIELDS)."""
+    props = {}
+    for f in FIELDS:
+        where = "" if set(f.kinds) == set(KINDS) else "（" + "、".join(KIND_LABELS[k] for k in f.kinds) + "）"
+        if f.shape == Shape.text:
+            props[f.key] = {"type": "string", "maxLength": f.limit, "description": f.label + where}
+        elif f.shape == Shape.departments:
+            props[f.key] = {"type": "string", "maxLength": f.limit, "description": f"{f.label}（原文，以、分隔）{where}"}
+            for key in f.keys[1:]:
+                props[key] = {**_STR_LIST, "description": f"{f.label}，逐个部门{where}"}
+        elif f.shape == Shape.steps:
+            props[f.key] = {**_STR_LIST, "description": f"{f.label}，每步一行{where}"}
+        elif f.shape == Shape.receiving:
+            props[f.key] = {"type": "array", "description": f.label + where,
+                            "items": {"type": "object", "additionalProperties": False,
+                                      "properties": {"department": _STR, "method": _STR}}}
+    return props
 
 
 def _ref(name: str) -> dict:
@@ -101,18 +122,7 @@ SCHEMAS = {
             "current_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
             "open_revision": {"oneOf": [_ref("RevisionSummary"), {"type": "null"}],
                               "description": "仅 GET /townships/{id}，且仅当您可查看该修订稿"}}}]},
-    "ItemFields": {
-        "type": "object",
-        "properties": {
-            "category": {"type": "string", "description": "事项类别（类别目录之一）"},
-            "name": {"type": "string", "description": "事项名称"},
-            "departments_text": {"type": "string", "description": "对应上级部门（原文，以、分隔）"},
-            "departments": {**_STR_LIST, "description": "对应上级部门（配合事项）"},
-            "dept_duties": {**_STR_LIST, "description": "上级部门职责，每步一行"},
-            "township_duties": {**_STR_LIST, "description": "乡镇配合职责，每步一行"},
-            "receiving": {"type": "array", "description": "承接部门及工作方式（收回事项）",
-                          "items": {"type": "object", "additionalProperties": False,
-                                    "properties": {"department": _STR, "method": _STR}}}}},
+    "ItemFields": {"type": "object", "properties": _item_fields()},
     "Entry": {
         "description": "已发布版本中的一项",
         "allOf": [_ref("ItemFields"), {"type": "object", "properties": {

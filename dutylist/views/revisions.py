@@ -1,20 +1,45 @@
 """Pages of a revision: drafting the working copy, reviewing it, deciding on it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from forms.items import ItemForm
-from forms.review import AnswerForm, DecisionForm, ExtendForm, ItemActionForm, OpinionForm, ReplyForm
+from forms.review import (
+    AnswerForm,
+    DecisionForm,
+    ExtendForm,
+    ItemActionForm,
+    OpinionForm,
+    ReplyForm,
+)
 from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import WorkflowError
 from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
 
 from ..extensions import db
-from ..importers.parsed import KIND_LABELS
-from ..models import KINDS, ANSWERS, AuditEvent, DraftItem, Opinion, Organisation, OrgKind, Revision, Version
+from ..items import KIND_LABELS, KINDS
+from ..models import (
+    ANSWERS,
+    AuditEvent,
+    DraftItem,
+    Opinion,
+    Organisation,
+    OrgKind,
+    Revision,
+    Version,
+)
 from ..services import departments as dept_registry
 from ..services import drafts
 from ..services.audit import ACTION_LABELS
@@ -129,7 +154,7 @@ def add_item(revision_id: int):
         except WorkflowError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
-    return render_template("revisions/item_form.html", form=form, revision=revision, item=None), \
+    return render_template("revisions/item_form.html", form=form, revision=revision, item=None, kind_labels=KIND_LABELS), \
         400 if request.method == "POST" else 200
 
 
@@ -145,8 +170,8 @@ def edit_item(revision_id: int, draft_item_id: int):
     form = ItemForm()
     if request.method == "GET":
         form.fill_from(item)
-    elif item.category not in dict(form.category.choices):
-        form.category.choices = [(item.category, item.category)] + form.category.choices
+    else:
+        form.keep_value(item)
     if form.validate_on_submit():
         try:
             ops.edit_item(revision, current_user, item.id, form.data_for_service(), form.lock_version.data,
@@ -157,7 +182,7 @@ def edit_item(revision_id: int, draft_item_id: int):
         except WorkflowError as exc:
             db.session.rollback()
             flash(exc.message, "danger")  # the typed text stays in the form: nothing is lost
-    return render_template("revisions/item_form.html", form=form, revision=revision, item=item), \
+    return render_template("revisions/item_form.html", form=form, revision=revision, item=item, kind_labels=KIND_LABELS), \
         400 if request.method == "POST" else 200
 
 

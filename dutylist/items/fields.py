@@ -1,0 +1,77 @@
+"""The schema of an item's fields: one declaration per field, everything else derives from it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .tables import KINDS
+
+
+class Shape(StrEnum):
+    text = "text"  #: one text (category, name)
+    steps = "steps"  #: numbered steps, one line each (上级部门职责, 乡镇配合职责)
+    departments = "departments"  #: a cell naming departments: the printed text, and the names in it
+    receiving = "receiving"  #: 承接部门及工作方式: [{department, method}]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  #: the content key (the stored column, the API and form field name)
+    label: str  #: Chinese, for pages, messages, diffs, search and CSV
+    shape: Shape
+    limit: int  #: characters at most (all lines together)
+    kinds: tuple[str, ...]  #: the tables that have it
+    required: bool  #: a submitted draft may not leave it empty
+    header: str | None = None  #: the official document's column header, when it is not the label
+    hint: str = ""  #: how to type it in the form
+    required_message: str = ""  #: the pre-submit message when it is empty
+    searchable: bool = True  #: part of what full-text search finds an item by
+    always: bool = False  #: may not be empty even while drafting (every save checks it)
+    vocabulary: bool = False  #: one of the controlled vocabulary's values (事项类别)
+
+    @property
+    def column(self) -> str:
+        """The header of this field's column in the official layout."""
+        return self.header or self.label
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The content keys it stores: a departments cell stores its text and its names."""
+        return (self.key, NAMES_KEY) if self.shape == Shape.departments else (self.key,)
+
+
+#: where a departments cell keeps the names it lists (its text stays under the field's key)
+NAMES_KEY = "departments"
+#: one department name at most (a longer one is a misread cell, not a name)
+NAME_LIMIT = 100
+
+FIELDS: tuple[Field, ...] = (
+    Field("category", "事项类别", Shape.text, 50, KINDS, True, searchable=False, always=True, vocabulary=True),
+    Field("name", "事项名称", Shape.text, 4000, KINDS, True, required_message="事项名称为空", always=True),
+    Field("departments_text", "对应上级部门", Shape.departments, 1000, ("cooperative",), True,
+          hint="多个部门用顿号分隔", required_message="须写明对应上级部门"),
+    Field("dept_duties", "上级部门职责", Shape.steps, 20000, ("cooperative",), True,
+          hint="每行一步", required_message="须写明上级部门职责"),
+    Field("township_duties", "乡镇配合职责", Shape.steps, 20000, ("cooperative",), True,
+          header="镇(乡)配合职责", hint="每行一步", required_message="须写明乡镇配合职责"),
+    Field("receiving", "承接部门及工作方式", Shape.receiving, 20000, ("withdrawn",), True,
+          hint="每行“部门：工作方式”；不再开展的写明原因",
+          required_message="须写明承接部门及工作方式，或说明该事项不再开展"),
+)
+_BY_KEY = {f.key: f for f in FIELDS}
+#: every key an item content holds (what is stored and hashed)
+CONTENT_KEYS: tuple[str, ...] = tuple(k for f in FIELDS for k in f.keys)
+
+
+def field(key: str) -> Field:
+    return _BY_KEY[key]
+
+
+def common_fields() -> tuple[Field, ...]:
+    """The fields every table has."""
+    return tuple(f for f in FIELDS if set(f.kinds) == set(KINDS))
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    """The fields of one table, in column order."""
+    return tuple(f for f in FIELDS if kind in f.kinds)
