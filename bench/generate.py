@@ -44,7 +44,8 @@ from dutylist import create_app  # noqa: E402
 from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
-from dutylist.items import KINDS, content_hash, looks_like_department, named_departments  # noqa: E402
+from dutylist.items import (KINDS, Shape, content_hash, fields_of, looks_like_department,  # noqa: E402
+                            named_departments)
 from dutylist.models import Organisation, OrgKind, Role, User  # noqa: E402
 from dutylist.services import snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
@@ -233,6 +234,13 @@ def pg_restore_secondary(engine, statements: list[str]) -> None:
 
 
 # ------------------------------------------------------------------ the seeds
+
+
+def _last_of(kind: str, shape: Shape) -> str | None:
+    """The key of the table's last field of that shape (what a simulated edit changes)."""
+    keys = [f.key for f in fields_of(kind) if f.shape == shape]
+    return keys[-1] if keys else None
+
 @dataclass
 class SeedEntry:
     kind: str
@@ -501,10 +509,11 @@ class Generator:
         for i in picked:
             e = entries[i]
             fields = dict(e.fields)
-            if e.kind == "cooperative":
-                fields["township_duties"] = list(fields["township_duties"] or []) + ["及时报送工作进展情况。"]
-            elif e.kind == "withdrawn" and fields.get("receiving"):
-                fields["receiving"] = [{**r, "method": r["method"] + "（按季度报送）"} for r in fields["receiving"]]
+            steps, rows = _last_of(e.kind, Shape.steps), _last_of(e.kind, Shape.receiving)
+            if steps:
+                fields[steps] = list(fields[steps] or []) + ["及时报送工作进展情况。"]
+            elif rows and fields.get(rows):
+                fields[rows] = [{**r, "method": r["method"] + "（按季度报送）"} for r in fields[rows]]
             else:
                 fields["name"] = fields["name"] + "（修订）"
             entries[i] = SeedEntry(e.kind, fields, None, content_hash(fields), e.mentions)
@@ -710,8 +719,9 @@ def real_revision(township_id: int, county_slug: str, prefecture_slug: str) -> i
     live = drafts.live_items(rev)
     reasons = ["表述更准确", "补充工作要求", "与县级部门职责衔接", "按州编办意见调整", "合并同类事项"]
     for n, it in enumerate(live[5:60:6]):
-        if it.kind == "cooperative":
-            data = {**it.fields(), "township_duties": list(it.township_duties) + ["定期向县级部门报送工作情况。"]}
+        steps = _last_of(it.kind, Shape.steps)
+        if steps:
+            data = {**it.fields(), steps: list(getattr(it, steps)) + ["定期向县级部门报送工作情况。"]}
         else:
             data = {**it.fields(), "name": it.name + "（含日常巡查）"}
         ops.edit_item(rev, drafter, it.id, data, lock_version=it.lock_version, reason=reasons[n % len(reasons)])

@@ -172,14 +172,17 @@ def test_csv_and_json_hold_every_item_and_field():
     doc = model.from_parsed(original)
     rows = list(csv.DictReader(io.StringIO(export_data.to_csv(doc).decode("utf-8-sig"))))
     assert len(rows) == 240 and list(rows[0]) == list(export_data.CSV_COLUMNS)
-    coop = next(r for r in rows if r["kind"] == "cooperative" and r["number"] == "1")
+    assert list(rows[0])[:4] == ["清单", "序号", "事项类别", "事项名称"]  # people's headers, in Chinese
+    coop = next(r for r in rows if r["清单"] == "配合履职事项" and r["序号"] == "1")
     item = original.of_kind("cooperative")[0]
-    assert coop["table"] == "配合履职事项" and coop["name"] == item.name
-    assert coop["dept_duties"].split("\n") == item.dept_duties
-    assert coop["departments"].split("\n") == item.departments
-    withdrawn = next(r for r in rows if r["kind"] == "withdrawn" and r["number"] == "1")
+    assert coop["事项名称"] == item.name and coop["对应上级部门"] == item.departments_text
+    assert coop["上级部门职责"].split("\n") == item.dept_duties
+    assert coop["乡镇配合职责"].split("\n") == item.township_duties
+    withdrawn = next(r for r in rows if r["清单"] == "上级部门收回事项" and r["序号"] == "1")
     first = original.of_kind("withdrawn")[0].receiving[0]
-    assert withdrawn["receiving"].startswith(f"{first.department}：")
+    assert withdrawn["承接部门及工作方式"].startswith(f"{first.department}")
+    assert withdrawn["上级部门职责"] == ""  # a field the table does not have stays empty
+    assert not any(r["清单"] in ("basic", "cooperative", "withdrawn") for r in rows)
 
     data = json.loads(export_data.to_json(doc))
     assert data["format"] == "dutylist/list-1" and data["township"] == "大有镇" and data["draft"] is None
@@ -463,7 +466,7 @@ def test_cli_export_list(app, runner, tmp_path, fmt):
     elif fmt == "json":
         assert json.loads(data)["version"] == 1 and len(json.loads(data)["items"]) == 6
     elif fmt == "csv":
-        assert data.startswith("\ufeffkind,table,number".encode())
+        assert data.startswith("\ufeff清单,序号,事项类别,事项名称".encode())
     else:
         assert data.startswith(b"%PDF-")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))

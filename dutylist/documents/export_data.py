@@ -1,9 +1,10 @@
 """CSV and JSON for machines.
 
 JSON holds everything, structured: the place, the version or draft, the stats and every item
-with its stable identity (item_id) and fields as stored. CSV is one row per item over all
-three tables (UTF-8 with a byte-order mark, so Excel and WPS open it as UTF-8); list fields
-hold one line per entry, 承接部门及工作方式 as "部门：方式" lines like the Word table.
+with its stable identity (item_id) and fields as stored (the item schema's keys). CSV is for
+people with a spreadsheet: one row per item over all three tables, Chinese headers and values
+(the item schema's labels, the table's name), UTF-8 with a byte-order mark so that Excel and WPS
+open it as UTF-8; steps one per line, 承接部门及工作方式 as "部门：方式" lines like the Word table.
 """
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import csv
 import io
 import json
 
-from ..items import KIND_LABELS
-from .model import ListDocument, receiving_lines
+from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, Field, Shape, receiving_lines
+from .model import ListDocument
 
-CSV_COLUMNS = ("kind", "table", "number", "category", "name", "departments_text", "departments",
-               "dept_duties", "township_duties", "receiving", "item_id")
+#: the CSV's columns: the table, the number, every field of the item schema, the item's identity
+CSV_COLUMNS = ("清单", "序号", *(f.label for f in FIELDS), "事项编号")
 FORMAT = "dutylist/list-1"
 
 
@@ -33,14 +34,20 @@ def to_json(doc: ListDocument) -> bytes:
             "status_label": doc.draft.status_label, "title": doc.draft.title, "note": doc.draft.line},
         "exported_at": doc.exported_at.isoformat(timespec="seconds"),
         "stats": doc.stats,
-        "items": [{
-            "kind": e["kind"], "number": e["number"], "item_id": e.get("item_id"),
-            "category": e["category"], "name": e["name"], "departments_text": e["departments_text"],
-            "departments": e["departments"], "dept_duties": e["dept_duties"],
-            "township_duties": e["township_duties"], "receiving": e["receiving"],
-        } for e in doc.entries],
+        "items": [{"kind": e["kind"], "number": e["number"], "item_id": e.get("item_id"),
+                   **{k: e[k] for k in CONTENT_KEYS}} for e in doc.entries],
     }
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _cell(f: Field, entry: dict) -> str:
+    """One field as a spreadsheet cell's text (empty for the fields its table does not have)."""
+    if entry["kind"] not in f.kinds:
+        return ""
+    if f.shape == Shape.receiving:
+        return "\n".join(receiving_lines(entry[f.key], merge=True))
+    value = entry[f.key]
+    return "\n".join(value) if isinstance(value, list) else value
 
 
 def to_csv(doc: ListDocument) -> bytes:
@@ -48,9 +55,6 @@ def to_csv(doc: ListDocument) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in doc.entries:
-        writer.writerow([
-            e["kind"], KIND_LABELS[e["kind"]], e["number"], e["category"], e["name"], e["departments_text"],
-            "\n".join(e["departments"]), "\n".join(e["dept_duties"]), "\n".join(e["township_duties"]),
-            "\n".join(receiving_lines(e["receiving"])), "" if e.get("item_id") is None else e["item_id"],
-        ])
+        writer.writerow([KIND_LABELS[e["kind"]], e["number"], *(_cell(f, e) for f in FIELDS),
+                         "" if e.get("item_id") is None else e["item_id"]])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -31,7 +31,6 @@ from ..importers.parsed import (
     ImportWarning,
     ParsedItem,
     ParsedList,
-    Receiving,
 )
 from ..items import CONTENT_KEYS, KINDS
 
@@ -81,9 +80,7 @@ def parsed_to_json(parsed: ParsedList) -> dict:
 def parsed_from_json(data: dict) -> ParsedList:
     items = []
     for d in data["items"]:
-        d = dict(d)
-        d["receiving"] = [Receiving(**r) for r in d.get("receiving") or []]
-        items.append(ParsedItem(**d))
+        items.append(ParsedItem.from_dict(d))
     return ParsedList(township=data["township"], county=data["county"], prefecture=data["prefecture"],
                       region=data["region"], date=data["date"], items=items,
                       warnings=[ImportWarning(**w) for w in data["warnings"]],

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..importers.parsed import ParsedList
-from ..items import CONTENT_KEYS, KIND_LABELS, KINDS, fields_of, receiving_lines
+from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, receiving_lines
+from ..items import field as schema_field
 
 #: The official columns of each table: (field, header), from the item schema.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -116,7 +117,7 @@ def cell_lines(entry: dict, field_name: str) -> list[str]:
     if field_name == "number":
         return [str(entry["number"])]
     value = entry.get(field_name)
-    if field_name == "receiving":
+    if schema_field(field_name).shape == Shape.receiving:
         return [xml_safe(x) for x in receiving_lines(value, merge=True)]
     if isinstance(value, list):
         return [xml_safe(x) for x in value if x]
@@ -145,8 +146,10 @@ def _plain(entries: list[dict]) -> list[dict]:
         for f in CONTENT_KEYS:
             v = e.get(f)
             d[f] = list(v) if isinstance(v, list) else (v or "")
-        d["receiving"] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
-                          for r in (e.get("receiving") or [])]
+        for f in FIELDS:
+            if f.shape == Shape.receiving:
+                d[f.key] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
+                            for r in (e.get(f.key) or [])]
         out.append(d)
     return sorted(out, key=lambda d: KINDS.index(d["kind"]))
 

@@ -37,6 +37,11 @@ class ParsedItem:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ParsedItem:
+        """The item to_dict() gave (e.g. kept as JSON between an upload's preview and its import)."""
+        return cls(**{**data, "receiving": [Receiving(**r) for r in data.get("receiving") or []]})
+
     def fields(self) -> dict:
         """The item's content, keyed as the item schema keys it (dutylist.items.CONTENT_KEYS)."""
         return {"category": self.category, "name": self.name, "departments_text": self.departments_text,

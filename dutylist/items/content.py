@@ -69,7 +69,7 @@ def _clean(f: Field, data: dict, out: dict) -> None:
     elif f.shape == Shape.receiving:
         rows = data.get(f.key)
         if rows is None:
-            rows = [{"department": data.get("receiving_department"), "method": data.get("receiving_method")}]
+            rows = [{"department": data.get(f"{f.key}_department"), "method": data.get(f"{f.key}_method")}]
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise FieldError("承接部门及工作方式应为 [{department, method}] 列表")
         out[f.key] = [{"department": _text(r.get("department"), f"{f.key}.department", NAME_LIMIT),
@@ -121,7 +121,8 @@ def canonical_content(fields: dict) -> str:
             data[key] = list(value or [])
         else:
             data[key] = value or ""
-    data["receiving"] = [{"department": r["department"], "method": r["method"]} for r in data["receiving"]]
+        if _shape_of(key) == Shape.receiving:
+            data[key] = [{"department": r["department"], "method": r["method"]} for r in data[key]]
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -145,5 +146,7 @@ def field_text(entry: dict, key: str) -> str:
 def named_departments(fields: dict) -> list[str]:
     """Every department an item names (对应上级部门 and 承接部门), each once, in order."""
     names = list(fields.get(NAMES_KEY) or [])
-    names += [r["department"] for r in fields.get("receiving") or [] if r.get("department")]
+    for f in FIELDS:
+        if f.shape == Shape.receiving:
+            names += [r["department"] for r in fields.get(f.key) or [] if r.get("department")]
     return list(dict.fromkeys(names))

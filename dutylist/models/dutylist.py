@@ -18,6 +18,21 @@ from .base import utcnow
 from .org import Organisation, User
 
 
+class ItemColumns:
+    """An item's content columns (dutylist.items.FIELDS), shared by stored contents and draft items."""
+
+    category: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(Text)
+    departments_text: Mapped[str] = mapped_column(Text, default="")  #: 对应上级部门 as printed
+    departments: Mapped[list] = mapped_column(JSON, default=list)  #: department names, in order
+    dept_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 上级部门职责, one step a line
+    township_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 乡镇配合职责
+    receiving: Mapped[list] = mapped_column(JSON, default=list)  #: [{department, method}] 承接部门及工作方式
+
+    def fields(self) -> dict:
+        return {f: getattr(self, f) for f in CONTENT_KEYS}
+
+
 class Item(db.Model):
     """The identity of one duty of one township; kept by every version that carries it."""
 
@@ -28,7 +43,7 @@ class Item(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ItemContent(db.Model):
+class ItemContent(ItemColumns, db.Model):
     """One immutable text of an item, stored once per township by hash."""
 
     __tablename__ = "item_content"
@@ -37,19 +52,9 @@ class ItemContent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     hash: Mapped[str] = mapped_column(String(64))  #: sha256 of canonical_content()
-    category: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(Text)
-    departments_text: Mapped[str] = mapped_column(Text, default="")  #: 对应上级部门 as printed
-    departments: Mapped[list] = mapped_column(JSON, default=list)  #: department names, in order
-    dept_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 上级部门职责, one step a line
-    township_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 乡镇配合职责
-    receiving: Mapped[list] = mapped_column(JSON, default=list)  #: [{department, method}] 承接部门及工作方式
 
     department_links: Mapped[list[ContentDepartment]] = relationship(
         order_by="ContentDepartment.position", cascade="all, delete-orphan")
-
-    def fields(self) -> dict:
-        return {f: getattr(self, f) for f in CONTENT_KEYS}
 
 
 class ContentDepartment(db.Model):

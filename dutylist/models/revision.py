@@ -19,9 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.states import FINAL, Status
 
 from ..extensions import db
-from ..items import CONTENT_KEYS
 from .base import utcnow
-from .dutylist import Item, Version
+from .dutylist import Item, ItemColumns, Version
 from .org import Organisation, User
 
 _FINAL_SQL = "status NOT IN ({})".format(", ".join(f"'{s.value}'" for s in FINAL))
@@ -72,7 +71,7 @@ class Revision(db.Model):
         return Status(self.status) not in FINAL
 
 
-class DraftItem(db.Model):
+class DraftItem(ItemColumns, db.Model):
     """One item of the working copy. Deleting marks it, so the removal and its reason stay visible."""
 
     __tablename__ = "draft_item"
@@ -84,13 +83,6 @@ class DraftItem(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     number: Mapped[int]
     position: Mapped[int]
-    category: Mapped[str] = mapped_column(String(50))
-    name: Mapped[str] = mapped_column(Text)
-    departments_text: Mapped[str] = mapped_column(Text, default="")
-    departments: Mapped[list] = mapped_column(JSON, default=list)
-    dept_duties: Mapped[list] = mapped_column(JSON, default=list)
-    township_duties: Mapped[list] = mapped_column(JSON, default=list)
-    receiving: Mapped[list] = mapped_column(JSON, default=list)
     deleted: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(Text)  #: 修改理由 of the latest change
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -101,9 +93,6 @@ class DraftItem(db.Model):
 
     revision: Mapped[Revision] = relationship(back_populates="items")
     item: Mapped[Item] = relationship()
-
-    def fields(self) -> dict:
-        return {f: getattr(self, f) for f in CONTENT_KEYS}
 
 
 class Consultation(db.Model):

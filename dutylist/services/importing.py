@@ -64,7 +64,7 @@ def check_lengths(parsed: ParsedList) -> None:
     for it in parsed.items:
         if len(it.category) > LIMITS["category"]:
             raise ImportFailure(f"第 {it.line} 行：事项类别过长（超过 {LIMITS['category']} 字） / category too long")
-        names = list(it.departments) + [r.department for r in it.receiving]
+        names = named_departments(it.fields())
         if any(len(n) > LIMITS["department"] for n in names):
             raise ImportFailure(f"第 {it.line} 行：部门名称过长（超过 {LIMITS['department']} 字） / department name too long")
 

@@ -526,10 +526,13 @@ def edit_item(revision_id: int, draft_item_id: int):
     kind = _kind(data, required=False)
     given = _item_fields(data)
     merged = {**item.fields(), **given}
-    if "departments_text" in given and "departments" not in given:
-        merged.pop("departments")  # the departments are read from the new text
-    elif "departments" in given and "departments_text" not in given:
-        merged["departments_text"] = ""  # printed from the new list
+    for f in FIELDS:
+        if f.shape == Shape.departments:
+            text, names = f.keys
+            if text in given and names not in given:
+                merged.pop(names)  # the departments are read from the new text
+            elif names in given and text not in given:
+                merged[text] = ""  # printed from the new list
     item = ops.edit_item(revision, g.api_user, item.id, merged, lock_version, _reason(data), kind=kind)
     db.session.commit()
     return jsonify(_draft_item_json(item))
