@@ -44,18 +44,11 @@ from dutylist import create_app  # noqa: E402
 from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
-from dutylist.items import (KINDS, Shape, content_hash, fields_of, looks_like_department,  # noqa: E402
-                            named_departments)
+from dutylist.items import KINDS, Shape, content_hash, fields_of, looks_like_department, named_departments  # noqa: E402
 from dutylist.models import Organisation, OrgKind, Role, User  # noqa: E402
 from dutylist.services import snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
-from dutylist.services.demo import (  # noqa: E402
-    DEMO_PASSWORD,
-    SAMPLE_DIR,
-    SEEDS,
-    SLUGS,
-    ensure_categories,
-)
+from dutylist.services.demo import DEMO_PASSWORD, SAMPLE_DIR, SEEDS, SLUGS, ensure_categories  # noqa: E402
 from dutylist.services.departments import department_key  # noqa: E402
 from dutylist.services.importing import REGION, county_short_name  # noqa: E402
 from dutylist.vocabulary import PREFECTURE_SHORT_NAMES  # noqa: E402

@@ -36,13 +36,7 @@ from dutylist.models import (  # noqa: E402
     VersionChunk,
 )
 from dutylist.services import diff, snapshot  # noqa: E402
-from dutylist.services.audit import (  # noqa: E402
-    GENESIS,
-    HASHED_FIELDS,
-    canonical_json,
-    entry_hash,
-    verify_chain,
-)
+from dutylist.services.audit import GENESIS, HASHED_FIELDS, canonical_json, entry_hash, verify_chain  # noqa: E402
 from dutylist.services.importing import import_list  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "002_3c803f996c74d716.txt"  # 309 items

@@ -21,19 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import (
-        auth,
-        backup,
-        cli,
-        compare,
-        documents,
-        errors,
-        notifications,
-        oversight,
-        search,
-        security,
-    )
+    from workflow import permissions
+
+    from . import auth, backup, cli, compare, documents, errors, notifications, oversight, search, security
     from .views import admin, api, history, inbox, lists, revisions
+
+    app.jinja_env.globals["perm"] = permissions  # templates ask "may this user …" of the one home
 
     auth.init_app(app)
     errors.init_app(app)

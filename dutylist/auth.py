@@ -3,15 +3,7 @@ rate-limited (dutylist.ratelimit); users change their own password under the pol
 import hmac
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload

@@ -1,12 +1,5 @@
 """Forms of the review: decisions with reasons, opinions, answers, replies."""
-from wtforms import (
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    TextAreaField,
-)
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 

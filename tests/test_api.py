@@ -9,16 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import (
-    ApiToken,
-    AuditEvent,
-    Consultation,
-    DraftItem,
-    Opinion,
-    OpinionReply,
-    Revision,
-    Version,
-)
+from dutylist.models import ApiToken, AuditEvent, Consultation, DraftItem, Opinion, OpinionReply, Revision, Version
 from dutylist.services.audit import verify_chain
 from dutylist.services.snapshot import read_entries
 from dutylist.services.tokens import create_token, revoke_tokens

@@ -4,13 +4,7 @@ from sqlalchemy import delete, select, update
 
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, AuditHead
-from dutylist.services.audit import (
-    HASHED_FIELDS,
-    canonical_json,
-    entry_hash,
-    record_event,
-    verify_chain,
-)
+from dutylist.services.audit import HASHED_FIELDS, canonical_json, entry_hash, record_event, verify_chain
 
 
 @pytest.fixture

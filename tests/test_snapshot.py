@@ -4,14 +4,7 @@ from sqlalchemy import func, select
 
 from dutylist.extensions import db
 from dutylist.items import CONTENT_KEYS as CONTENT
-from dutylist.models import (
-    ChunkEntry,
-    EntryChunk,
-    ItemContent,
-    OrgKind,
-    Version,
-    VersionChunk,
-)
+from dutylist.models import ChunkEntry, EntryChunk, ItemContent, OrgKind, Version, VersionChunk
 from dutylist.services.snapshot import EntryData, publish_version, read_entries
 
 

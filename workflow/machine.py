@@ -11,7 +11,8 @@ from typing import Callable
 
 from transitions import Machine
 
-from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS, Status
+from .permissions import may_move
+from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS, Status, sources
 
 
 @dataclass
@@ -29,6 +30,7 @@ def _machine_transitions():
     out = []
     for t in TRANSITIONS:
         t = dict(t)
+        t.pop("aside", None)
         roles = tuple(t.pop("roles"))
         t["conditions"] = [_role_guard(roles)] + list(t.get("conditions", []))
         out.append(t)
@@ -37,7 +39,7 @@ def _machine_transitions():
 
 def _role_guard(roles):
     def guard(event):
-        return event.kwargs["actor"].role in roles
+        return may_move(event.kwargs["actor"], roles)
     guard.roles = roles
     return guard
 
@@ -80,8 +82,7 @@ class ReviewWorkflow:
     def roles_for(self, trigger: str) -> set[str]:
         roles = set()
         for t in TRANSITIONS:
-            sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
-            if t["trigger"] == trigger and self.state in sources:
+            if t["trigger"] == trigger and self.state in sources(t):
                 roles.update(t["roles"])
         return roles
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,10 +30,9 @@ from dutylist.services.audit import record_event
 from . import permissions as perm
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .machine import ReviewFacts, ReviewWorkflow
-from .states import EVENT_LABELS, OPEN, STATUS_LABELS, Status
+from .states import EDITABLE, EVENT_LABELS, OPEN, STATUS_LABELS, Status
 
-EDITABLE = (Status.drafting, Status.returned)
-ANSWERABLE = (Status.returned, Status.drafting)
+ANSWERABLE = EDITABLE
 
 
 # ---------------------------------------------------------------- helpers ----
@@ -111,14 +110,12 @@ def start_revision(township: Organisation, actor, title: str = "", base_version=
     """A working copy of the township's current version (or of an older one, to revert)."""
     if township.kind != OrgKind.township:
         raise NotFound("乡镇不存在")
-    if actor.role != perm.DRAFTER or not perm.acts_for(actor, township):
+    if not perm.can_start_revision(actor, township):
         raise Forbidden("只有本乡镇的起草人可以发起修订")
     base = base_version or snapshot.current_version(township.id)
     if base is not None and base.township_id != township.id:
         raise Invalid("所选版本不属于该乡镇")
-    existing = db.session.scalar(select(Revision.id).where(
-        Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
-    if existing:
+    if Revision.open_of(township.id) is not None:
         raise Conflict("该乡镇已有一份未完成的修订稿，请先完成或放弃它")
     revision = Revision(township=township, base_version=base, created_by=actor,
                         title=title or f"{township.name}履职事项清单修订稿")
@@ -286,7 +283,7 @@ def available_events(revision: Revision, actor, levels) -> list[str]:
     if not perm.acts_for(actor, revision.township):
         return []
     wf = workflow_for(revision, levels)
-    return [t for t in wf.triggers() if actor.role in wf.roles_for(t) and _configured_route(wf, t)]
+    return [t for t in wf.triggers() if perm.may_move(actor, wf.roles_for(t)) and _configured_route(wf, t)]
 
 
 def _configured_route(wf: ReviewWorkflow, trigger: str) -> bool:
@@ -307,7 +304,7 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
     wf = workflow_for(revision, levels)
     if event not in wf.triggers():
         raise Conflict(f"修订稿当前状态为“{STATUS_LABELS[wf.state]}”，不能“{EVENT_LABELS[event]}”")
-    if actor.role not in wf.roles_for(event):
+    if not perm.may_move(actor, wf.roles_for(event)):
         raise Forbidden(f"您的角色不能执行“{EVENT_LABELS[event]}”")
     source = wf.state
     lock_revision(revision, [source])
@@ -391,7 +388,7 @@ def _publish(revision: Revision, actor):
 
 def extend_rounds(revision: Revision, actor, reason: str) -> None:
     """The county office allows one more round, with a written reason."""
-    if actor.role != perm.OFFICE or not perm.acts_for(actor, revision.township):
+    if not perm.can_extend_rounds(actor, revision):
         raise Forbidden("只有本县县委编办可以延长轮次")
     if not (reason or "").strip():
         raise Invalid("延长轮次须填写理由")
@@ -404,27 +401,7 @@ def extend_rounds(revision: Revision, actor, reason: str) -> None:
 # ---------------------------------------------------------------- opinions ----
 def review_stage(revision: Revision, actor) -> str:
     """Which stage's opinion this actor may write now, or Forbidden/Conflict."""
-    status = Status(revision.status)
-    if not perm.acts_for(actor, revision.township):
-        raise Forbidden("该修订稿不属于您所在单位的管辖范围")
-    if actor.role == perm.DEPARTMENT:
-        c = next((c for c in revision.consultations if c.department_id == actor.organisation_id), None)
-        if c is None:
-            raise Forbidden("本部门未被征求意见")
-        if status != Status.county_review or not c.pending:
-            raise Conflict("当前无需本部门提出意见（未在征求意见阶段或已签署）")
-        return "county"
-    if actor.role == perm.OFFICE:
-        if status != Status.county_review:
-            raise Conflict("只能在县级审核阶段提出意见")
-        return "county"
-    if actor.role == perm.PREFECTURE and status == Status.prefecture_review:
-        return "prefecture"
-    if actor.role == perm.REGION and status == Status.region_review:
-        return "region"
-    if actor.role in (perm.PREFECTURE, perm.REGION):
-        raise Conflict("只能在本级审核阶段提出意见")
-    raise Forbidden("您的角色不能提出审核意见")
+    return perm.opinion_stage(actor, revision)
 
 
 def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None) -> Opinion:
@@ -449,11 +426,8 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
 
 def sign_off(revision: Revision, actor) -> Consultation:
     """A department signs off its review for this round."""
-    if actor.role != perm.DEPARTMENT:
-        raise Forbidden("只有被征求意见的县直部门可以签署")
-    review_stage(revision, actor)
+    c = perm.check_sign_off(actor, revision)
     lock_revision(revision, [Status.county_review])
-    c = next(c for c in revision.consultations if c.department_id == actor.organisation_id)
     c.signed_off_round = revision.round
     c.signed_off_at = utcnow()
     c.signed_off_by_id = actor.id
@@ -490,7 +464,7 @@ def answer_opinion(opinion: Opinion, actor, answer: str, body: str) -> OpinionRe
 def reply_opinion(opinion: Opinion, actor, body: str) -> OpinionReply:
     """A further word in an opinion's thread by anyone who may read the draft."""
     revision = opinion.revision
-    if not perm.can_read_revision(actor, revision) or actor.role == perm.ADMIN:
+    if not perm.can_reply_to_opinion(actor, revision):
         raise Forbidden("您不能参与该意见的讨论")
     body = (body or "").strip()
     if not body or len(body) > 4000:

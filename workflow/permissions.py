@@ -1,16 +1,54 @@
-"""Who has business with which township and revision (plain attribute checks, no Flask)."""
+"""Who may do or see what: every "may this user …" question of the pages, the API, the documents,
+the dashboard, the inbox, the notifications and the templates is a function here.
+
+Plain attribute checks on the user, the township and the revision (no Flask, no database queries):
+a rule is written once, so a new kind of actor (a deputy acting for a reviewer) is honoured by
+changing it here. The machine's own table (which role makes which move) stays in states.py;
+`may_move` asks it.
+"""
 from __future__ import annotations
 
-from .states import Status
+from dataclasses import dataclass
+
+from .errors import Conflict, Forbidden
+from .states import EDITABLE, Status, waiting_role
 
 DRAFTER, OFFICE, DEPARTMENT = "township_drafter", "county_office", "county_department"
 PREFECTURE, REGION, ADMIN = "prefecture_reviewer", "region_reviewer", "admin"
+#: the roles that review revisions (everyone but the administrator)
+REVIEWERS = (DRAFTER, OFFICE, DEPARTMENT, PREFECTURE, REGION)
 
 #: From which state on each higher level may see a revision.
 _STAGE_VISIBLE = {
     PREFECTURE: {Status.prefecture_review, Status.region_review, Status.published},
     REGION: {Status.region_review, Status.published},
 }
+
+
+# ------------------------------------------------------------------ the user's area ----
+@dataclass(frozen=True)
+class Area:
+    """The townships a user has business with: those under one organisation (or all)."""
+
+    level: str  #: township | county | prefecture | region | all
+    org_id: int | None
+
+
+def area_of(user) -> Area | None:
+    """The user's area: a drafter's township, a county body's county, a prefecture, a region;
+    the administrator's is everything (to read), a user of another kind has none."""
+    org = user.organisation
+    if user.role == DRAFTER:
+        return Area("township", org.id)
+    if user.role in (OFFICE, DEPARTMENT):
+        return Area("county", org.parent_id)
+    if user.role == PREFECTURE:
+        return Area("prefecture", org.id)
+    if user.role == REGION:
+        return Area("region", org.id)
+    if user.role == ADMIN:
+        return Area("all", None)
+    return None
 
 
 def _chain(township):
@@ -23,22 +61,29 @@ def _chain(township):
 
 def acts_for(user, township) -> bool:
     """True if the user's organisation is responsible for this township at its level."""
+    area = area_of(user)
+    if area is None or area.level == "all":
+        return False
+    if area.level == "township":
+        return area.org_id == township.id
     county_id, prefecture_id, region_id = _chain(township)
-    org = user.organisation
-    if user.role == DRAFTER:
-        return org.id == township.id
-    if user.role in (OFFICE, DEPARTMENT):
-        return org.parent_id == county_id
-    if user.role == PREFECTURE:
-        return org.id == prefecture_id
-    if user.role == REGION:
-        return org.id == region_id
-    return False
+    return area.org_id == {"county": county_id, "prefecture": prefecture_id, "region": region_id}[area.level]
+
+
+# ------------------------------------------------------------------ reading ----
+def is_administrator(user) -> bool:
+    return user.role == ADMIN
 
 
 def is_consulted(user, revision) -> bool:
-    return user.role == DEPARTMENT and any(
-        c.department_id == user.organisation_id for c in revision.consultations)
+    return user.role == DEPARTMENT and consultation_of(user, revision) is not None
+
+
+def consultation_of(user, revision):
+    """The user's department's consultation on the revision, if it was asked."""
+    if user.role != DEPARTMENT:
+        return None
+    return next((c for c in revision.consultations if c.department_id == user.organisation_id), None)
 
 
 def can_read_revision(user, revision) -> bool:
@@ -56,5 +101,145 @@ def can_read_revision(user, revision) -> bool:
         o.organisation_id == user.organisation_id for o in revision.opinions)
 
 
+def sees_whole_draft(user, revision) -> bool:
+    """Whether the user sees the whole draft (its tables, downloads), not only the changes that concern it."""
+    return can_read_revision(user, revision) and user.role != DEPARTMENT
+
+
+def sees_changes_concerning_only(user) -> bool:
+    """A consulted department is shown the changes that name it (and the opinions on them)."""
+    return user.role == DEPARTMENT
+
+
+def visible_opinions(user, revision, concerning_item_ids: set[int]) -> list:
+    """A consulted department sees its own opinions and those on the items that concern it; others all."""
+    if not sees_changes_concerning_only(user):
+        return list(revision.opinions)
+    return [o for o in revision.opinions if o.organisation_id == user.organisation_id
+            or (o.item_id is not None and o.item_id in concerning_item_ids)]
+
+
+def can_view_dashboard(user) -> bool:
+    return user.role in (OFFICE, PREFECTURE, REGION, ADMIN)
+
+
+def can_read_audit_log(user) -> bool:
+    return user.role == ADMIN
+
+
+def can_import_new_township(user) -> bool:
+    """A new township's first list comes from a file imported by the administrator."""
+    return user.role == ADMIN
+
+
+# ------------------------------------------------------------------ drafting ----
+def can_start_revision(user, township) -> bool:
+    return user.role == DRAFTER and acts_for(user, township)
+
+
 def can_edit_draft(user, revision) -> bool:
+    """Whether the user is the township's drafter (the state is checked by the operations)."""
     return user.role == DRAFTER and acts_for(user, revision.township)
+
+
+def can_edit_now(user, revision) -> bool:
+    return can_edit_draft(user, revision) and Status(revision.status) in EDITABLE
+
+
+def can_answer_opinions(user, revision) -> bool:
+    return can_edit_draft(user, revision)
+
+
+def can_reply_to_opinion(user, revision) -> bool:
+    """A further word in an opinion's thread: anyone who may read the draft and takes part in reviews."""
+    return can_read_revision(user, revision) and user.role in REVIEWERS
+
+
+# ------------------------------------------------------------------ reviewing ----
+def may_move(user, roles) -> bool:
+    """Whether the user's role is among those the machine lets make a move (states.TRANSITIONS)."""
+    return user.role in roles
+
+
+def can_extend_rounds(user, revision) -> bool:
+    return user.role == OFFICE and acts_for(user, revision.township)
+
+
+def is_county_office_of(user, revision) -> bool:
+    return user.role == OFFICE and acts_for(user, revision.township)
+
+
+def opinion_stage(user, revision) -> str:
+    """Which stage's opinion the user may write now: county | prefecture | region; Forbidden or
+    Conflict (with the reason) when none."""
+    status = Status(revision.status)
+    if not acts_for(user, revision.township):
+        raise Forbidden("该修订稿不属于您所在单位的管辖范围")
+    if user.role == DEPARTMENT:
+        c = consultation_of(user, revision)
+        if c is None:
+            raise Forbidden("本部门未被征求意见")
+        if status != Status.county_review or not c.pending:
+            raise Conflict("当前无需本部门提出意见（未在征求意见阶段或已签署）")
+        return "county"
+    if user.role == OFFICE:
+        if status != Status.county_review:
+            raise Conflict("只能在县级审核阶段提出意见")
+        return "county"
+    if user.role == PREFECTURE and status == Status.prefecture_review:
+        return "prefecture"
+    if user.role == REGION and status == Status.region_review:
+        return "region"
+    if user.role in (PREFECTURE, REGION):
+        raise Conflict("只能在本级审核阶段提出意见")
+    raise Forbidden("您的角色不能提出审核意见")
+
+
+def check_sign_off(user, revision):
+    """The consultation the user signs off now; Forbidden or Conflict (with the reason) otherwise."""
+    if user.role != DEPARTMENT:
+        raise Forbidden("只有被征求意见的县直部门可以签署")
+    opinion_stage(user, revision)
+    return consultation_of(user, revision)
+
+
+def can_write_opinion(user, revision) -> bool:
+    try:
+        return bool(opinion_stage(user, revision))
+    except (Forbidden, Conflict):
+        return False
+
+
+def can_sign_off(user, revision) -> bool:
+    c = consultation_of(user, revision)
+    return c is not None and c.pending and Status(revision.status) == Status.county_review
+
+
+# ------------------------------------------------------------------ who it waits on ----
+def waiting_on_state(status, pending_departments: int = 0) -> str | None:
+    """The role a revision in this state waits on (states.waiting_role), or the consulted departments
+    while some of them have not signed off this round; None when it is closed."""
+    if Status(status) == Status.county_review and pending_departments:
+        return DEPARTMENT
+    return waiting_role(status)
+
+
+def waiting_on(revision) -> str | None:
+    """waiting_on_state for a revision (its consultations counted)."""
+    return waiting_on_state(revision.status, sum(1 for c in revision.consultations if c.pending))
+
+
+def waits_on_user(user, revision) -> bool:
+    """Whether the revision is on the user's to-do list: a consulted department while its sign-off
+    is pending; otherwise the role whose move the state waits for (the county office keeps a
+    revision under review while its departments answer)."""
+    if user.role == DEPARTMENT:
+        return can_sign_off(user, revision)
+    return acts_for(user, revision.township) and waiting_role(revision.status) == user.role
+
+
+# ------------------------------------------------------------------ for the templates ----
+def nav(user) -> dict[str, bool]:
+    """Which entries of the header's menu the user has."""
+    return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
+            "audit": can_read_audit_log(user)}

@@ -25,16 +25,19 @@ STATUS_LABELS = {
 OPEN = (Status.drafting, Status.submitted, Status.county_review, Status.returned,
         Status.county_approved, Status.prefecture_review, Status.region_review)
 FINAL = (Status.published, Status.abandoned)
+#: States in which the township's drafter may change the draft and answer opinions.
+EDITABLE = (Status.drafting, Status.returned)
 
 D, O = "township_drafter", "county_office"
 P, R = "prefecture_reviewer", "region_reviewer"
 
-#: Every move. `roles`: who may make it; `conditions`: guards on the ReviewWorkflow model.
+#: Every move. `roles`: who may make it; `conditions`: guards on the ReviewWorkflow model; `aside`:
+#: a move a role may make but nobody waits for (withdrawing, abandoning).
 #: A trigger listed twice from one source takes the first transition whose guards pass.
 TRANSITIONS = [
     {"trigger": "submit", "source": [Status.drafting, Status.returned], "dest": Status.submitted,
      "roles": [D], "conditions": ["checks_pass", "opinions_answered"]},
-    {"trigger": "withdraw", "source": Status.submitted, "dest": Status.drafting, "roles": [D]},
+    {"trigger": "withdraw", "source": Status.submitted, "dest": Status.drafting, "roles": [D], "aside": True},
     {"trigger": "accept", "source": Status.submitted, "dest": Status.county_review, "roles": [O]},
     {"trigger": "return_for_revision", "source": Status.county_review, "dest": Status.returned,
      "roles": [O], "conditions": ["has_reason", "round_left"]},
@@ -57,7 +60,7 @@ TRANSITIONS = [
     {"trigger": "send_back", "source": [Status.region_review], "dest": Status.returned,
      "roles": [R], "conditions": ["has_reason"]},
     {"trigger": "abandon", "source": [Status.drafting, Status.returned], "dest": Status.abandoned,
-     "roles": [D], "conditions": ["has_reason"]},
+     "roles": [D], "conditions": ["has_reason"], "aside": True},
 ]
 
 EVENT_LABELS = {
@@ -65,3 +68,16 @@ EVENT_LABELS = {
     "approve": "审核通过", "escalate": "报送上级审核", "publish": "审核通过并发布",
     "send_back": "退回", "abandon": "放弃修订",
 }
+
+
+def sources(transition: dict) -> list[Status]:
+    src = transition["source"]
+    return list(src) if isinstance(src, list) else [src]
+
+
+def waiting_role(status) -> str | None:
+    """The role whose move a revision in this state waits for (read off TRANSITIONS), or None."""
+    roles = {r for t in TRANSITIONS if Status(status) in sources(t) and not t.get("aside") for r in t["roles"]}
+    if len(roles) > 1:
+        raise ValueError(f"state {status} waits on several roles: {sorted(roles)}")
+    return next(iter(roles), None)

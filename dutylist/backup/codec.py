@@ -24,20 +24,7 @@ import json
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Enum,
-    Float,
-    Integer,
-    LargeBinary,
-    Numeric,
-    String,
-    Time,
-    null,
-)
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, LargeBinary, Numeric, String, Time, null
 
 FORMAT = "dutylist-dump"
 FORMAT_VERSION = 1

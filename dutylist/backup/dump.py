@@ -15,14 +15,7 @@ from ..config import ROOT
 from ..extensions import db
 from ..models.base import utcnow
 from ..services.audit import GENESIS, entry_hash
-from .codec import (
-    ENCODERS,
-    FORMAT,
-    FORMAT_VERSION,
-    BackupError,
-    column_kind,
-    dumps_line,
-)
+from .codec import ENCODERS, FORMAT, FORMAT_VERSION, BackupError, column_kind, dumps_line
 
 FETCH = 5000  #: rows fetched per round trip (a server-side cursor on PostgreSQL)
 

@@ -26,12 +26,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..importers.parsed import (
-    ImportFailure,
-    ImportWarning,
-    ParsedItem,
-    ParsedList,
-)
+from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
 from ..items import CONTENT_KEYS, KINDS
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
@@ -313,7 +308,6 @@ def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]
     from sqlalchemy import select
 
     from workflow import permissions as perm
-    from workflow.states import OPEN
 
     from ..extensions import db
     from ..models import Organisation, OrgKind, Revision, Version
@@ -321,7 +315,7 @@ def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]
     parsed = parsed_from_json(data["parsed"])
     problems: list[str] = []
     if data["mode"] == "new":
-        if user.role != perm.ADMIN:
+        if not perm.can_import_new_township(user):
             problems.append("只有系统管理员可以导入新乡镇的清单")
         missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
                                           ("州", parsed.prefecture)) if not v]
@@ -339,12 +333,11 @@ def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]
     township = db.session.get(Organisation, data["township_id"])
     if township is None:
         return ["乡镇不存在"], None, None
-    if user.role != perm.DRAFTER or not perm.acts_for(user, township):
+    if not perm.can_start_revision(user, township):
         problems.append("只有本乡镇的起草人可以导入修订稿")
     if parsed.township and parsed.township != township.name:
         problems.append(f"文件是“{parsed.township}”的清单，不是{township.name}的，不能导入为本乡镇的修订稿")
-    if db.session.scalar(select(Revision.id).where(Revision.township_id == township.id,
-                                                   Revision.status.in_([s.value for s in OPEN]))):
+    if Revision.open_of(township.id) is not None:
         problems.append("该乡镇已有一份未完成的修订稿：请先完成或放弃它，再导入")
     _, current = version_entries(township.id)
     plan = make_plan(current, parsed.items)

@@ -21,13 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..importers.parsed import (
-    ImportFailure,
-    ImportWarning,
-    ParsedItem,
-    ParsedList,
-    Receiving,
-)
+from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
 from ..importers.seedtext import (
     KNOWN_CATEGORIES,
     clean_text,
@@ -37,12 +31,7 @@ from ..importers.seedtext import (
     stated_totals,
     title_block_place,
 )
-from ..items import (
-    KIND_LABELS,
-    KINDS,
-    departments_of_text,
-    receiving_of_lines,
-)
+from ..items import KIND_LABELS, KINDS, departments_of_text, receiving_of_lines
 
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"

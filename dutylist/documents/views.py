@@ -3,23 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflow import permissions as perm
-from workflow.states import OPEN
 
 from ..extensions import db
 from ..importers.parsed import ImportFailure
@@ -62,17 +50,11 @@ def export_version(version_id: int, fmt: str):
     return _send(model.from_version(version), fmt, f"version:{version.id}")
 
 
-def can_export_revision(user, revision) -> bool:
-    """As the revision page shows it: the whole draft to those who may read it, except the
-    county departments, who see only the changes that concern them."""
-    return perm.can_read_revision(user, revision) and user.role != perm.DEPARTMENT
-
-
 @bp.get("/revisions/<int:revision_id>/export.<fmt>")
 @login_required
 def export_revision(revision_id: int, fmt: str):
     revision = db.session.get(Revision, revision_id) or abort(404)
-    if not can_export_revision(current_user, revision):
+    if not perm.sees_whole_draft(current_user, revision):
         abort(403, "您无权下载该修订稿")
     if fmt not in FORMATS:
         abort(404)
@@ -89,7 +71,7 @@ def _target_township():
     """The township of a draft import (?township_id=), or None for a new township's list."""
     raw = request.values.get("township_id") or ""
     if not raw:
-        if current_user.role != perm.ADMIN:
+        if not perm.can_import_new_township(current_user):
             abort(403, "只有系统管理员可以导入新乡镇的清单；乡镇起草人请在本乡镇页面导入修订稿")
         return None
     if not raw.isdigit():
@@ -97,14 +79,9 @@ def _target_township():
     township = db.session.get(Organisation, int(raw))
     if township is None or township.kind != OrgKind.township:
         abort(404)
-    if current_user.role != perm.DRAFTER or not perm.acts_for(current_user, township):
+    if not perm.can_start_revision(current_user, township):
         abort(403, "只有本乡镇的起草人可以导入本乡镇的修订稿")
     return township
-
-
-def _open_revision(township):
-    return db.session.scalar(select(Revision).where(
-        Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -113,7 +90,7 @@ def upload():
     township = _target_township()
     error = None
     if township is not None:
-        existing = _open_revision(township)
+        existing = Revision.open_of(township.id)
         if existing is not None:
             flash("该乡镇已有一份未完成的修订稿：请先完成或放弃它，再导入", "warning")
             return redirect(url_for("revisions.show", revision_id=existing.id))

@@ -20,14 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..vocabulary import CATEGORIES, PREFECTURE_SHORT_NAMES
-from .parsed import (
-    KIND_LABELS,
-    ImportFailure,
-    ImportWarning,
-    ParsedItem,
-    ParsedList,
-    Receiving,
-)
+from .parsed import KIND_LABELS, ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
 
 __all__ = ["parse_text", "parse_file", "split_place", "clean_text", "split_steps"]
 

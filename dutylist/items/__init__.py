@@ -6,14 +6,7 @@ validation and its OpenAPI schema, document columns, diff labels and search fiel
 from `fields.FIELDS` and `tables.TABLES`; adding a field means adding it there, to the model,
 a migration and the templates.
 """
-from .cells import (
-                    departments_of_text,
-                    lines_of,
-                    looks_like_department,
-                    receiving_lines,
-                    receiving_of_lines,
-                    steps_text,
-)
+from .cells import departments_of_text, lines_of, looks_like_department, receiving_lines, receiving_of_lines, steps_text
 from .content import (
                     FieldError,
                     canonical_content,

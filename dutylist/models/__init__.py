@@ -1,33 +1,8 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead
-from .dutylist import (
-                       Category,
-                       ChunkEntry,
-                       ContentDepartment,
-                       EntryChunk,
-                       Item,
-                       ItemContent,
-                       Version,
-                       VersionChunk,
-)
-from .org import (
-                       ORG_KIND_LABELS,
-                       ROLE_LABELS,
-                       ROLE_ORG_KIND,
-                       Organisation,
-                       OrgKind,
-                       Role,
-                       User,
-)
-from .revision import (
-                       ANSWERS,
-                       ApiToken,
-                       Consultation,
-                       DraftItem,
-                       Opinion,
-                       OpinionReply,
-                       Revision,
-)
+from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
+from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
+from .revision import ANSWERS, ApiToken, Consultation, DraftItem, Opinion, OpinionReply, Revision
 
 __all__ = [
     "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",

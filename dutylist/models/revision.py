@@ -3,20 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.states import FINAL, Status
+from workflow.states import FINAL, OPEN, Status
 
 from ..extensions import db
 from .base import utcnow
@@ -69,6 +59,16 @@ class Revision(db.Model):
     @property
     def is_open(self) -> bool:
         return Status(self.status) not in FINAL
+
+    @classmethod
+    def is_open_clause(cls):
+        """SQL: the revision is still open (at most one per township)."""
+        return cls.status.in_([s.value for s in OPEN])
+
+    @classmethod
+    def open_of(cls, township_id: int) -> Revision | None:
+        """The township's open revision, if it has one."""
+        return db.session.scalar(select(cls).where(cls.township_id == township_id, cls.is_open_clause()))
 
 
 class DraftItem(ItemColumns, db.Model):

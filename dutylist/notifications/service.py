@@ -33,22 +33,29 @@ def _users(*conditions) -> list[User]:
                                    .where(User.active.is_(True), *conditions).order_by(User.id)))
 
 
-def township_drafters(township_id: int) -> list[User]:
-    return _users(User.organisation_id == township_id, User.role == perm.DRAFTER)
-
-
-def county_office_users(county_id: int) -> list[User]:
-    return _users(Organisation.parent_id == county_id, Organisation.kind == OrgKind.office,
-                  User.role == perm.OFFICE)
+def users_in_role(role: str, revision: Revision) -> list[User]:
+    """The active users of the role that has business with the revision: the township's drafters, the
+    county office, the departments consulted and still to sign off, the prefecture's or the region's
+    reviewers. The one place that picks recipients by role."""
+    township = revision.township
+    county = township.parent
+    prefecture = county.parent if county is not None else None
+    if role == perm.DRAFTER:
+        return _users(User.organisation_id == township.id, User.role == role)
+    if role == perm.OFFICE:
+        return _users(Organisation.parent_id == county.id, Organisation.kind == OrgKind.office, User.role == role)
+    if role == perm.DEPARTMENT:
+        ids = [c.department_id for c in revision.consultations if c.requested_round == revision.round and c.pending]
+        return _users(User.organisation_id.in_(ids), User.role == role) if ids else []
+    org_id = {perm.PREFECTURE: getattr(prefecture, "id", None),
+              perm.REGION: getattr(prefecture, "parent_id", None)}.get(role)
+    return _users(User.organisation_id == org_id, User.role == role) if org_id else []
 
 
 def department_users(department_ids) -> list[User]:
+    """The users of these departments (reminders of a deadline)."""
     ids = list(department_ids)
     return _users(User.organisation_id.in_(ids), User.role == perm.DEPARTMENT) if ids else []
-
-
-def level_users(org_id: int | None, role: str) -> list[User]:
-    return _users(User.organisation_id == org_id, User.role == role) if org_id else []
 
 
 def _short(text: str | None, limit: int = 80) -> str:
@@ -57,42 +64,33 @@ def _short(text: str | None, limit: int = 80) -> str:
 
 
 def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
-    """(kind, recipients, text) for an audit event of a revision, or None."""
-    township = revision.township
-    county = township.parent
-    prefecture = county.parent if county is not None else None
-    town, rnd = township.name, revision.round
+    """(kind, recipients, text) for an audit event of a revision, or None. A move notifies those the
+    revision now waits on (workflow.permissions.waiting_on); publishing and sign-offs inform."""
+    town, rnd = revision.township.name, revision.round
     details = event.details or {}
     reason = _short(details.get("reason"))
     action, to_state = event.action, event.to_state
+    waiting = users_in_role(perm.waiting_on(revision), revision) if perm.waiting_on(revision) else []
     if action == "submit":
-        return ("submitted", county_office_users(county.id),
-                f"{town}修订稿第 {rnd} 轮已上报，待受理并征求部门意见")
+        return ("submitted", waiting, f"{town}修订稿第 {rnd} 轮已上报，待受理并征求部门意见")
     if action == "accept":
-        pending = [c.department_id for c in revision.consultations
-                   if c.requested_round == rnd and c.pending]
         deadline = f"，请于 {revision.deadline.isoformat()} 前提出意见并签署" if revision.deadline else "，请提出意见并签署"
-        return ("opinion_requested", department_users(pending),
+        return ("opinion_requested", users_in_role(perm.DEPARTMENT, revision),
                 f"{town}修订稿第 {rnd} 轮征求本部门意见{deadline}")
     if action in ("return_for_revision", "send_back"):
         who = STAGE_NAMES.get(event.from_state, "县委编办")
-        return ("returned", township_drafters(township.id),
-                f"{town}修订稿第 {rnd} 轮被{who}退回修改" + (f"：{reason}" if reason else ""))
+        return ("returned", waiting, f"{town}修订稿第 {rnd} 轮被{who}退回修改" + (f"：{reason}" if reason else ""))
     if action in ("approve", "escalate") and to_state in STAGE_NAMES:
-        if to_state == Status.prefecture_review:
-            users = level_users(getattr(prefecture, "id", None), perm.PREFECTURE)
-        else:
-            users = level_users(getattr(prefecture, "parent_id", None), perm.REGION)
-        return ("review_requested", users, f"{town}修订稿已报送{STAGE_NAMES[to_state]}审核，待审核")
+        return ("review_requested", waiting, f"{town}修订稿已报送{STAGE_NAMES[to_state]}审核，待审核")
     if action == "publish":
         number = details.get("version")
-        users = township_drafters(township.id) + county_office_users(county.id)
+        users = users_in_role(perm.DRAFTER, revision) + users_in_role(perm.OFFICE, revision)
         return ("published", users, f"{town}履职事项清单第 {number} 版已审核通过并发布")
     if action == "sign_off":
         left = sum(1 for c in revision.consultations if c.pending)
         dept = event.organisation_name or "部门"
         tail = f"尚有 {left} 个部门未签署" if left else "部门意见已齐，待退回或审核通过"
-        return ("signed_off", county_office_users(county.id),
+        return ("signed_off", users_in_role(perm.OFFICE, revision),
                 f"{dept}已签署{town}修订稿第 {rnd} 轮意见（{tail}）")
     return None
 

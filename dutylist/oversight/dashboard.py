@@ -28,13 +28,15 @@ _STATE_ORDER = {s: i for i, s in enumerate(
     ["drafting", "submitted", "county_review", "returned", "county_approved", "prefecture_review",
      "region_review"])}
 SORTS = ("township", "state", "deadline", "overdue")
+#: who a row waits on (workflow.permissions.waiting_on_state), as the page names it
+WAITS = {perm.DRAFTER: "township", perm.OFFICE: "office", perm.DEPARTMENT: "departments",
+         perm.PREFECTURE: "prefecture", perm.REGION: "region"}
 WAIT_LABELS = {"township": "乡镇", "office": "县委编办", "departments": "县直部门", "prefecture": "州编办",
                "region": "自治区编办", "": "—"}
 PAGE = 100
 #: up to this many townships the rounds chart has one bar per township, above it a distribution
 PER_TOWNSHIP_CHART = 40
 
-ROLES = (perm.OFFICE, perm.PREFECTURE, perm.REGION, perm.ADMIN)
 #: a consultation still waiting for the department's sign-off
 PENDING = or_(Consultation.signed_off_round.is_(None), Consultation.signed_off_round < Consultation.requested_round)
 
@@ -67,18 +69,9 @@ class Row:
     @property
     def waits_on(self) -> str:
         """township | office | departments | prefecture | region | '' (nothing open)."""
-        s = self.status
-        if s in (Status.drafting, Status.returned):
-            return "township"
-        if s == Status.county_review and self.pending_departments:
-            return "departments"
-        if s in (Status.submitted, Status.county_review, Status.county_approved):
-            return "office"
-        if s == Status.prefecture_review:
-            return "prefecture"
-        if s == Status.region_review:
-            return "region"
-        return ""
+        if self.status == NONE:
+            return ""
+        return WAITS.get(perm.waiting_on_state(self.status, self.pending_departments), "")
 
     @property
     def waits_on_label(self) -> str:
@@ -135,10 +128,6 @@ class Dashboard:
         return max(1, -(-self.total // PAGE))
 
 
-def can_view(user) -> bool:
-    return user.role in ROLES
-
-
 #: module-level aliases: SQLAlchemy memoizes their adapted columns, new ones per request cost ~10 ms
 TOWN = aliased(Organisation, name="town")
 COUNTY = aliased(Organisation, name="county")
@@ -175,8 +164,7 @@ class _Q:
                     .join(self.pref, self.county.parent_id == self.pref.id))
         stmt = stmt.where(self.scope)
         if with_revision:
-            stmt = stmt.outerjoin(Revision, and_(Revision.township_id == town.id,
-                                                 Revision.status.in_([s.value for s in OPEN])))
+            stmt = stmt.outerjoin(Revision, and_(Revision.township_id == town.id, Revision.is_open_clause()))
         return stmt
 
 
@@ -187,16 +175,18 @@ MAX_COUNTY_OPTIONS = 60
 def area_counties(user) -> list[tuple[int, str, int, str]]:
     """(id, name, prefecture id, prefecture name) of the counties in the user's area, in tree order."""
     county, pref = COUNTY, PREF
-    org = user.organisation
+    area = perm.area_of(user)
     stmt = (select(county.id, county.name, pref.id, pref.name).select_from(county)
             .join(pref, county.parent_id == pref.id)
             .where(county.kind == OrgKind.county).order_by(pref.id, county.id))
-    if user.role == perm.OFFICE:
-        stmt = stmt.where(county.id == org.parent_id)
-    elif user.role == perm.PREFECTURE:
-        stmt = stmt.where(pref.id == org.id)
-    elif user.role == perm.REGION:
-        stmt = stmt.where(pref.parent_id == org.id)
+    if area is None or area.level == "township":
+        return []
+    if area.level == "county":
+        stmt = stmt.where(county.id == area.org_id)
+    elif area.level == "prefecture":
+        stmt = stmt.where(pref.id == area.org_id)
+    elif area.level == "region":
+        stmt = stmt.where(pref.parent_id == area.org_id)
     return [tuple(r) for r in db.session.execute(stmt)]
 
 
@@ -211,7 +201,7 @@ def cached_build(user, filters: Filters) -> Dashboard:
     if not caching.enabled():
         return build(user, filters)
     today = date.today()
-    key = (caching.state_token(), today, user.role, user.organisation_id, astuple(filters), MAX_COUNTY_OPTIONS)
+    key = (caching.state_token(), today, perm.area_of(user), astuple(filters), MAX_COUNTY_OPTIONS)
     return _BOARDS.get_or_make(key, lambda: build(user, filters, today))
 
 

@@ -17,15 +17,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..items import KINDS
-from ..models import (
-    ChunkEntry,
-    ContentDepartment,
-    ItemContent,
-    Organisation,
-    OrgKind,
-    Version,
-    VersionChunk,
-)
+from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, OrgKind, Version, VersionChunk
 from ..services.departments import department_key
 from ..vocabulary import CATEGORIES
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from workflow import permissions as perm
+
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Organisation, OrgKind
@@ -24,7 +26,7 @@ def kind_series(values: dict[str, list]) -> list[Series]:
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    if not dash.can_view(current_user):
+    if not perm.can_view_dashboard(current_user):
         abort(403, "总览供县委编办、州和自治区编办审核人使用；您的待办事项请见“待办”")
     board = dash.cached_build(current_user, dash.Filters.from_args(request.args))
     chart = None

@@ -18,19 +18,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from sqlalchemy import (
-    ForeignKey,
-    Text,
-    column,
-    delete,
-    event,
-    func,
-    insert,
-    literal_column,
-    select,
-    table,
-    text,
-)
+from sqlalchemy import ForeignKey, Text, column, delete, event, func, insert, literal_column, select, table, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db

@@ -20,14 +20,7 @@ from .. import caching
 from ..compare import matching
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, receiving_lines
-from ..models import (
-    ChunkEntry,
-    ContentDepartment,
-    ItemContent,
-    Organisation,
-    Version,
-    VersionChunk,
-)
+from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, Version, VersionChunk
 from ..services import places
 from . import backend
 

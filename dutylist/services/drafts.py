@@ -1,6 +1,8 @@
 """Reading a revision's working copy: checks, changes against its base, who it concerns."""
 from __future__ import annotations
 
+from workflow import permissions as perm
+
 from ..extensions import db
 from ..items import KINDS, TABLES, content_hash, item_problems, named_departments
 from ..models import Category, DraftItem, Organisation, Revision
@@ -122,9 +124,7 @@ def hashes_for_department(revision: Revision, department_id: int) -> dict:
 
 
 def visible_opinions(revision: Revision, user, all_changes: list[Change] | None = None) -> list:
-    """A consulted department sees its own opinions and those on the items that concern it; others all."""
-    if user.role != "county_department":
-        return list(revision.opinions)
-    concerning = {ch.item_id for ch in _concerning(revision, user.organisation_id, all_changes)}
-    return [o for o in revision.opinions
-            if o.organisation_id == user.organisation_id or (o.item_id is not None and o.item_id in concerning)]
+    """The opinions the user is shown (workflow.permissions.visible_opinions decides)."""
+    concerning = ({ch.item_id for ch in _concerning(revision, user.organisation_id, all_changes)}
+                  if perm.sees_changes_concerning_only(user) else set())
+    return perm.visible_opinions(user, revision, concerning)

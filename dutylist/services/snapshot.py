@@ -8,16 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..items import CONTENT_KEYS, KINDS, content_hash, named_departments
-from ..models import (
-    ChunkEntry,
-    ContentDepartment,
-    EntryChunk,
-    Item,
-    ItemContent,
-    Organisation,
-    Version,
-    VersionChunk,
-)
+from ..models import ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation, Version, VersionChunk
 from . import departments as dept_registry
 
 
@@ -118,9 +109,7 @@ def publish_version(township: Organisation, entries: list[EntryData], *, source:
     new_items = [Item(township_id=township.id) for e in entries if e.item_id is None]
     db.session.add_all(new_items)
     db.session.flush()
-    from ..search import (
-        backend as search_index,  # full-text index: contents are immutable, index them once
-    )
+    from ..search import backend as search_index  # full-text index: contents are immutable, index them once
     search_index.add_contents(contents.values())  # (only those not indexed yet)
     fresh = iter(new_items)
     item_ids = [e.item_id if e.item_id is not None else next(fresh).id for e in entries]

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from workflow import permissions as perm
 from workflow.states import EVENT_LABELS
 
 from ..extensions import db
-from ..models import AuditEvent, Organisation, OrgKind, Role
+from ..models import AuditEvent, Organisation, OrgKind
 from ..models.base import utcnow
 from ..services.audit import ACTION_LABELS, head, record_event, verify_chain
 
@@ -22,7 +23,7 @@ PAGE = 100
 @bp.before_request
 @login_required
 def admins_only():
-    if current_user.role != Role.admin:
+    if not perm.can_read_audit_log(current_user):
         abort(403, "仅系统管理员可以访问")
 
 

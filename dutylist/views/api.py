@@ -19,20 +19,12 @@ from sqlalchemy import func, select
 from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import Forbidden, Invalid, NotFound
-from workflow.states import EVENT_LABELS, OPEN, STATUS_LABELS, Status
+from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
 
 from ..extensions import csrf, db
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape
 from ..items import field as schema_field
-from ..models import (
-    ANSWERS,
-    DraftItem,
-    Opinion,
-    Organisation,
-    OrgKind,
-    Revision,
-    Version,
-)
+from ..models import ANSWERS, DraftItem, Opinion, Organisation, OrgKind, Revision, Version
 from ..services import departments as dept_registry
 from ..services import diff, drafts, history, snapshot
 from ..services.tokens import user_for
@@ -329,7 +321,7 @@ def _revision_json(revision: Revision, user) -> dict:
                    for e in ops.available_events(revision, user, levels)],
     }
     live = drafts.live_items(revision)
-    if user.role == perm.DEPARTMENT:
+    if perm.sees_changes_concerning_only(user):
         consultation, changes, to_review = _department_scope(revision, user)
         concerning = {ch.item_id for ch in changes}
         out.update(
@@ -407,8 +399,7 @@ def township(township_id: int):
     org = _township(township_id)
     version = snapshot.current_version(org.id)
     out = _township_json(org, version, _counts([version.id])[version.id] if version else None)
-    open_revision = db.session.scalar(select(Revision).where(
-        Revision.township_id == org.id, Revision.status.in_([s.value for s in OPEN])))
+    open_revision = Revision.open_of(org.id)
     out["open_revision"] = (_revision_summary(open_revision) if open_revision is not None
                             and perm.can_read_revision(g.api_user, open_revision) else None)
     return jsonify(out)

@@ -1,22 +1,14 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workflow import permissions as perm
-from workflow.states import OPEN, STATUS_LABELS
+from workflow.states import STATUS_LABELS
 
 from ..caching import LRU
 from ..extensions import db
@@ -97,12 +89,10 @@ def _render_version(township: Organisation, version: Version | None, versions: l
     if versions is None:
         versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
                                       .order_by(Version.number.desc())).all()
-    open_revision = db.session.scalar(select(Revision).where(
-        Revision.township_id == township.id, Revision.status.in_([s.value for s in OPEN])))
+    open_revision = Revision.open_of(township.id)
     if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
         open_revision = None
-    can_start = (open_revision is None and current_user.role == perm.DRAFTER
-                 and perm.acts_for(current_user, township))
+    can_start = open_revision is None and perm.can_start_revision(current_user, township)
     return render_template(
         "lists/township.html", township=township, version=version, versions=versions,
         open_revision=open_revision, can_start=can_start,

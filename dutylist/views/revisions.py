@@ -1,28 +1,12 @@
 """Pages of a revision: drafting the working copy, reviewing it, deciding on it."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from forms.items import ItemForm
-from forms.review import (
-    AnswerForm,
-    DecisionForm,
-    ExtendForm,
-    ItemActionForm,
-    OpinionForm,
-    ReplyForm,
-)
+from forms.review import AnswerForm, DecisionForm, ExtendForm, ItemActionForm, OpinionForm, ReplyForm
 from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import WorkflowError
@@ -30,16 +14,7 @@ from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
 
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
-from ..models import (
-    ANSWERS,
-    AuditEvent,
-    DraftItem,
-    Opinion,
-    Organisation,
-    OrgKind,
-    Revision,
-    Version,
-)
+from ..models import ANSWERS, AuditEvent, DraftItem, Opinion, Organisation, OrgKind, Revision, Version
 from ..services import departments as dept_registry
 from ..services import drafts
 from ..services.audit import ACTION_LABELS
@@ -80,21 +55,18 @@ def render_revision(revision: Revision, status: int = 200, **forms):
     decision.departments.choices = [(o.id, o.name) for o in sorted(bodies, key=lambda o: o.id)]
     if request.method == "GET" and suggested:
         decision.departments.data = [o.id for o in suggested]
-    consultation = next((c for c in revision.consultations if c.department_id == user.organisation_id), None)
-    if user.role == perm.DEPARTMENT:
+    consultation = perm.consultation_of(user, revision)
+    if perm.sees_changes_concerning_only(user):
         changes = drafts.items_for_department(revision, user.organisation_id,
                                               consultation.signed_hashes if consultation else None, all_changes)
     else:
         changes = all_changes
     # items whose only change is their number (another item was added, moved or removed): listed apart
     changes, renumbered = split_renumbered(changes)
-    editable = perm.can_edit_draft(user, revision) and Status(revision.status) in ops.EDITABLE
+    editable = perm.can_edit_now(user, revision)
     timeline = db.session.scalars(select(AuditEvent).where(AuditEvent.revision_id == revision.id)
                                   .order_by(AuditEvent.seq)).all()
-    try:
-        can_opine = bool(ops.review_stage(revision, user))
-    except WorkflowError:
-        can_opine = False
+    can_opine = perm.can_write_opinion(user, revision)
     items_by_id = {i.item_id: i for i in revision.items}
     return render_template(
         "revisions/show.html", revision=revision, events=events, event_labels=EVENT_LABELS,
@@ -106,11 +78,11 @@ def render_revision(revision: Revision, status: int = 200, **forms):
         kinds=KINDS, kind_labels=KIND_LABELS, timeline=timeline, consultation=consultation,
         can_opine=can_opine, opinion_form=forms.get("opinion") or OpinionForm(),
         answer_form=AnswerForm(), reply_form=ReplyForm(), extend_form=ExtendForm(),
-        opinions=drafts.visible_opinions(revision, user, all_changes),
+        opinions=drafts.visible_opinions(revision, user, all_changes), can_sign_off=perm.can_sign_off(user, revision),
+        whole_draft=perm.sees_whole_draft(user, revision), can_reply=perm.can_reply_to_opinion(user, revision),
         action_form=ItemActionForm(), answers=ANSWERS, items_by_id=items_by_id,
         unanswered={o.id for o in ops.unanswered_opinions(revision)},
-        is_drafter=perm.can_edit_draft(user, revision), is_office=user.role == perm.OFFICE
-        and perm.acts_for(user, revision.township)), status
+        is_drafter=perm.can_answer_opinions(user, revision), is_office=perm.is_county_office_of(user, revision)), status
 
 
 @bp.get("/revisions/<int:revision_id>")
