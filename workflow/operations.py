@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from dutylist import items
+from dutylist import items, signals
 from dutylist.extensions import db
 from dutylist.items import CONTENT_KEYS, KINDS
 from dutylist.models import (
@@ -23,7 +23,6 @@ from dutylist.models import (
     Revision,
 )
 from dutylist.models.base import utcnow
-from dutylist.notifications.service import notify_for
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
 
@@ -59,7 +58,7 @@ def _require_drafter(revision: Revision, actor) -> None:
 
 def _log(action: str, actor, revision: Revision, **kw):
     event = record_event(action, actor=actor, revision=revision, round=revision.round, **kw)
-    notify_for(event, revision)  # in-app notifications (and mail after commit), same transaction
+    signals.revision_event.send(revision, event=event)  # notifications subscribe: same transaction
     return event
 
 

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import os
 
+from .. import signals
 from . import models  # noqa: F401  (register the table with the metadata, before create_all / Alembic)
 from .models import Notification  # noqa: F401
+
+
+def on_revision_event(revision, event, **_):
+    """A revision's audit entry: the notifications it calls for, in the same transaction."""
+    from .service import notify_for
+
+    notify_for(event, revision)
 
 
 def init_app(app):
@@ -17,6 +25,7 @@ def init_app(app):
     for key, value in mail.settings_from_env(os.environ).items():
         app.config.setdefault(key, value)  # create_app's overrides (tests) win over the environment
     app.register_blueprint(views.bp)
+    signals.revision_event.connect(on_revision_event)
     app.cli.add_command(cli.send_reminders_command)
 
     @app.context_processor

@@ -1,7 +1,8 @@
 """Who is told what, when a revision moves; deadline reminders. No request objects here.
 
-`notify_for` is called by workflow.operations._log right after the audit entry is written, so the
-notifications are part of the same transaction as the event: a rolled-back move leaves none.
+`notify_for` receives dutylist.signals.revision_event, sent by workflow.operations right after the
+audit entry is written, so the notifications are part of the same transaction as the event: a
+rolled-back move leaves none.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ Chinese is searched by substring, with no word segmentation:
   (for terms of 1-2 characters PostgreSQL falls back to scanning, still correct).
 
 Contents are immutable, so a content is indexed once, when the version that brings it is
-published (snapshot.publish_version calls add_contents). `flask search-reindex` rebuilds it all.
+published (add_contents receives signals.contents_stored, which snapshot.publish_version sends). `flask search-reindex` rebuilds it all.
 `create_structures(connection)` holds the DDL that is not a plain table (run by create_all through
 an after_create event; a migration must run the same DDL, see DDL_SQLITE / DDL_POSTGRESQL).
 """

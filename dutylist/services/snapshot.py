@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from .. import signals
 from ..extensions import db
 from ..items import CONTENT_KEYS, KINDS, content_hash, named_departments
 from ..models import ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation, Version, VersionChunk
@@ -109,8 +110,7 @@ def publish_version(township: Organisation, entries: list[EntryData], *, source:
     new_items = [Item(township_id=township.id) for e in entries if e.item_id is None]
     db.session.add_all(new_items)
     db.session.flush()
-    from ..search import backend as search_index  # full-text index: contents are immutable, index them once
-    search_index.add_contents(contents.values())  # (only those not indexed yet)
+    signals.contents_stored.send(township, contents=list(contents.values()))  # the search index subscribes
     fresh = iter(new_items)
     item_ids = [e.item_id if e.item_id is not None else next(fresh).id for e in entries]
     naturals = _natural_numbers([e.kind for e in entries])

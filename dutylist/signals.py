@@ -1,0 +1,14 @@
+"""What happened, announced (blinker, which Flask ships): operations send, side effects subscribe.
+
+Receivers run synchronously, in the sender's transaction: a notification or an index row written by
+a receiver commits or rolls back with the change that caused it. Subscribers connect in their
+package's init_app (notifications, search), so the operations that send import none of them.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: an audit entry was written for a revision (sender: the Revision; event=AuditEvent)
+revision_event = _signals.signal("revision-event")
+#: item contents were stored for a township's version (sender: the township; contents=[ItemContent])
+contents_stored = _signals.signal("contents-stored")
