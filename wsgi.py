@@ -1,4 +1,4 @@
 """WSGI entry point: gunicorn wsgi:app, or flask --app wsgi <command>."""
-from dutylist import create_app
+from dutylist.app import create_app
 
 app = create_app()

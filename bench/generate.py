@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from dutylist import create_app  # noqa: E402
+from dutylist.app import create_app  # noqa: E402
 from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
@@ -50,7 +50,7 @@ from dutylist.services import snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
 from dutylist.services.demo import DEMO_PASSWORD, SAMPLE_DIR, SEEDS, SLUGS, ensure_categories  # noqa: E402
 from dutylist.services.departments import department_key  # noqa: E402
-from dutylist.services.importing import REGION, county_short_name  # noqa: E402
+from dutylist.services.import_list import REGION, county_short_name  # noqa: E402
 from dutylist.vocabulary import PREFECTURE_SHORT_NAMES  # noqa: E402
 
 #: The prefecture-level divisions of Xinjiang (the seeds' two first: their counties are real).
@@ -266,7 +266,7 @@ def load_seeds() -> list[Seed]:
 
 
 def _entries_from(parsed):
-    from dutylist.services.importing import entries_from
+    from dutylist.services.import_list import entries_from
     return entries_from(parsed)
 
 

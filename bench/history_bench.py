@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from dutylist import create_app  # noqa: E402
+from dutylist.app import create_app  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import seedtext  # noqa: E402
 from dutylist.items import CONTENT_KEYS  # noqa: E402
@@ -37,7 +37,7 @@ from dutylist.models import (  # noqa: E402
 )
 from dutylist.services import diff, snapshot  # noqa: E402
 from dutylist.services.audit import GENESIS, HASHED_FIELDS, canonical_json, entry_hash, verify_chain  # noqa: E402
-from dutylist.services.importing import import_list  # noqa: E402
+from dutylist.services.import_list import import_list  # noqa: E402
 
 SEED = Path(__file__).resolve().parent.parent / "sample_data" / "002_3c803f996c74d716.txt"  # 309 items
 TABLES = (ItemContent, ContentDepartment, Item, EntryChunk, ChunkEntry, VersionChunk, Version)

@@ -232,7 +232,7 @@ def wrk(url: str, *, duration: int, connections: int, threads: int, cookie: str 
 
 # ------------------------------------------------------------------ the run
 def app_endpoints(url: str) -> set[str]:
-    from dutylist import create_app
+    from dutylist.app import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     return set(app.view_functions)
 

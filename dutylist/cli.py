@@ -25,8 +25,8 @@ def _echo_json(data) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告 / print the report as JSON")
 def import_list_command(path, township, dry_run, as_json):
     """导入一份履职事项清单（文本、Word .docx 或 Excel .xlsx）为乡镇的第 1 版 / import a duty list as a township's version 1."""
-    from .documents.importing import parse_path  # .docx / .xlsx by content, other files as text
-    from .services.importing import import_list
+    from .documents.file_types import parse_path  # .docx / .xlsx by content, other files as text
+    from .services.import_list import import_list
 
     try:
         parsed = parse_path(path, township=township)

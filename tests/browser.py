@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from dutylist import create_app
+from dutylist.app import create_app
 from dutylist.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"

@@ -16,7 +16,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from dutylist import create_app
+from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
 

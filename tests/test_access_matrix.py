@@ -17,7 +17,7 @@ from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
 from dutylist.models import Organisation, OrgKind, Role, User
-from dutylist.notifications.models import Notification
+from dutylist.models.notification import Notification
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 

@@ -349,7 +349,7 @@ def test_nonempty_target_is_refused_unless_forced(source, target, tmp_path):
 def test_restore_needs_the_schema(source, tmp_path_factory, pg_available):
     backend, _, path, _ = source
     url, drop = _make_database("sqlite", tmp_path_factory, pg_available, "bknoschema")
-    from dutylist import create_app
+    from dutylist.app import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "x"})
     result = restore(app, path)
     assert result.exit_code == 2 and "flask db upgrade" in result.output

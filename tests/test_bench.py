@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dutylist import create_app
+from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Version
 from dutylist.services import snapshot

@@ -332,7 +332,7 @@ def test_comparisons_cover_at_most_compare_up_to_townships(reader, demo_app, mon
 
 
 def test_at_most_max_compared_townships_side_by_side(reader):
-    from dutylist.compare.views import MAX_COMPARED
+    from dutylist.views.compare import MAX_COMPARED
 
     query = "&".join(f"township={i}" for i in range(1, MAX_COMPARED + 2))
     response = reader.get(f"/compare?{query}")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dutylist.documents import export_data, export_docx, export_xlsx, import_docx, import_xlsx, model
-from dutylist.documents.importing import parse_document, parse_path, sniff
+from dutylist.documents.file_types import parse_document, parse_path, sniff
 from dutylist.extensions import db
 from dutylist.importers.parsed import ImportFailure
 from dutylist.importers.seedtext import parse_file

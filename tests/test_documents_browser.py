@@ -13,7 +13,7 @@ from dutylist.documents import export_xlsx, model
 from dutylist.extensions import db
 from dutylist.models import Organisation
 from dutylist.services import snapshot
-from dutylist.services.stats import list_stats
+from dutylist.services.list_counts import list_stats
 
 from .browser import ARTIFACTS
 

@@ -149,7 +149,7 @@ def test_pdf_download(app, world):
 
 def revised_list(world) -> model.ListDocument:
     """The current list with the kind of changes a township makes in Word."""
-    from dutylist.services.stats import list_stats
+    from dutylist.services.list_counts import list_stats
 
     doc = model.from_version(world.version)
     first, dropped, third = doc.of_kind("basic")

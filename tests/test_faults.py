@@ -18,7 +18,8 @@ from sqlalchemy.exc import OperationalError
 from dutylist.extensions import db
 from dutylist.importers import seedtext
 from dutylist.models import Revision
-from dutylist.services import importing, snapshot
+from dutylist.services import import_list as importing
+from dutylist.services import snapshot
 from dutylist.services.audit import verify_chain
 from dutylist.services.tokens import create_token
 from workflow import operations as ops

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect
 
-from dutylist import create_app
+from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.search.backend import alembic_include_name
 

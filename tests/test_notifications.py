@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from dutylist.extensions import db
 from dutylist.models import Consultation, Revision
-from dutylist.notifications.models import Notification
+from dutylist.models.notification import Notification
 from dutylist.notifications.service import send_reminders
 from workflow import operations as ops
 from workflow.errors import Invalid

@@ -13,7 +13,7 @@ from dutylist.oversight import dashboard as dash
 from dutylist.oversight.charts import Series, bar_chart
 from dutylist.oversight.stats import scope_stats
 from dutylist.services import snapshot
-from dutylist.services.stats import list_stats
+from dutylist.services.list_counts import list_stats
 from workflow import operations as ops
 
 from .conftest import PASSWORD, find_org

@@ -26,7 +26,7 @@ from dutylist.importers.parsed import ImportFailure, ParsedList
 from dutylist.items import KINDS
 from dutylist.models import DraftItem, Opinion
 from dutylist.services.audit import verify_chain
-from dutylist.services.importing import import_list
+from dutylist.services.import_list import import_list
 from dutylist.services.tokens import create_token
 from dutylist.vocabulary import CATEGORIES
 from workflow import operations as ops

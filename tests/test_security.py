@@ -15,7 +15,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
-from dutylist import create_app
+from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import ApiToken, AuditEvent, OrgKind, Role, User
 from dutylist.services import passwords

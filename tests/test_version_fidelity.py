@@ -6,7 +6,7 @@ import pytest
 from dutylist.extensions import db
 from dutylist.importers import seedtext
 from dutylist.items import CONTENT_KEYS
-from dutylist.services.importing import entries_from, import_list
+from dutylist.services.import_list import entries_from, import_list
 from dutylist.services.snapshot import ordered, read_entries, version_digest
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"

@@ -422,7 +422,7 @@ def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Pr
 
 def import_new(user, parsed: ParsedList, filename: str):
     from ..services.audit import record_event
-    from ..services.importing import import_list
+    from ..services.import_list import import_list
 
     version = import_list(parsed, published_by=user)
     record_event("import", actor=user, township_id=version.township_id, target=f"version:{version.id}",

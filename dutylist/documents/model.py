@@ -56,7 +56,7 @@ class ListDocument:
     region: str | None
     date: str  #: printed under the title, e.g. 2025年7月
     entries: list[dict]  #: kind, number, item_id + CONTENT_KEYS, in official order
-    stats: dict  #: services.stats.list_stats of the entries
+    stats: dict  #: services.list_counts.list_stats of the entries
     draft: DraftMark | None = None
     version_number: int | None = None
     digest: str | None = None
@@ -155,7 +155,7 @@ def _plain(entries: list[dict]) -> list[dict]:
 
 
 def from_version(version) -> ListDocument:
-    from ..services import snapshot, stats
+    from ..services import list_counts, snapshot
 
     township = version.township
     county, prefecture, region = _place_chain(township)
@@ -165,14 +165,14 @@ def from_version(version) -> ListDocument:
         county=getattr(county, "name", None), prefecture=getattr(prefecture, "name", None),
         region=getattr(region, "name", None),
         date=version.doc_date or cn_date(version.published_at), entries=entries,
-        stats=stats.list_stats(entries, county), version_number=version.number, digest=version.digest,
+        stats=list_counts.list_stats(entries, county), version_number=version.number, digest=version.digest,
         township_id=township.id)
 
 
 def from_revision(revision) -> ListDocument:
     from workflow.states import STATUS_LABELS, Status
 
-    from ..services import drafts, stats
+    from ..services import drafts, list_counts
 
     township = revision.township
     county, prefecture, region = _place_chain(township)
@@ -184,13 +184,13 @@ def from_revision(revision) -> ListDocument:
         title=(base.title if base is not None and base.title else default_title(township)),
         township=township.name, county=getattr(county, "name", None),
         prefecture=getattr(prefecture, "name", None), region=getattr(region, "name", None),
-        date=cn_date(date.today()), entries=entries, stats=stats.list_stats(entries, county),
+        date=cn_date(date.today()), entries=entries, stats=list_counts.list_stats(entries, county),
         draft=mark, township_id=township.id)
 
 
 def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark | None = None) -> ListDocument:
     """A document straight from an importer's result (no database)."""
-    from ..services.stats import list_stats
+    from ..services.list_counts import list_stats
     from ..vocabulary import PREFECTURE_SHORT_NAMES
 
     entries = _plain([{"kind": i.kind, "number": i.number, "item_id": None, **i.fields()} for i in parsed.items])

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
+from .notification import NOTIFICATION_LABELS, Notification
 from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
 from .revision import ANSWERS, ApiToken, Consultation, DraftItem, Opinion, OpinionReply, Revision
 
@@ -8,5 +9,5 @@ __all__ = [
     "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
     "OrgKind", "Role", "User", "ANSWERS", "ApiToken", "Consultation", "DraftItem", "Opinion",
-    "OpinionReply", "Revision",
+    "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
 ]

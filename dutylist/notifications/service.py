@@ -14,9 +14,8 @@ from workflow import permissions as perm
 from workflow.states import Status
 
 from ..extensions import db
-from ..models import Consultation, Organisation, OrgKind, Revision, User
+from ..models import Consultation, Notification, Organisation, OrgKind, Revision, User
 from . import mail
-from .models import Notification
 
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
 #: the audit actions that can notify someone; every other _log call returns at once

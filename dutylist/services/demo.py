@@ -14,7 +14,7 @@ from ..extensions import db
 from ..importers import seedtext
 from ..models import Category, Organisation, OrgKind, Role, User
 from ..vocabulary import CATEGORIES
-from .importing import import_list
+from .import_list import import_list
 
 SAMPLE_DIR = ROOT / "sample_data"
 #: (file, place to supply when the document does not name itself)

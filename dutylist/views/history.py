@@ -7,10 +7,11 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..documents import change_table
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Organisation, Version
-from ..services import comparison, diff, drafts, history
+from ..services import diff, drafts, history
 from ..services.audit import record_event
 from ..vocabulary import CATEGORIES
 from .lists import load_township
@@ -84,7 +85,7 @@ def download(title: str, diffs, fmt: str, township_id: int, target: str) -> Resp
     if fmt not in MIME:
         abort(404)
     diffs, _ = diff.split_renumbered(diffs)  # the 对照表 lists real changes, not knock-on renumbering
-    data = comparison.to_docx(title, diffs) if fmt == "docx" else comparison.to_xlsx(title, diffs)
+    data = change_table.to_docx(title, diffs) if fmt == "docx" else change_table.to_xlsx(title, diffs)
     record_event("export", actor=current_user, township_id=township_id, target=target,
                  details={"format": fmt, "document": "新旧对照表", "rows": len(diffs)})
     db.session.commit()

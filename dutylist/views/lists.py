@@ -14,7 +14,7 @@ from ..caching import LRU
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Organisation, OrgKind, Revision, Version
-from ..services import places, snapshot, stats
+from ..services import list_counts, places, snapshot
 
 bp = Blueprint("lists", __name__)
 
@@ -66,7 +66,7 @@ def version_tables(township: Organisation, version: Version) -> Markup:
     def render() -> Markup:
         entries = snapshot.read_entries(version)
         html = current_app.jinja_env.get_template("lists/_version_tables.html").render(
-            tables=snapshot.tables(entries), stats=stats.list_stats(entries, county), kinds=KINDS,
+            tables=snapshot.tables(entries), stats=list_counts.list_stats(entries, county), kinds=KINDS,
             kind_labels=KIND_LABELS)
         return Markup(html)
     size = _cache_size()

@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from workflow import permissions as perm
 
+from ..documents import jobs, model
+from ..documents.export import FORMATS, audit_details, render
+from ..documents.export_pdf import PdfFontMissing
+from ..documents.file_types import parse_document
 from ..extensions import db
 from ..importers.parsed import ImportFailure
 from ..items import KIND_LABELS, KINDS
 from ..models import Category, Organisation, OrgKind, Revision, Version
 from ..services.audit import record_event
-from . import jobs, model
-from .export import FORMATS, audit_details, render
-from .export_pdf import PdfFontMissing
-from .importing import parse_document
 
 bp = Blueprint("documents", __name__)
 

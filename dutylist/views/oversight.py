@@ -9,9 +9,9 @@ from workflow import permissions as perm
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Organisation, OrgKind
-from . import dashboard as dash
-from .charts import Series, bar_chart
-from .stats import CHILD_LEVEL, scope_stats
+from ..oversight import dashboard as dash
+from ..oversight.charts import Series, bar_chart
+from ..oversight.stats import CHILD_LEVEL, scope_stats
 
 bp = Blueprint("oversight", __name__)
 LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "region": "自治区"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from ..items import KIND_LABELS
-from .diff import ItemDiff, item_text
+from ..services.diff import ItemDiff, item_text
 
 HEADERS = ("序号", "事项", "原内容", "新内容", "变化类型", "修改理由")
 
@@ -53,7 +53,7 @@ def to_docx(title: str, diffs: list[ItemDiff]) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    from ..documents.export_docx import chinese_defaults
+    from .export_docx import chinese_defaults
 
     doc = Document()
     chinese_defaults(doc)  # zh-CN East Asian language and Chinese fonts, as the list exports

@@ -7,11 +7,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from ..compare import matching
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS, TABLES
 from ..models import Organisation, OrgKind, Version
 from ..services import places
-from . import matching
 
 bp = Blueprint("compare", __name__)
 

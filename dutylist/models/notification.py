@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models.base import utcnow
+from .base import utcnow
 
 #: kind -> label shown in the list
 NOTIFICATION_LABELS = {

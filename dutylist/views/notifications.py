@@ -1,15 +1,30 @@
 """The signed-in user's notifications: list, mark one or all read (POST, CSRF-protected)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..models import Notification
 from ..models.base import utcnow
-from .models import Notification
+from ..notifications.service import unread_count
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """The header's figure: one COUNT per request at most (registered after security's default of 0)."""
+    if not current_user or not current_user.is_authenticated:
+        return {}
+    if "unread_notifications" not in g:
+        try:
+            g.unread_notifications = unread_count(current_user.id)
+        except SQLAlchemyError:  # error pages (503: database down) must still render
+            g.unread_notifications = 0
+    return {"unread_notifications": g.unread_notifications}
 PAGE = 50
 
 

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Version
+from ..search import service
 from ..services import places
 from ..vocabulary import CATEGORIES
-from . import service
 
 bp = Blueprint("search", __name__)
 

@@ -1,0 +1,171 @@
+"""Routes: revisions, their items and the moves of the review machine."""
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+from sqlalchemy import select
+
+from workflow import operations as ops
+from workflow import permissions as perm
+from workflow.errors import Invalid, NotFound
+from workflow.states import EVENT_LABELS
+
+from ..extensions import db
+from ..items import FIELDS, Shape
+from ..models import DraftItem, Revision, Version
+from . import auth
+from . import loading as load
+from . import serialisers as ser
+from . import validation as check
+from .blueprint import bp
+
+
+@bp.get("/townships/<int:township_id>/revisions")
+@auth.token_required
+def township_revisions(township_id: int):
+    """The township's revisions the user may read, newest first."""
+    org = load.township(township_id)
+    revisions = db.session.scalars(select(Revision).where(Revision.township_id == org.id)
+                                   .order_by(Revision.id.desc())).all()
+    return jsonify(revisions=[ser.revision_summary(r) for r in revisions
+                              if perm.can_read_revision(g.api_user, r)])
+
+
+@bp.post("/townships/<int:township_id>/revisions")
+@auth.token_required
+def start_revision(township_id: int):
+    org = load.township(township_id)
+    data = check.body(("title", "base_version_id"))
+    title = check.text(data, "title", limit=200).strip()
+    base_id = check.integer(data.get("base_version_id"), "base_version_id")
+    base = None
+    if base_id is not None:
+        base = db.session.get(Version, base_id) if 0 < base_id <= load.MAX_ID else None
+        if base is None:
+            raise Invalid("所选版本不存在")
+    revision = ops.start_revision(org, g.api_user, title=title, base_version=base)
+    db.session.commit()
+    response, status = ser.revision_response(revision, 201)
+    response.headers["Location"] = url_for("api.revision", revision_id=revision.id)
+    return response, status
+
+
+@bp.get("/revisions/<int:revision_id>")
+@auth.token_required
+def revision(revision_id: int):
+    return jsonify(ser.revision_json(load.revision(revision_id), g.api_user))
+
+
+# ---------------------------------------------------------------------- items ----
+@bp.post("/revisions/<int:revision_id>/items")
+@auth.token_required
+def add_item(revision_id: int):
+    revision = load.revision(revision_id)
+    data = check.body(("kind", "reason", *check.ITEM_KEYS))
+    kind = check.kind(data, required=True)
+    fields = check.item_fields(data)
+    item = ops.add_item(revision, g.api_user, kind, fields, check.reason(data))
+    db.session.commit()
+    return jsonify(ser.draft_item_json(item)), 201
+
+
+@bp.patch("/revisions/<int:revision_id>/items/<int:draft_item_id>")
+@auth.token_required
+def edit_item(revision_id: int, draft_item_id: int):
+    """Change some fields and/or move the item to another table; the rest is kept."""
+    revision = load.revision(revision_id)
+    item = load.draft_item(revision, draft_item_id)
+    data = check.body(("lock_version", "kind", "reason", *check.ITEM_KEYS))
+    lock_version = check.integer(data.get("lock_version"), "lock_version", required=True)
+    kind = check.kind(data, required=False)
+    given = check.item_fields(data)
+    merged = {**item.fields(), **given}
+    for f in FIELDS:
+        if f.shape == Shape.departments:
+            text, names = f.keys
+            if text in given and names not in given:
+                merged.pop(names)  # the departments are read from the new text
+            elif names in given and text not in given:
+                merged[text] = ""  # printed from the new list
+    item = ops.edit_item(revision, g.api_user, item.id, merged, lock_version, check.reason(data), kind=kind)
+    db.session.commit()
+    return jsonify(ser.draft_item_json(item))
+
+
+@bp.delete("/revisions/<int:revision_id>/items/<int:draft_item_id>")
+@auth.token_required
+def delete_item(revision_id: int, draft_item_id: int):
+    """Delete (mark removed, with a reason); lock_version and reason in the body or the query."""
+    revision = load.revision(revision_id)
+    item = load.draft_item(revision, draft_item_id)
+    query = request.args.to_dict()
+    unknown = sorted(k for k in query if k not in ("lock_version", "reason"))
+    if unknown:
+        raise Invalid("未知参数：" + "、".join(unknown))
+    body = check.body(("lock_version", "reason"))
+    if "lock_version" in body:
+        lock_version = check.integer(body["lock_version"], "lock_version", required=True)
+    else:
+        lock_version = check.integer(query.get("lock_version"), "lock_version", required=True, from_query=True)
+    data = {**query, **body}
+    ops.delete_item(revision, g.api_user, item.id, lock_version, check.reason(data))
+    db.session.commit()
+    return jsonify(ser.draft_item_json(db.session.get(DraftItem, item.id)))
+
+
+@bp.post("/revisions/<int:revision_id>/items/<int:draft_item_id>/move")
+@auth.token_required
+def move_item(revision_id: int, draft_item_id: int):
+    """Swap with the neighbour above (-1) or below (1) in the same table."""
+    revision = load.revision(revision_id)
+    item = load.draft_item(revision, draft_item_id)
+    data = check.body(("direction", "lock_version"))
+    direction = check.integer(data.get("direction"), "direction", required=True)
+    if direction not in (-1, 1):
+        raise Invalid("字段 direction 应为 -1（上移）或 1（下移）")
+    lock_version = check.integer(data.get("lock_version"), "lock_version", required=True)
+    ops.move_item_within(revision, g.api_user, item.id, direction, lock_version)
+    db.session.commit()
+    return jsonify(ser.draft_item_json(db.session.get(DraftItem, item.id)))
+
+
+@bp.post("/revisions/<int:revision_id>/renumber")
+@auth.token_required
+def renumber(revision_id: int):
+    revision = load.revision(revision_id)
+    check.body(())
+    ops.renumber(revision, g.api_user)
+    db.session.commit()
+    return ser.revision_response(revision)
+
+
+# --------------------------------------------------------------------- events ----
+@bp.post("/revisions/<int:revision_id>/events/<event>")
+@auth.token_required
+def fire_event(revision_id: int, event: str):
+    """One move of the review machine (submit, accept, return_for_revision, approve, …)."""
+    if event not in EVENT_LABELS:
+        raise NotFound(f"没有名为 {event} 的操作", [f"可用操作：{'、'.join(EVENT_LABELS)}"])
+    revision = load.revision(revision_id)
+    data = check.body(("reason", "departments", "deadline"))
+    reason = check.reason(data)
+    departments = check.id_list(data, "departments")
+    deadline = check.deadline(data)
+    if event != "accept" and (departments or deadline):
+        raise Invalid("只有“受理并征求意见”可以选择征求意见的部门和截止日期")
+    ops.fire(revision, event, g.api_user, levels=load.levels(), reason=reason,
+             departments=departments, deadline=deadline)
+    db.session.commit()
+    return ser.revision_response(revision)
+
+
+@bp.post("/revisions/<int:revision_id>/extend")
+@auth.token_required
+def extend_rounds(revision_id: int):
+    """The county office allows one more round, with a written reason."""
+    revision = load.revision(revision_id)
+    data = check.body(("reason",))
+    ops.extend_rounds(revision, g.api_user, check.reason(data))
+    db.session.commit()
+    return ser.revision_response(revision)
+
+

@@ -1,0 +1,132 @@
+"""The checks of a request body: JSON shapes, with a Chinese message naming the field (400).
+
+Item fields take their keys and shapes from the item schema (dutylist.items.FIELDS)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from flask import request
+
+from workflow.errors import Invalid
+
+from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape
+from ..items import field as schema_field
+from .loading import MAX_ID
+
+#: keys an item body may carry (besides lock_version / kind / reason where allowed), by the JSON
+#: shape of their value: the item schema's content keys
+ITEM_TEXT_KEYS = tuple(f.key for f in FIELDS if f.shape in (Shape.text, Shape.departments))
+ITEM_LIST_KEYS = tuple(k for f in FIELDS if f.shape in (Shape.steps, Shape.departments)
+                       for k in f.keys if k not in ITEM_TEXT_KEYS)
+ITEM_ROW_KEYS = tuple(f.key for f in FIELDS if f.shape == Shape.receiving)
+ITEM_KEYS = CONTENT_KEYS
+
+
+def body(allowed: tuple[str, ...] | None = None) -> dict:
+    """The JSON object of the request ({} when there is no body); 400 otherwise."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested absurdly deep
+        raise Invalid("请求体不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise Invalid("请求体须为 JSON 对象（{…}）")
+    if allowed is not None:
+        unknown = sorted(k for k in data if k not in allowed)
+        if unknown:
+            raise Invalid("未知字段：" + "、".join(unknown),
+                          [f"可用字段：{'、'.join(allowed)}"] if allowed else ["此操作不需要请求体"])
+    return data
+
+
+def text(data: dict, key: str, *, required: bool = False, limit: int = 4000) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise Invalid(f"缺少字段 {key}")
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"字段 {key} 应为文本")
+    if len(value) > limit:
+        raise Invalid(f"字段 {key} 过长（不超过 {limit} 字）")
+    if required and not value.strip():
+        raise Invalid(f"字段 {key} 不能为空")
+    return value
+
+
+def integer(value, key: str, *, required: bool = False, from_query: bool = False) -> int | None:
+    if value is None:
+        if required:
+            raise Invalid(f"缺少字段 {key}")
+        return None
+    if from_query and isinstance(value, str) and re.fullmatch(r"-?\d{1,10}", value.strip()):
+        value = int(value)  # query strings carry text
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"字段 {key} 应为整数")
+    return value
+
+
+def id_list(data: dict, key: str) -> list[int]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in value):
+        raise Invalid(f"字段 {key} 应为整数 id 的列表")
+    bad = [x for x in value if not 0 < x <= MAX_ID]
+    if bad:
+        raise Invalid("所选部门不属于本县", [f"无效的 id：{bad[0]}"])
+    return value
+
+
+def item_fields(data: dict) -> dict:
+    """Type-check the item fields present in the body (their content is checked by the operation)."""
+    out = {}
+    for key in ITEM_TEXT_KEYS:
+        if key in data:
+            out[key] = text(data, key, limit=20000)
+    for key in ITEM_LIST_KEYS:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                raise Invalid(f"字段 {key} 应为文本的列表")
+            out[key] = value
+    for key in ITEM_ROW_KEYS:
+        if key in data:
+            rows = data[key]
+            if not isinstance(rows, list) or not all(
+                    isinstance(r, dict) and set(r) <= {"department", "method"}
+                    and all(v is None or isinstance(v, str) for v in r.values()) for r in rows):
+                raise Invalid(f"{schema_field(key).label}应为 [{{department, method}}] 列表，两项均为文本")
+            out[key] = rows
+    return out
+
+
+def kind(data: dict, *, required: bool) -> str | None:
+    kind = data.get("kind")
+    if kind is None and not required:
+        return None
+    if kind not in KINDS:
+        raise Invalid("表格类型（kind）无效，应为 basic / cooperative / withdrawn 之一")
+    return kind
+
+
+def reason(data: dict) -> str:
+    return text(data, "reason").strip()
+
+
+def deadline(data: dict) -> date | None:
+    value = data.get("deadline")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise Invalid("截止日期格式应为 YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("截止日期不是有效的日期") from None
+
+

@@ -1,0 +1,47 @@
+"""乡镇履职事项清单 revision system: the application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from workflow import permissions
+
+from . import (
+    auth,
+    backup,
+    cli,
+    documents,
+    errors,
+    models,  # noqa: F401  (every table registered with the metadata, for create_all and Alembic)
+    notifications,
+    search,
+    security,
+)
+from .api import bp as api_bp
+from .config import INSTANCE, ROOT, Config
+from .extensions import csrf, db, login_manager, migrate
+from .views import BLUEPRINTS
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings (tests pass a database URL here)."""
+    app = Flask(__name__, instance_path=str(INSTANCE), template_folder="../templates")
+    app.config.from_object(Config())
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.jinja_env.globals["perm"] = permissions  # templates ask "may this user …" of the one home
+
+    auth.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    for package in (documents, search, notifications, backup):
+        package.init_app(app)  # commands, settings and signal subscriptions
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    return app
