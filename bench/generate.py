@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from dutylist.app import create_app  # noqa: E402
 from dutylist.config import database_url  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
-from dutylist.importers import seedtext  # noqa: E402
+from dutylist.importers import text_list  # noqa: E402
 from dutylist.items import KINDS, Shape, content_hash, fields_of, looks_like_department, named_departments  # noqa: E402
 from dutylist.models import Organisation, OrgKind, Role, User  # noqa: E402
 from dutylist.services import snapshot  # noqa: E402
@@ -255,7 +255,7 @@ class Seed:
 def load_seeds() -> list[Seed]:
     seeds = []
     for i, (filename, place) in enumerate(SEEDS):
-        parsed = seedtext.parse_file(SAMPLE_DIR / filename, township=place)
+        parsed = text_list.parse_file(SAMPLE_DIR / filename, township=place)
         names = sorted({n for n in (parsed.county, county_short_name(parsed.county)) if n}, key=len, reverse=True)
         entries = []
         for e in snapshot.ordered(_entries_from(parsed)):

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from dutylist.app import create_app  # noqa: E402
 from dutylist.extensions import db  # noqa: E402
-from dutylist.importers import seedtext  # noqa: E402
+from dutylist.importers import text_list  # noqa: E402
 from dutylist.items import CONTENT_KEYS  # noqa: E402
 from dutylist.models import (  # noqa: E402
     AuditEvent,
@@ -172,7 +172,7 @@ def main() -> None:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        parsed = seedtext.parse_file(SEED)
+        parsed = text_list.parse_file(SEED)
         version = import_list(parsed)
         db.session.commit()
         township = version.township

@@ -1,12 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
 # the full-text structures (FTS5 table, trigram index) are raw DDL in the migration, not models
 from dutylist.search.backend import alembic_include_name
-
-from alembic import context
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

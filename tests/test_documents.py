@@ -15,7 +15,7 @@ from dutylist.documents import export_data, export_docx, export_xlsx, import_doc
 from dutylist.documents.file_types import parse_document, parse_path, sniff
 from dutylist.extensions import db
 from dutylist.importers.parsed import ImportFailure
-from dutylist.importers.seedtext import parse_file
+from dutylist.importers.text_list import parse_file
 from dutylist.items import CONTENT_KEYS
 from dutylist.models import AuditEvent, Item, Organisation, Revision, Version
 from dutylist.services import snapshot

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from dutylist.documents import export_docx, export_xlsx, import_docx, import_xlsx, model
 from dutylist.extensions import db
-from dutylist.importers.seedtext import parse_file
+from dutylist.importers.text_list import parse_file
 from dutylist.items import CONTENT_KEYS
 from dutylist.models import AuditEvent, DraftItem, Item, Organisation, Revision, Version
 from dutylist.services import snapshot

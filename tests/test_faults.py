@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from dutylist.extensions import db
-from dutylist.importers import seedtext
+from dutylist.importers import text_list
 from dutylist.models import Revision
 from dutylist.services import import_list as importing
 from dutylist.services import snapshot
@@ -187,7 +187,7 @@ IMPORT_CRASHES = {
 @pytest.mark.parametrize("where", sorted(IMPORT_CRASHES))
 def test_crash_while_importing_through_the_service(app, monkeypatch, where):
     World()  # an existing region and prefecture: the import adds a county, its office and departments, a township
-    parsed = seedtext.parse_file(SAMPLES / "002_3c803f996c74d716.txt")
+    parsed = text_list.parse_file(SAMPLES / "002_3c803f996c74d716.txt")
     before = table_rows()
     seen = IMPORT_CRASHES[where](monkeypatch)
     with pytest.raises(Injected):
@@ -196,7 +196,7 @@ def test_crash_while_importing_through_the_service(app, monkeypatch, where):
     assert seen["n"] >= 1
     monkeypatch.undo()
     assert_untouched(before)
-    version = importing.import_list(seedtext.parse_file(SAMPLES / "002_3c803f996c74d716.txt"))  # now it goes through
+    version = importing.import_list(text_list.parse_file(SAMPLES / "002_3c803f996c74d716.txt"))  # now it goes through
     db.session.commit()
     assert version.number == 1 and len(snapshot.read_entries(version)) == sum(version.counts.values())
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from dutylist.importers.parsed import ImportFailure, Receiving
-from dutylist.importers.seedtext import parse_file, parse_text, split_place
+from dutylist.importers.text_list import parse_file, parse_text
+from dutylist.importers.textkit import split_place
 
 SAMPLES = Path(__file__).parent.parent / "sample_data"
 T003 = "昌吉回族自治州木垒哈萨克自治县大南沟乌孜别克族乡"

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from dutylist.extensions import db
-from dutylist.importers import seedtext
+from dutylist.importers import text_list
 from dutylist.importers.parsed import ImportFailure, ParsedList
 from dutylist.items import KINDS
 from dutylist.models import DraftItem, Opinion
@@ -476,7 +476,7 @@ def _outcome_of_parse(parse):
                                max_size=20).map("\n".join)),
        township=st.one_of(st.none(), form_text))
 def test_text_importer_parses_or_refuses(text, township):
-    _outcome_of_parse(lambda: seedtext.parse_text(text, township=township))
+    _outcome_of_parse(lambda: text_list.parse_text(text, township=township))
 
 
 @examples(30)
@@ -485,7 +485,7 @@ def test_text_importer_parses_or_refuses(text, township):
 def test_text_importer_reads_files_or_refuses(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("imp") / "list.txt"
     path.write_bytes(data)
-    _outcome_of_parse(lambda: seedtext.parse_file(path))
+    _outcome_of_parse(lambda: text_list.parse_file(path))
 
 
 @st.composite
@@ -523,7 +523,7 @@ def mutated_seed(draw):
 @given(case=mutated_seed())
 def test_import_of_mutated_seeds_is_all_or_nothing(app, case):
     text, township = case
-    parsed = _outcome_of_parse(lambda: seedtext.parse_text(text, township=township))
+    parsed = _outcome_of_parse(lambda: text_list.parse_text(text, township=township))
     if parsed is None:
         return
     before = snapshot()
@@ -635,7 +635,7 @@ def test_import_refuses_cells_longer_than_their_columns(app):
     text = (SAMPLES[0]).read_text(encoding="utf-8").replace(
         "\t党的建设\t党内统计工作\t吉木萨尔县委组织部\t",
         "\t" + "党的建设很长" * 12 + "\t党内统计工作\t" + "吉木萨尔县委组织部很长的名字" * 10 + "\t", 1)
-    parsed = seedtext.parse_text(text)
+    parsed = text_list.parse_text(text)
     before = snapshot()
     with pytest.raises(ImportFailure, match="过长"):
         import_list(parsed)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from dutylist.extensions import db
-from dutylist.importers import seedtext
+from dutylist.importers import text_list
 from dutylist.items import CONTENT_KEYS
 from dutylist.services.import_list import entries_from, import_list
 from dutylist.services.snapshot import ordered, read_entries, version_digest
@@ -15,7 +15,7 @@ PLACES = {"003_6a82fb40a4ecf6eb.txt": "昌吉回族自治州木垒哈萨克自�
 
 @pytest.mark.parametrize("filename", sorted(p.name for p in SAMPLES.glob("*.txt")))
 def test_published_seed_reads_back_exactly(app, filename):
-    parsed = seedtext.parse_file(SAMPLES / filename, township=PLACES.get(filename))
+    parsed = text_list.parse_file(SAMPLES / filename, township=PLACES.get(filename))
     expected = ordered(entries_from(parsed))
     version = import_list(parsed)
     db.session.commit()

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the JSON API, served at /api/v1/openapi.json.
 
-Written by hand next to views/api.py; tests/test_api.py compares its paths and methods with
+Written by hand next to the routes (lists.py, revisions.py, opinions.py); tests/test_api.py compares its paths and methods with
 the routes the app registers under /api/v1, so an endpoint without an entry here fails.
 """
 from __future__ import annotations

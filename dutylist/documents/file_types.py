@@ -84,10 +84,10 @@ def parse_document(data: bytes, township: str | None = None, categories=None) ->
 
 def parse_path(path, township: str | None = None) -> ParsedList:
     """For `import-list`: .docx and .xlsx by content, everything else through the text importer."""
-    from ..importers import seedtext
+    from ..importers import text_list
 
     data = Path(path).read_bytes()
     kind = sniff(data) if data else "text"
     if kind == "text":
-        return seedtext.parse_file(path, township=township)
+        return text_list.parse_file(path, township=township)
     return parse_office(data, kind, township=township)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
-from ..importers.seedtext import (
+from ..importers.textkit import (
     KNOWN_CATEGORIES,
     clean_text,
     resolve_places,

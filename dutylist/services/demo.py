@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..config import ROOT
 from ..extensions import db
-from ..importers import seedtext
+from ..importers import text_list
 from ..models import Category, Organisation, OrgKind, Role, User
 from ..vocabulary import CATEGORIES
 from .import_list import import_list
@@ -84,7 +84,7 @@ def seed_demo(sample_dir: Path = SAMPLE_DIR) -> dict:
     ensure_categories()
     imported = []
     for filename, place in SEEDS:
-        parsed = seedtext.parse_file(sample_dir / filename, township=place)
+        parsed = text_list.parse_file(sample_dir / filename, township=place)
         township = db.session.scalar(select(Organisation).where(
             Organisation.kind == OrgKind.township, Organisation.name == parsed.township))
         if township is not None:

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-24 03:28:42.751961
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # Full-text search over item contents: raw DDL per dialect (kept here, not imported from the app, so
 # this migration stays what it was when written). SQLite: an FTS5 trigram table kept in step with
