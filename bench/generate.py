@@ -46,7 +46,10 @@ from dutylist.extensions import db  # noqa: E402
 from dutylist.importers import text_list  # noqa: E402
 from dutylist.items import KINDS, Shape, content_hash, fields_of, looks_like_department, named_departments  # noqa: E402
 from dutylist.models import Organisation, OrgKind, Role, User  # noqa: E402
-from dutylist.services import snapshot  # noqa: E402
+from dutylist.services import (
+    passwords,  # noqa: E402
+    snapshot,  # noqa: E402
+)
 from dutylist.services.audit import GENESIS, canonical_json, entry_hash  # noqa: E402
 from dutylist.services.demo import DEMO_PASSWORD, SAMPLE_DIR, SEEDS, SLUGS, ensure_categories  # noqa: E402
 from dutylist.services.departments import department_key  # noqa: E402
@@ -811,7 +814,7 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
         ensure_categories()
         db.session.commit()
         probe = User()
-        probe.set_password(DEMO_PASSWORD)
+        passwords.set_password(probe, DEMO_PASSWORD)
         seeds = load_seeds()
         search_text = None
         if "search_text" in db.metadata.tables:

@@ -36,7 +36,7 @@ def load_user(session_id: str):
     if not user_id.isdigit() or not key:
         return None
     user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-    if user is None or not user.active or not hmac.compare_digest(user.session_key, key):
+    if user is None or not user.active or not hmac.compare_digest(user.session_token or "", key):
         return None
     return user
 
@@ -127,7 +127,7 @@ def change_password():
             if form.new_password.data == form.current_password.data:
                 problems.append("新密码不能与当前密码相同")
             if not problems:
-                user.set_password(form.new_password.data)
+                passwords.set_password(user, form.new_password.data)
                 record_event("password_change", actor=user, ip=request.remote_addr)
                 db.session.commit()
                 # other sessions of the user end (their key no longer matches); this one goes on

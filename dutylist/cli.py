@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .extensions import db
 from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, Role, User
+from .services import passwords
 from .services.audit import record_event
 
 
@@ -103,7 +104,7 @@ def create_user_command(username, role, org_name, email, password):
         click.echo(f"错误 / error: 用户名 {username} 已存在", err=True)
         sys.exit(2)
     user = User(username=username, display_name=username, role=role, organisation=orgs[0], email=email)
-    user.set_password(password)
+    passwords.set_password(user, password)
     db.session.add(user)
     db.session.flush()
     record_event("user_create", organisation=orgs[0], target=f"user:{user.id}",

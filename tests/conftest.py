@@ -19,6 +19,7 @@ from sqlalchemy import select
 from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.services import passwords
 
 # the browser fixtures (live_server, chromium, context, page), registered once for every module
 pytest_plugins = ["tests.browser"]
@@ -173,7 +174,7 @@ def make_user(app):
     """Return a callable creating a user with the test password."""
     def _make(username: str, role: Role, organisation: Organisation) -> User:
         user = User(username=username, display_name=username, role=role, organisation=organisation)
-        user.set_password(PASSWORD)
+        passwords.set_password(user, PASSWORD)
         db.session.add(user)
         db.session.commit()
         return user

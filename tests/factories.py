@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.services import passwords
 from dutylist.services.snapshot import EntryData, publish_version
 from workflow import operations as ops
 
@@ -90,6 +91,6 @@ class World:
     @staticmethod
     def _user(username, role, org):
         user = User(username=username, display_name=username, role=role, organisation=org)
-        user.set_password(PASSWORD)
+        passwords.set_password(user, PASSWORD)
         db.session.add(user)
         return user

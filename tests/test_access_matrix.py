@@ -18,6 +18,7 @@ from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
 from dutylist.models import Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
+from dutylist.services import passwords
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
@@ -158,7 +159,7 @@ class Scenario:
         db.session.add(region2)
         db.session.flush()
         xz = User(username="xz-region", display_name="xz-region", role=Role.region_reviewer, organisation=region2)
-        xz.set_password(PASSWORD)
+        passwords.set_password(xz, PASSWORD)
         db.session.add(xz)
         rev = ops.start_revision(w.town, w.drafter)
         item = next(i for i in rev.items if i.name == "老年人高龄津贴的发放管理")

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, OrgKind, Role
+from dutylist.services import passwords
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_password_is_hashed_with_scrypt_by_default(drafter):
     from flask import current_app
     current_app.config.pop("PASSWORD_HASH_METHOD")
     try:
-        u.set_password("another-password")
+        passwords.set_password(u, "another-password")
     finally:
         current_app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
     assert u.password_hash.startswith("scrypt:")

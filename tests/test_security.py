@@ -186,7 +186,7 @@ def test_passwords_are_hashed_with_scrypt(app, drafter):
     user = User(username="x", display_name="x", role=Role.admin, organisation=drafter.organisation)
     app.config.pop("PASSWORD_HASH_METHOD")
     try:
-        user.set_password("Another-pass-42")
+        passwords.set_password(user, "Another-pass-42")
     finally:
         app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
     assert user.password_hash.startswith("scrypt:") and "Another-pass-42" not in user.password_hash

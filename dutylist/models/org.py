@@ -1,12 +1,10 @@
 """Organisations (a tree: region > prefecture > county > township / county bodies) and users."""
 from __future__ import annotations
 
-import hashlib
-import hmac
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -118,6 +116,10 @@ class Organisation(db.Model):
         return db.session.scalars(stmt).all()
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
@@ -134,28 +136,29 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(String(254))  #: optional, for notification mail
+    #: random; in every session of the user, replaced to end them all (a new password, say)
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: new_session_token())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
 
-    def set_password(self, password: str) -> None:
-        # scrypt (werkzeug's default); tests may choose a cheaper method through the config
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        """Store the password's hash (werkzeug's scrypt by default; services.passwords.set_password
+        takes the method from the configuration) and end the user's other sessions."""
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """A new session token: every session and remember-me cookie issued before is refused."""
+        self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    @property
-    def session_key(self) -> str:
-        """A keyed fingerprint of the password hash: it changes when the password does."""
-        secret = current_app.config["SECRET_KEY"].encode() if has_app_context() else b""
-        return hmac.new(secret, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
-
     def get_id(self) -> str:
-        """What the session (and a remember-me cookie) holds: the id and session_key, so that a new
-        password ends every other session of the user (auth.load_user compares them)."""
-        return f"{self.id}:{self.session_key}"
+        """What the session (and a remember-me cookie) holds: the id and the session token, so that a
+        new password (or ending the sessions) signs every other session out (auth.load_user compares)."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

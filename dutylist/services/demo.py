@@ -14,6 +14,7 @@ from ..extensions import db
 from ..importers import text_list
 from ..models import Category, Organisation, OrgKind, Role, User
 from ..vocabulary import CATEGORIES
+from . import passwords
 from .import_list import import_list
 
 SAMPLE_DIR = ROOT / "sample_data"
@@ -59,7 +60,7 @@ def create_demo_users() -> list[dict]:
     """One user per role and organisation, named after the place (dayou-drafter, jimsar-office...)."""
     accounts: list[dict] = []
     probe = User()
-    probe.set_password(DEMO_PASSWORD)
+    passwords.set_password(probe, DEMO_PASSWORD)
     add = partial(_add_user, accounts=accounts, password_hash=probe.password_hash)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
     for org in orgs:

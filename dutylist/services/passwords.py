@@ -8,6 +8,8 @@ for the command line.
 """
 from __future__ import annotations
 
+from flask import current_app
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 
@@ -58,3 +60,9 @@ def problems(password: str, username: str | None = None) -> list[str]:
     if lowered in COMMON:
         out.append("密码过于常见，请换一个 / too common a password")
     return out
+
+
+def set_password(user, password: str) -> None:
+    """Set a user's password with the configured hash (PASSWORD_HASH_METHOD: scrypt unless a test
+    chooses a cheaper one); the user's other sessions end."""
+    user.set_password(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
