@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .extensions import db
+from .models import AuditHead, Organisation, Version
 
 
 class LRU:
@@ -67,8 +68,6 @@ def enabled() -> bool:
 
 def state_token() -> tuple:
     """(database URL, audit head seq, audit head hash): changes with every audited change (one PK read)."""
-    from .models import AuditHead
-
     head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     return (str(db.engine.url), *(head or (0, "")))
 
@@ -76,8 +75,6 @@ def state_token() -> tuple:
 def published_token() -> tuple:
     """(database URL, last version's id and digest, last organisation's id): moves when a version is
     published or an organisation added (versions are never changed or deleted)."""
-    from .models import Organisation, Version
-
     last = select(func.max(Version.id)).scalar_subquery()
     row = db.session.execute(select(last, select(Version.digest).where(Version.id == last).scalar_subquery(),
                                     select(func.max(Organisation.id)).scalar_subquery())).one()

@@ -4,15 +4,24 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import select
 
+from forms.auth import EMAIL_PATTERN
+from workflow import diagram
+
+from .documents.file_types import parse_path
 from .extensions import db
 from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, Role, User
 from .services import passwords
-from .services.audit import record_event
+from .services.audit import check_head, head, record_event, verify_chain
+from .services.demo import seed_demo
+from .services.import_list import import_list
+from .services.passwords import problems as password_problems
+from .services.tokens import create_token, revoke_tokens
 
 
 def _echo_json(data) -> None:
@@ -26,9 +35,6 @@ def _echo_json(data) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告 / print the report as JSON")
 def import_list_command(path, township, dry_run, as_json):
     """导入一份履职事项清单（文本、Word .docx 或 Excel .xlsx）为乡镇的第 1 版 / import a duty list as a township's version 1."""
-    from .documents.file_types import parse_path  # .docx / .xlsx by content, other files as text
-    from .services.import_list import import_list
-
     try:
         parsed = parse_path(path, township=township)
         report = parsed.report()
@@ -56,8 +62,6 @@ def import_list_command(path, township, dry_run, as_json):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出演示账号 / print the demo accounts")
 def seed_demo_command(as_json):
     """载入演示数据：五个示例乡镇及各角色演示账号 / load the demo data."""
-    from .services.demo import seed_demo
-
     result = seed_demo()
     db.session.commit()
     if as_json:
@@ -87,14 +91,12 @@ def create_user_command(username, role, org_name, email, password):
     if len(orgs) != 1:
         click.echo(f"错误 / error: 找不到唯一的单位“{org_name}”（角色 {role.value} 需要 {kind or '任意'} 类单位）", err=True)
         sys.exit(2)
-    from .services.passwords import problems as password_problems
 
     weak = password_problems(password, username)
     if weak:
         click.echo("错误 / error: " + "；".join(weak), err=True)
         sys.exit(2)
     if email is not None:
-        from forms.auth import EMAIL_PATTERN
 
         email = email.strip() or None
         if email is not None and (len(email) > 254 or not re.fullmatch(EMAIL_PATTERN, email)):
@@ -119,8 +121,6 @@ def create_user_command(username, role, org_name, email, password):
 @click.option("--revoke", is_flag=True, help="吊销该用户的全部令牌 / revoke all of the user's tokens")
 def create_token_command(username, name, revoke):
     """为用户生成 API 令牌（只显示一次）/ create an API bearer token for a user."""
-    from .services.tokens import create_token, revoke_tokens
-
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         click.echo(f"错误 / error: 用户 {username} 不存在", err=True)
@@ -141,8 +141,6 @@ def create_token_command(username, name, revoke):
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify_command(head_file, as_json):
     """校验操作日志哈希链 / verify the audit log's hash chain (exit 1 on the first bad entry)."""
-    from .services.audit import check_head, verify_chain
-
     if head_file is not None:
         try:
             saved = json.load(head_file)
@@ -165,8 +163,6 @@ def audit_verify_command(head_file, as_json):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
 def audit_head_command(output):
     """导出操作日志链头（JSON），请保存在数据库之外 / export the audit chain head."""
-    from .services.audit import head, record_event
-
     data = head()
     record_event("audit_head_export", details={"seq": data["seq"], "hash": data["hash"], "via": "cli"})
     db.session.commit()
@@ -177,9 +173,7 @@ def audit_head_command(output):
 @click.option("-o", "--out-dir", default="docs", type=click.Path(file_okay=False), show_default=True)
 def workflow_diagram_command(out_dir):
     """从状态机生成流程图（Mermaid 与 SVG）/ write the state diagram drawn from the machine."""
-    from pathlib import Path
 
-    from workflow import diagram
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,8 @@ import time
 import click
 
 from .codec import BackupError
+from .dump import dump_database
+from .restore import restore_database
 
 
 @click.command("dump")
@@ -14,8 +16,6 @@ from .codec import BackupError
               help="备份文件（gzip 压缩的 JSON 行）/ the dump file to write (gzip'd JSON lines)")
 def dump_command(output):
     """备份整个数据库（全部版本、修订稿、意见、操作日志）到一个文件 / dump the whole database to one file."""
-    from .dump import dump_database
-
     started = time.monotonic()
     try:
         summary = dump_database(output)
@@ -37,8 +37,6 @@ def dump_command(output):
 @click.option("--force", is_flag=True, help="先清空目标数据库的全部表（同一事务内）/ wipe every table first")
 def restore_command(path, force):
     """把备份文件恢复到空数据库（先 flask db upgrade 建表）/ restore a dump into an empty database."""
-    from .restore import restore_database
-
     started = time.monotonic()
     try:
         summary = restore_database(path, force=force)

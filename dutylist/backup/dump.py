@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,8 +58,6 @@ def app_version() -> str:
 def schema_revision() -> str | None:
     """The Alembic head of migrations/ (what `flask db upgrade` builds)."""
     try:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
 
         cfg = Config()
         cfg.set_main_option("script_location", str(ROOT / "migrations"))

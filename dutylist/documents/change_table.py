@@ -3,8 +3,17 @@ from __future__ import annotations
 
 import io
 
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
 from ..items import KIND_LABELS
 from ..services.diff import ItemDiff, item_text
+from .export_docx import chinese_defaults
 
 HEADERS = ("序号", "事项", "原内容", "新内容", "变化类型", "修改理由")
 
@@ -22,8 +31,6 @@ def rows(diffs: list[ItemDiff]) -> list[tuple]:
 
 
 def to_xlsx(title: str, diffs: list[ItemDiff]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
@@ -47,13 +54,7 @@ def to_xlsx(title: str, diffs: list[ItemDiff]) -> bytes:
 
 
 def to_docx(title: str, diffs: list[ItemDiff]) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
 
-    from .export_docx import chinese_defaults
 
     doc = Document()
     chinese_defaults(doc)  # zh-CN East Asian language and Chinese fonts, as the list exports

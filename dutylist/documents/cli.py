@@ -9,7 +9,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
+from ..services.audit import record_event
 from .export import FORMATS, audit_details, render
+from .export_pdf import PdfFontMissing
+from .model import from_version
 
 
 def find_township(name: str) -> Organisation:
@@ -38,10 +41,6 @@ def find_township(name: str) -> Organisation:
               help="输出文件（- 为标准输出）/ output file (- for stdout)")
 def export_list_command(township, version_number, fmt, output):
     """导出乡镇清单的某一版本（Word、Excel、PDF、CSV、JSON）/ export a published version of a list."""
-    from ..services.audit import record_event
-    from .export_pdf import PdfFontMissing
-    from .model import from_version
-
     org = find_township(township)
     stmt = select(Version).where(Version.township_id == org.id)
     if version_number is not None:

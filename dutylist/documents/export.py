@@ -1,6 +1,10 @@
 """One entry point for every export format."""
 from __future__ import annotations
 
+from .export_data import to_csv, to_json
+from .export_docx import to_docx
+from .export_pdf import to_pdf
+from .export_xlsx import to_xlsx
 from .model import ListDocument
 
 FORMATS = {
@@ -15,19 +19,14 @@ FORMATS = {
 def render(doc: ListDocument, fmt: str) -> bytes:
     """The document in one format (docx, xlsx, pdf, csv, json); pdf may raise PdfFontMissing."""
     if fmt == "docx":
-        from .export_docx import to_docx
         return to_docx(doc)
     if fmt == "xlsx":
-        from .export_xlsx import to_xlsx
         return to_xlsx(doc)
     if fmt == "pdf":
-        from .export_pdf import to_pdf
         return to_pdf(doc)
     if fmt == "csv":
-        from .export_data import to_csv
         return to_csv(doc)
     if fmt == "json":
-        from .export_data import to_json
         return to_json(doc)
     raise ValueError(f"unknown format {fmt!r}")
 

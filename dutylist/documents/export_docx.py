@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import io
 
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
+
 from ..items import KINDS
 from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
 
@@ -24,7 +33,6 @@ LANDSCAPE = {"cooperative"}
 
 
 def _fonts(run_or_style, east_asian: str, latin: str = "Times New Roman"):
-    from docx.oxml.ns import qn
 
     run_or_style.font.name = latin
     el = run_or_style.element
@@ -48,9 +56,6 @@ FONT_TABLE = (
 
 def chinese_defaults(document):
     """Document defaults for Chinese: zh-CN as the East Asian language, fonts declared as GB2312."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     styles = document.styles.element
     rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     rfonts = rpr.find(qn("w:rFonts"))
@@ -62,7 +67,6 @@ def chinese_defaults(document):
         lang.set(qn("w:eastAsia"), "zh-CN")
     fonts = document.part.part_related_by(
         "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable")
-    from lxml import etree
 
     root = etree.fromstring(fonts.blob)
     for name, alt, panose, family in FONT_TABLE:
@@ -78,7 +82,6 @@ def chinese_defaults(document):
 
 
 def _run(paragraph, text: str, font: str, size: float, bold: bool = False, color=None):
-    from docx.shared import Pt, RGBColor
 
     run = paragraph.add_run(xml_safe(text))
     _fonts(run, font)
@@ -90,8 +93,6 @@ def _run(paragraph, text: str, font: str, size: float, bold: bool = False, color
 
 
 def _page(section, landscape: bool):
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm
 
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
@@ -102,9 +103,6 @@ def _page(section, landscape: bool):
 
 def _field(paragraph, instr: str):
     """A simple field (PAGE, NUMPAGES) in a paragraph."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), instr)
     run = OxmlElement("w:r")
@@ -116,8 +114,6 @@ def _field(paragraph, instr: str):
 
 
 def _repeat_header(row):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -129,8 +125,6 @@ def _repeat_header(row):
 
 
 def _shade(cell, fill: str):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tc_pr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
@@ -141,8 +135,6 @@ def _shade(cell, fill: str):
 
 
 def _cell_text(cell, lines: list[str], center: bool):
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     paragraph = cell.paragraphs[0]
@@ -156,8 +148,6 @@ def _cell_text(cell, lines: list[str], center: bool):
 
 
 def _table(document, doc: ListDocument, kind: str):
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm
 
     columns = COLUMNS[kind]
     widths = [Cm(w) for w in WIDTHS[kind]]
@@ -183,11 +173,6 @@ def _table(document, doc: ListDocument, kind: str):
 
 
 def to_docx(doc: ListDocument) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_SECTION
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     document = Document()
     chinese_defaults(document)

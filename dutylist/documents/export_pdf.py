@@ -18,6 +18,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from fontTools.ttLib import TTCollection, TTFont
+from fpdf import FPDF
+
 from ..items import KINDS
 from .model import COLUMNS, GENERATOR, ListDocument, cell_lines
 
@@ -59,7 +62,6 @@ def _face(path: str) -> int:
     """The index of the Simplified Chinese face of a font collection (0 for a single font)."""
     if not path.lower().endswith((".ttc", ".otc")):
         return 0
-    from fontTools.ttLib import TTCollection
 
     collection = TTCollection(path, lazy=True)
     for i, font in enumerate(collection.fonts):
@@ -72,7 +74,6 @@ def _face(path: str) -> int:
 
 @lru_cache(maxsize=16)
 def _has_cjk(path: str, face: int) -> bool:
-    from fontTools.ttLib import TTFont
 
     try:
         font = TTFont(path, fontNumber=face, lazy=True)
@@ -118,7 +119,6 @@ def find_font() -> tuple[str, str | None]:
 
 
 def _make_pdf_class():
-    from fpdf import FPDF
 
     class ListPDF(FPDF):
         doc: ListDocument

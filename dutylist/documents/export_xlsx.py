@@ -11,6 +11,10 @@ from __future__ import annotations
 import io
 import math
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
 from ..items import KIND_LABELS, KINDS
 from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
 
@@ -47,9 +51,6 @@ def _set(cell, value):
 
 
 def to_xlsx(doc: ListDocument) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)

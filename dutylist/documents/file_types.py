@@ -11,7 +11,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from ..importers import text_list
 from ..importers.parsed import ImportFailure, ParsedList
+from . import import_docx, import_xlsx
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -63,7 +65,6 @@ def sniff(data: bytes) -> str:
 
 
 def parse_office(data: bytes, kind: str, township: str | None = None, categories=None) -> ParsedList:
-    from . import import_docx, import_xlsx
 
     reader = import_docx.parse_docx if kind == "docx" else import_xlsx.parse_xlsx
     try:
@@ -84,8 +85,6 @@ def parse_document(data: bytes, township: str | None = None, categories=None) ->
 
 def parse_path(path, township: str | None = None) -> ParsedList:
     """For `import-list`: .docx and .xlsx by content, everything else through the text importer."""
-    from ..importers import text_list
-
     data = Path(path).read_bytes()
     kind = sniff(data) if data else "text"
     if kind == "text":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 import re
 
+from docx import Document
+
 from ..importers.parsed import ParsedList
 from ..items import lines_of
 from .reader import Cell, GridReader, Row, Table, Text
@@ -101,8 +103,6 @@ def _cells(tr):
 
 def blocks(data: bytes):
     """The document as reader blocks, in reading order."""
-    from docx import Document
-
     document = Document(io.BytesIO(data))
     line = 0
     tables = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
+from openpyxl import load_workbook
+
 from ..importers.parsed import ParsedList
 from ..items import lines_of
 from .reader import Cell, GridReader, Row, Table
@@ -24,7 +26,6 @@ def value_text(value) -> str:
 
 
 def blocks(data: bytes):
-    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), data_only=True)
     out = []

@@ -25,9 +25,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
+from workflow import operations as ops
+from workflow import permissions as perm
+from workflow.errors import Invalid, WorkflowError
+from workflow.operations import clean_fields
+
+from ..extensions import db
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
 from ..items import CONTENT_KEYS, KINDS
+from ..models import DraftItem, Organisation, OrgKind, Revision, User, Version
+from ..services import drafts, snapshot
+from ..services.audit import record_event
+from ..services.import_list import import_list
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
 KEEP_SECONDS = 24 * 3600
@@ -255,9 +266,6 @@ def reorder_moves(order: list, target: list) -> list[tuple[object, int]]:
 
 def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
     """current: the draft's (or current version's) entries in order, with kind, number, item_id, fields."""
-    from workflow.errors import Invalid
-    from workflow.operations import clean_fields
-
     plan = Plan(pairs=match(current, imported))
     for ii, it in enumerate(imported):
         where = f"{'基本' if it.kind == 'basic' else '配合' if it.kind == 'cooperative' else '收回'}事项第 {it.number} 项"
@@ -297,7 +305,6 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
 
 
 def version_entries(township_id: int) -> tuple[object, list[dict]]:
-    from ..services import snapshot
 
     version = snapshot.current_version(township_id)
     return version, (snapshot.read_entries(version) if version is not None else [])
@@ -305,12 +312,8 @@ def version_entries(township_id: int) -> tuple[object, list[dict]]:
 
 def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]:
     """What stops a confirm (shown on the preview), the plan for a draft, and the township."""
-    from sqlalchemy import select
 
-    from workflow import permissions as perm
 
-    from ..extensions import db
-    from ..models import Organisation, OrgKind, Revision, Version
 
     parsed = parsed_from_json(data["parsed"])
     problems: list[str] = []
@@ -363,13 +366,7 @@ class _Progress:
 
 def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Progress | None = None):
     """A new revision of the township made equal to the imported list; every change audited."""
-    from workflow import operations as ops
-    from workflow.errors import Invalid
 
-    from ..extensions import db
-    from ..models import DraftItem
-    from ..services import drafts
-    from ..services.audit import record_event
 
     reason = f"由文件“{filename}”导入"
     revision = ops.start_revision(township, user, title=f"{township.name}履职事项清单修订稿（由文件导入）")
@@ -421,8 +418,6 @@ def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Pr
 
 
 def import_new(user, parsed: ParsedList, filename: str):
-    from ..services.audit import record_event
-    from ..services.import_list import import_list
 
     version = import_list(parsed, published_by=user)
     record_event("import", actor=user, township_id=version.township_id, target=f"version:{version.id}",
@@ -432,10 +427,7 @@ def import_new(user, parsed: ParsedList, filename: str):
 
 def run(app, token: str) -> None:
     """The job: everything in one transaction, progress reported to the status file."""
-    from workflow.errors import WorkflowError
 
-    from ..extensions import db
-    from ..models import Organisation, User
 
     with app.app_context():
         try:

@@ -11,9 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from workflow.states import STATUS_LABELS, Status
+
 from ..importers.parsed import ParsedList
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, receiving_lines
 from ..items import field as schema_field
+from ..services import drafts, list_counts, snapshot
+from ..services.list_counts import list_stats
+from ..vocabulary import PREFECTURE_SHORT_NAMES
 
 #: The official columns of each table: (field, header), from the item schema.
 COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -155,7 +160,6 @@ def _plain(entries: list[dict]) -> list[dict]:
 
 
 def from_version(version) -> ListDocument:
-    from ..services import list_counts, snapshot
 
     township = version.township
     county, prefecture, region = _place_chain(township)
@@ -170,9 +174,7 @@ def from_version(version) -> ListDocument:
 
 
 def from_revision(revision) -> ListDocument:
-    from workflow.states import STATUS_LABELS, Status
 
-    from ..services import drafts, list_counts
 
     township = revision.township
     county, prefecture, region = _place_chain(township)
@@ -190,9 +192,6 @@ def from_revision(revision) -> ListDocument:
 
 def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark | None = None) -> ListDocument:
     """A document straight from an importer's result (no database)."""
-    from ..services.list_counts import list_stats
-    from ..vocabulary import PREFECTURE_SHORT_NAMES
-
     entries = _plain([{"kind": i.kind, "number": i.number, "item_id": None, **i.fields()} for i in parsed.items])
     if title is None:
         short = {v: k for k, v in PREFECTURE_SHORT_NAMES.items()}.get(parsed.prefecture or "", parsed.prefecture)

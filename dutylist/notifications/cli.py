@@ -6,6 +6,7 @@ from datetime import date
 import click
 
 from ..extensions import db
+from .service import send_reminders
 
 
 @click.command("send-reminders")
@@ -13,8 +14,6 @@ from ..extensions import db
 @click.option("--today", "today", default=None, help="以该日期为今天（YYYY-MM-DD，测试用）/ pretend today is this date")
 def send_reminders_command(days, today):
     """为截止日期临近或已过、尚未签署的部门生成提醒通知 / remind departments of near or passed deadlines."""
-    from .service import send_reminders
-
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:

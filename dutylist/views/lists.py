@@ -7,8 +7,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from workflow import diagram
 from workflow import permissions as perm
-from workflow.states import STATUS_LABELS
+from workflow.states import STATUS_LABELS, TRANSITIONS
 
 from ..caching import LRU
 from ..extensions import db
@@ -120,10 +121,7 @@ def favicon():
 @login_required
 def workflow():
     """The review state diagram, drawn from the machine's table."""
-    from markupsafe import Markup
 
-    from workflow import diagram
-    from workflow.states import TRANSITIONS
 
     return render_template("workflow.html", svg=Markup(diagram.svg()), mermaid=diagram.mermaid(),
                            edges=diagram.edges(), transitions=TRANSITIONS)
