@@ -505,7 +505,7 @@ class Generator:
         for i in picked:
             e = entries[i]
             fields = dict(e.fields)
-            steps, rows = _last_of(e.kind, Shape.steps), _last_of(e.kind, Shape.receiving)
+            steps, rows = _last_of(e.kind, Shape.steps), _last_of(e.kind, Shape.department_rows)
             if steps:
                 fields[steps] = list(fields[steps] or []) + ["及时报送工作进展情况。"]
             elif rows and fields.get(rows):

@@ -32,7 +32,7 @@ def _as_text(f: Field, value) -> str:
     """A stored field as the form shows it."""
     if f.shape == Shape.steps:
         return "\n".join(value or [])
-    if f.shape == Shape.receiving:
+    if f.shape == Shape.department_rows:
         return "\n".join(receiving_lines(value))
     return value or ""
 
@@ -41,7 +41,7 @@ def _from_text(f: Field, text: str | None):
     """What the form sends, in the shape workflow.operations.clean_fields expects."""
     if f.shape == Shape.steps:
         return lines_of(text)
-    if f.shape == Shape.receiving:
+    if f.shape == Shape.department_rows:
         return receiving_of_lines(lines_of(text), strict=True)
     return text or ""
 
@@ -62,9 +62,9 @@ class ItemForm(BaseForm):
         return out
 
     def rows(self, field) -> int:
-        """Text area height: more for steps and receiving cells."""
+        """Text area height: more for steps and 承接部门 rows."""
         shape = schema_field(field.name).shape
-        return {Shape.steps: 6, Shape.receiving: 4}.get(shape, 3)
+        return {Shape.steps: 6, Shape.department_rows: 4}.get(shape, 3)
 
     def fill_from(self, item) -> None:
         """Load a draft item into the form (for GET)."""

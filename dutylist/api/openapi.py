@@ -26,7 +26,7 @@ def _item_fields() -> dict:
                 props[key] = {**_STR_LIST, "description": f"{f.label}，逐个部门{where}"}
         elif f.shape == Shape.steps:
             props[f.key] = {**_STR_LIST, "description": f"{f.label}，每步一行{where}"}
-        elif f.shape == Shape.receiving:
+        elif f.shape == Shape.department_rows:
             props[f.key] = {"type": "array", "description": f.label + where,
                             "items": {"type": "object", "additionalProperties": False,
                                       "properties": {"department": _STR, "method": _STR}}}

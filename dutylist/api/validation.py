@@ -20,7 +20,7 @@ from .loading import MAX_ID
 ITEM_TEXT_KEYS = tuple(f.key for f in FIELDS if f.shape in (Shape.text, Shape.departments))
 ITEM_LIST_KEYS = tuple(k for f in FIELDS if f.shape in (Shape.steps, Shape.departments)
                        for k in f.keys if k not in ITEM_TEXT_KEYS)
-ITEM_ROW_KEYS = tuple(f.key for f in FIELDS if f.shape == Shape.receiving)
+ITEM_ROW_KEYS = tuple(f.key for f in FIELDS if f.shape == Shape.department_rows)
 ITEM_KEYS = CONTENT_KEYS
 
 

@@ -44,7 +44,7 @@ def _cell(f: Field, entry: dict) -> str:
     """One field as a spreadsheet cell's text (empty for the fields its table does not have)."""
     if entry["kind"] not in f.kinds:
         return ""
-    if f.shape == Shape.receiving:
+    if f.shape == Shape.department_rows:
         return "\n".join(receiving_lines(entry[f.key], merge=True))
     value = entry[f.key]
     return "\n".join(value) if isinstance(value, list) else value

@@ -34,7 +34,7 @@ from workflow.operations import clean_fields
 
 from ..extensions import db
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
-from ..items import CONTENT_KEYS, KINDS
+from ..items import CONTENT_KEYS, KINDS, TABLES
 from ..models import DraftItem, Organisation, OrgKind, Revision, User, Version
 from ..services import drafts, snapshot
 from ..services.audit import record_event
@@ -268,7 +268,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
     """current: the draft's (or current version's) entries in order, with kind, number, item_id, fields."""
     plan = Plan(pairs=match(current, imported))
     for ii, it in enumerate(imported):
-        where = f"{'基本' if it.kind == 'basic' else '配合' if it.kind == 'cooperative' else '收回'}事项第 {it.number} 项"
+        where = f"{TABLES[it.kind].short}事项第 {it.number} 项"
         ci = plan.pairs.get(ii)
         if ci is not None:
             c = current[ci]

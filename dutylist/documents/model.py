@@ -122,7 +122,7 @@ def cell_lines(entry: dict, field_name: str) -> list[str]:
     if field_name == "number":
         return [str(entry["number"])]
     value = entry.get(field_name)
-    if schema_field(field_name).shape == Shape.receiving:
+    if schema_field(field_name).shape == Shape.department_rows:
         return [xml_safe(x) for x in receiving_lines(value, merge=True)]
     if isinstance(value, list):
         return [xml_safe(x) for x in value if x]
@@ -152,7 +152,7 @@ def _plain(entries: list[dict]) -> list[dict]:
             v = e.get(f)
             d[f] = list(v) if isinstance(v, list) else (v or "")
         for f in FIELDS:
-            if f.shape == Shape.receiving:
+            if f.shape == Shape.department_rows:
                 d[f.key] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
                             for r in (e.get(f.key) or [])]
         out.append(d)

@@ -31,21 +31,39 @@ from ..importers.textkit import (
     stated_totals,
     title_block_place,
 )
-from ..items import KIND_LABELS, KINDS, departments_of_text, receiving_of_lines
+from ..items import (
+    FIELDS,
+    KIND_LABELS,
+    KINDS,
+    TABLES,
+    Shape,
+    departments_of_text,
+    fields_of,
+    receiving_of_lines,
+    title_pattern,
+)
 
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"
 
-FIELD_LABELS = {
-    "number": "序号", "category": "事项类别", "name": "事项名称", "departments": "对应上级部门",
-    "dept_duties": "上级部门职责", "township_duties": "镇(乡)配合职责", "receiving": "承接部门及工作方式",
-    "receiving_dept": "承接部门", "receiving_method": "工作方式",
-}
-REQUIRED = {
-    "basic": ("number", "category", "name"),
-    "cooperative": ("number", "category", "name", "departments", "dept_duties", "township_duties"),
-    "withdrawn": ("number", "category", "name", "receiving"),
-}
+#: the columns every table must have besides its fields: the number
+NUMBER = "number"
+NUMBER_HEADERS = ("序号", "编号", "序", "No", "No.", "#")
+
+
+def _part(f, part: str) -> str:
+    """The key of a column holding one part of a field's cell (e.g. the department part of 承接部门及工作方式)."""
+    return f"{f.key}.{part}"
+
+
+#: (regular expression, column key) in the order they are tried, from the item schema's headers
+HEADER_RULES = [(re.compile(pattern), key) for f in sorted(FIELDS, key=lambda f: f.header_rank)
+                for pattern, key in ([(p, f.key) for p in f.headers]
+                                     + [(p, _part(f, part)) for part, p in f.part_headers])]
+#: the columns a table must have: the number and its required fields
+REQUIRED = {kind: (NUMBER, *(f.key for f in fields_of(kind) if f.required)) for kind in KINDS}
+#: what the missing columns are called in messages: the official headers
+COLUMN_NAMES = {NUMBER: "序号", **{f.key: f.column for f in FIELDS}}
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?$")
 _NUMBER = re.compile(r"^(\d{1,4})(?:\.0)?[.、．]?$")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
@@ -91,25 +109,9 @@ def header_field(text: str) -> str | None:
     h = norm(text)
     if not h or len(h) > 20:
         return None
-    if h in ("序号", "编号", "序", "No", "No.", "#"):
-        return "number"
-    if "类别" in h or h == "类型":
-        return "category"
-    if "配合职责" in h:
-        return "township_duties"
-    if "职责" in h and ("上级" in h or "部门" in h):
-        return "dept_duties"
-    if "承接" in h and "方式" in h:
-        return "receiving"
-    if "承接部门" in h or "承接单位" in h:
-        return "receiving_dept"
-    if "工作方式" in h or "承接方式" in h:
-        return "receiving_method"
-    if "上级部门" in h or h in ("对应部门", "责任部门", "主管部门", "牵头部门", "业务主管部门"):
-        return "departments"
-    if "事项名称" in h or h in ("名称", "事项", "事项内容", "履职事项"):
-        return "name"
-    return None
+    if h in NUMBER_HEADERS:
+        return NUMBER
+    return next((key for rx, key in HEADER_RULES if rx.search(h)), None)
 
 
 def title_kind(text: str) -> str | None:
@@ -117,32 +119,22 @@ def title_kind(text: str) -> str | None:
     t = re.sub(r"[\s#]+", "", text or "")
     if not t or len(t) > 60 or re.search(r"[，。；,;]", t) or re.search(r"\d+$", t):
         return None
-    if re.search(r"收回事项(?:清单)?$", t):
-        return "withdrawn"
-    if re.search(r"配合履职事项(?:清单)?$", t):
-        return "cooperative"
-    if re.search(r"基本履职事项(?:清单)?$", t):
-        return "basic"
-    return None
+    return next((kind for kind in KINDS if re.search(title_pattern(kind) + "(?:清单)?$", t)), None)
 
 
 def sheet_kind(name: str | None) -> str | None:
     t = norm(name or "")
-    if "收回" in t:
-        return "withdrawn"
-    if "配合" in t:
-        return "cooperative"
-    if "基本" in t:
-        return "basic"
-    return None
+    return next((kind for kind in reversed(KINDS) if TABLES[kind].short in t), None)
 
 
-def kind_of_columns(fields) -> str:
-    if set(fields) & {"receiving", "receiving_dept", "receiving_method"}:
-        return "withdrawn"
-    if set(fields) & {"departments", "dept_duties", "township_duties"}:
-        return "cooperative"
-    return "basic"
+def kind_of_columns(columns) -> str:
+    """The table whose own columns (those of fields only it has, or their parts) are among these."""
+    for kind in reversed(KINDS):
+        own = {key for f in fields_of(kind) if f.kinds == (kind,)
+               for key in (f.key, *(_part(f, part) for part, _ in f.part_headers))}
+        if own & set(columns):
+            return kind
+    return KINDS[0]
 
 
 def parse_number(text: str) -> int | None:
@@ -332,13 +324,11 @@ class GridReader:
             else:
                 self.warn(0, "table_kind", f"{self.header_where}：表格标题为“{KIND_LABELS[self.hint]}清单”，"
                                            f"但表头为{KIND_LABELS[kind]}清单的列，已按表头处理")
-        have = set(cols)
-        if "receiving_dept" in have or "receiving_method" in have:
-            have.add("receiving")
-        missing = [FIELD_LABELS[f] for f in REQUIRED[kind] if f not in have]
+        have = set(cols) | {key.split(".")[0] for key in cols}  # a part's column stands for its field
+        missing = [COLUMN_NAMES[f] for f in REQUIRED[kind] if f not in have]
         if missing:
             raise ImportFailure(f"{KIND_LABELS[kind]}清单的表格缺少列：{'、'.join(missing)}（{self.header_where}）。"
-                                f"应有的列：{'、'.join(FIELD_LABELS[f] for f in REQUIRED[kind])} / "
+                                f"应有的列：{'、'.join(COLUMN_NAMES[f] for f in REQUIRED[kind])} / "
                                 f"a table lacks columns")
         self.kind = kind
         self.validated = True
@@ -348,13 +338,13 @@ class GridReader:
 
     def _data(self, row: Row, texts: list[str]):
         self._validate()
-        num_cell = self._cell(row, self.mapping["number"])
+        num_cell = self._cell(row, self.mapping[NUMBER])
         number = parse_number("".join(num_cell.lines))
         if num_cell.merged and self.current is not None:
             self._continue(row, merged_number=True)
             return
         if number is None:
-            content = [self._cell(row, c) for f, c in self.mapping.items() if f != "number"]
+            content = [self._cell(row, c) for f, c in self.mapping.items() if f != NUMBER]
             if not any(c.lines for c in content):
                 return
             if not num_cell.lines and self.current is not None:
@@ -364,7 +354,7 @@ class GridReader:
             return
         raw = _Raw(self.kind, number, row.where, row.line, dict(self.mapping))
         for f, col in self.mapping.items():
-            if f != "number":
+            if f != NUMBER:
                 raw.cells[f] = list(self._cell(row, col).lines)
         self.rows.append(raw)
         self.current = raw
@@ -373,7 +363,7 @@ class GridReader:
         raw = self.current
         for f, col in self.mapping.items():
             cell = self._cell(row, col)
-            if f == "number" or cell.merged or not cell.lines:
+            if f == NUMBER or cell.merged or not cell.lines:
                 continue
             raw.cells.setdefault(f, []).extend(cell.lines)
         raw.flag(f"{row.where}续接上一行（单元格跨行），已合并", "continued_row")
@@ -431,28 +421,36 @@ class GridReader:
                               name=join_text(c.get("name", [])), line=raw.line)
             if not item.name:
                 raw.flag("事项名称为空", "empty_name")
-            if raw.kind == "cooperative":
-                item.departments_text, item.departments = departments_of(c.get("departments", []))
-                item.dept_duties = duty_lines(c.get("dept_duties", []))
-                item.township_duties = duty_lines(c.get("township_duties", []))
-                if not item.departments:
-                    raw.flag("未写明对应上级部门", "missing_department")
-                if not item.dept_duties:
-                    raw.flag("上级部门职责为空", "empty_cell")
-                if not item.township_duties:
-                    raw.flag("镇(乡)配合职责为空", "empty_cell")
-            elif raw.kind == "withdrawn":
-                if "receiving" in raw.mapping:
-                    item.receiving = receiving_of(c.get("receiving", []))
-                else:
-                    _, depts = departments_of(c.get("receiving_dept", []))
-                    method = join_text(c.get("receiving_method", []))
-                    item.receiving = ([Receiving(d, method) for d in depts] if depts
-                                      else [Receiving("", method)] if method else [])
-                if not item.receiving:
-                    raw.flag("承接部门及工作方式为空（未写明承接部门）", "missing_department")
+            for f in fields_of(raw.kind):
+                if f.shape != Shape.text:
+                    self._fill(item, f, raw)
             item.flags = list(raw.flags)
             for text, code in zip(raw.flags, raw.codes):
                 self.warn(raw.line, code, f"{raw.where} {label}：{text}")
             items.append(item)
         return items
+
+    @staticmethod
+    def _fill(item: ParsedItem, f, raw: _Raw) -> None:
+        """One cell of the item from its column (or the columns of its parts), flagged when empty."""
+        lines = raw.cells.get(f.key, [])
+        if f.shape == Shape.departments:
+            text, names = departments_of(lines)
+            setattr(item, f.key, text)
+            setattr(item, f.keys[1], names)
+            if not names:
+                raw.flag(f"未写明{f.label}", "missing_department")
+        elif f.shape == Shape.steps:
+            setattr(item, f.key, duty_lines(lines))
+            if not getattr(item, f.key):
+                raw.flag(f"{f.column}为空", "empty_cell")
+        elif f.shape == Shape.department_rows:
+            if f.key in raw.mapping:
+                rows = receiving_of(lines)
+            else:  # one column of departments, one of the way of working
+                _, depts = departments_of(raw.cells.get(_part(f, "department"), []))
+                method = join_text(raw.cells.get(_part(f, "method"), []))
+                rows = [Receiving(d, method) for d in depts] if depts else [Receiving("", method)] if method else []
+            setattr(item, f.key, rows)
+            if not rows:
+                raw.flag(f"{f.label}为空（未写明承接部门）", "missing_department")

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..items import KIND_LABELS
+from ..items import KIND_LABELS, KINDS, title_pattern
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 from .parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
 from .textkit import (
@@ -55,11 +55,7 @@ FAIL_BINARY = "不是文本文件（二进制或编码无法识别） / not a te
 FAIL_NO_TABLE = "不是履职事项清单：未找到任何事项表格 / not a duty list: no item table found"
 FOOTER = re.compile(r"^第\s*\d+\s*页\s*[,，]?\s*共\s*\d+\s*页$")
 SEPARATOR = re.compile(r"^[\s\-–—|:：=_*]+$")
-KIND_TITLES = (
-    ("withdrawn", re.compile(r"(?:上级部门)?收回事项清单$")),
-    ("cooperative", re.compile(r"配合履职事项清单$")),
-    ("basic", re.compile(r"基本履职事项清单$")),
-)
+KIND_TITLES = tuple((kind, re.compile(title_pattern(kind) + "清单$")) for kind in KINDS)
 NCOLS = {"basic": 3, "cooperative": 6, "withdrawn": 4}
 
 

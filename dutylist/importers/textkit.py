@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..items import KINDS, title_pattern
 from ..vocabulary import CATEGORIES, PREFECTURE_SHORT_NAMES
 from .parsed import ImportWarning, ParsedList, Receiving
 
@@ -137,11 +138,15 @@ _COUNTY_RE = re.compile(r"^([\u4e00-\u9fff]{1,12}?(?:自治县|县|自治旗|旗
 _TOWN_RE = re.compile(r"^[\u4e00-\u9fff]{1,20}?(?:镇|乡|街道办事处|街道|苏木|牧场|农场)$")
 
 
+#: a title's ending that names the list or one of its tables (…履职事项清单, …上级部门收回事项清单)
+_LIST_TITLE = re.compile("(?:上级部门)?(?:" + "|".join(title_pattern(k) for k in KINDS) + "|履职事项)清单$")
+
+
 def split_place(text: str) -> dict:
     """Split "新疆维吾尔自治区昌吉回族自治州吉木萨尔县大有镇" into region/prefecture/county/township."""
     result = {"region": None, "prefecture": None, "county": None, "township": None}
     rest = re.sub(r"[\s#]+", "", text or "")
-    rest = re.sub(r"(?:基本|配合|上级部门收回|收回)?履职事项清单$|上级部门收回事项清单$", "", rest)
+    rest = _LIST_TITLE.sub("", rest)
     if not rest:
         return result
     m = _REGION_RE.match(rest)
@@ -503,8 +508,7 @@ def resolve_places(result: ParsedList, found: list[dict | None], township: str |
 def stated_totals(pre: str) -> dict[str, int] | None:
     t = re.sub(r"\s+", "", pre)
     totals = {}
-    for key, rx in (("total", r"共有履职事项(\d+)项"), ("basic", r"基本履职事项(\d+)项"),
-                    ("cooperative", r"配合履职事项(\d+)项"), ("withdrawn", r"收回事项(\d+)项")):
+    for key, rx in (("total", r"共有履职事项(\d+)项"), *((k, title_pattern(k) + r"(\d+)项") for k in KINDS)):
         m = re.search(rx, t)
         if m:
             totals[key] = int(m.group(1))

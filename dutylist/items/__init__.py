@@ -18,11 +18,11 @@ from .content import (
                     named_departments,
 )
 from .fields import CONTENT_KEYS, FIELDS, Field, Shape, common_fields, field, fields_of
-from .tables import KIND_LABELS, KINDS, TABLES, Table
+from .tables import KIND_LABELS, KINDS, TABLES, Table, title_pattern
 
 __all__ = [
     "CONTENT_KEYS", "FIELDS", "KINDS", "KIND_LABELS", "TABLES", "Field", "FieldError", "Shape", "Table",
     "canonical_content", "clean_fields", "common_fields", "content_hash", "departments_of_text", "empty_fields", "field",
     "field_text", "fields_of", "item_problems", "lines_of", "looks_like_department", "named_departments",
-    "receiving_lines", "receiving_of_lines", "steps_text",
+    "receiving_lines", "receiving_of_lines", "steps_text", "title_pattern",
 ]

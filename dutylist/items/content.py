@@ -19,7 +19,7 @@ class FieldError(ValueError):
 
 def empty_fields() -> dict:
     """A content with every key empty."""
-    return {k: ([] if k == NAMES_KEY or _shape_of(k) in (Shape.steps, Shape.receiving) else "")
+    return {k: ([] if k == NAMES_KEY or _shape_of(k) in (Shape.steps, Shape.department_rows) else "")
             for k in CONTENT_KEYS}
 
 
@@ -66,7 +66,7 @@ def _clean(f: Field, data: dict, out: dict) -> None:
         if any(len(n) > NAME_LIMIT for n in names):
             raise FieldError(f"部门名称过长（每个不超过 {NAME_LIMIT} 字），多个部门请用顿号分隔")
         out[f.key], out[NAMES_KEY] = printed or "、".join(names), names
-    elif f.shape == Shape.receiving:
+    elif f.shape == Shape.department_rows:
         rows = data.get(f.key)
         if rows is None:
             rows = [{"department": data.get(f"{f.key}_department"), "method": data.get(f"{f.key}_method")}]
@@ -101,7 +101,7 @@ def item_problems(fields: dict, kind: str) -> list[tuple[str, str]]:
             empty = not (fields.get(f.key) or "").strip()
         elif f.shape == Shape.departments:
             empty = not fields.get(NAMES_KEY)
-        elif f.shape == Shape.receiving:
+        elif f.shape == Shape.department_rows:
             rows = fields.get(f.key) or []
             empty = not rows or not all((r.get("department") or r.get("method", "").strip()) for r in rows)
         else:
@@ -117,11 +117,11 @@ def canonical_content(fields: dict) -> str:
     data = {}
     for key in CONTENT_KEYS:
         value = fields.get(key)
-        if key == NAMES_KEY or _shape_of(key) in (Shape.steps, Shape.receiving):
+        if key == NAMES_KEY or _shape_of(key) in (Shape.steps, Shape.department_rows):
             data[key] = list(value or [])
         else:
             data[key] = value or ""
-        if _shape_of(key) == Shape.receiving:
+        if _shape_of(key) == Shape.department_rows:
             data[key] = [{"department": r["department"], "method": r["method"]} for r in data[key]]
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -138,7 +138,7 @@ def field_text(entry: dict, key: str) -> str:
     value = entry.get(key)
     if shape == Shape.steps:
         return steps_text(value)
-    if shape == Shape.receiving:
+    if shape == Shape.department_rows:
         return "\n".join(receiving_lines(value))
     return value or ""
 
@@ -147,6 +147,6 @@ def named_departments(fields: dict) -> list[str]:
     """Every department an item names (对应上级部门 and 承接部门), each once, in order."""
     names = list(fields.get(NAMES_KEY) or [])
     for f in FIELDS:
-        if f.shape == Shape.receiving:
+        if f.shape == Shape.department_rows:
             names += [r["department"] for r in fields.get(f.key) or [] if r.get("department")]
     return list(dict.fromkeys(names))

@@ -11,7 +11,7 @@ class Shape(StrEnum):
     text = "text"  #: one text (category, name)
     steps = "steps"  #: numbered steps, one line each (上级部门职责, 乡镇配合职责)
     departments = "departments"  #: a cell naming departments: the printed text, and the names in it
-    receiving = "receiving"  #: 承接部门及工作方式: [{department, method}]
+    department_rows = "department_rows"  #: 承接部门及工作方式: [{department, method}], a row per department
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,12 @@ class Field:
     required_message: str = ""  #: the pre-submit message when it is empty
     searchable: bool = True  #: part of what full-text search finds an item by
     always: bool = False  #: may not be empty even while drafting (every save checks it)
+    #: how the column's header reads in documents (regular expressions on the header without spaces);
+    #: readers try the fields in `header_rank` order, the first match wins
+    headers: tuple[str, ...] = ()
+    header_rank: int = 0
+    #: headers of columns that hold one part of the cell ({part: regex}), e.g. 承接部门 / 工作方式
+    part_headers: tuple[tuple[str, str], ...] = ()
     vocabulary: bool = False  #: one of the controlled vocabulary's values (事项类别)
 
     @property
@@ -46,17 +52,24 @@ NAMES_KEY = "departments"
 NAME_LIMIT = 100
 
 FIELDS: tuple[Field, ...] = (
-    Field("category", "事项类别", Shape.text, 50, KINDS, True, searchable=False, always=True, vocabulary=True),
-    Field("name", "事项名称", Shape.text, 4000, KINDS, True, required_message="事项名称为空", always=True),
+    Field("category", "事项类别", Shape.text, 50, KINDS, True, searchable=False, always=True, vocabulary=True,
+          headers=(r"类别", r"^类型$"), header_rank=1),
+    Field("name", "事项名称", Shape.text, 4000, KINDS, True, required_message="事项名称为空", always=True,
+          headers=(r"事项名称", r"^(?:名称|事项|事项内容|履职事项)$"), header_rank=9),
     Field("departments_text", "对应上级部门", Shape.departments, 1000, ("cooperative",), True,
-          hint="多个部门用顿号分隔", required_message="须写明对应上级部门"),
+          hint="多个部门用顿号分隔", required_message="须写明对应上级部门",
+          headers=(r"上级部门", r"^(?:对应部门|责任部门|主管部门|牵头部门|业务主管部门)$"), header_rank=8),
     Field("dept_duties", "上级部门职责", Shape.steps, 20000, ("cooperative",), True,
-          hint="每行一步", required_message="须写明上级部门职责"),
+          hint="每行一步", required_message="须写明上级部门职责",
+          headers=(r"^(?=.*职责)(?=.*(?:上级|部门))",), header_rank=3),
     Field("township_duties", "乡镇配合职责", Shape.steps, 20000, ("cooperative",), True,
-          header="镇(乡)配合职责", hint="每行一步", required_message="须写明乡镇配合职责"),
-    Field("receiving", "承接部门及工作方式", Shape.receiving, 20000, ("withdrawn",), True,
+          header="镇(乡)配合职责", hint="每行一步", required_message="须写明乡镇配合职责",
+          headers=(r"配合职责",), header_rank=2),
+    Field("receiving", "承接部门及工作方式", Shape.department_rows, 20000, ("withdrawn",), True,
           hint="每行“部门：工作方式”；不再开展的写明原因",
-          required_message="须写明承接部门及工作方式，或说明该事项不再开展"),
+          required_message="须写明承接部门及工作方式，或说明该事项不再开展",
+          headers=(r"^(?=.*承接)(?=.*方式)",), header_rank=4,
+          part_headers=(("department", r"承接部门|承接单位"), ("method", r"工作方式|承接方式"))),
 )
 _BY_KEY = {f.key: f for f in FIELDS}
 #: every key an item content holds (what is stored and hashed)

@@ -23,3 +23,8 @@ TABLES: dict[str, Table] = {t.kind: t for t in (
 )}
 KINDS: tuple[str, ...] = tuple(TABLES)
 KIND_LABELS: dict[str, str] = {k: t.label for k, t in TABLES.items()}
+
+
+def title_pattern(kind: str) -> str:
+    """A regular expression for how documents name the table: 基本履职事项, 配合履职事项, (上级部门)收回事项."""
+    return rf"{TABLES[kind].short}(?:履职)?事项"

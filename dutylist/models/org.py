@@ -167,6 +167,3 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)]
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles

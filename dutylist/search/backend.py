@@ -33,7 +33,7 @@ BATCH = 500
 
 
 class SearchText(db.Model):
-    """The searchable text of one item content: name, duties, departments, receiving."""
+    """The searchable text of one item content: its searchable fields."""
 
     __tablename__ = "search_text"
 
@@ -107,7 +107,7 @@ def searchable_text(fields: dict) -> str:
     for f in FIELDS:
         if not f.searchable:
             continue
-        if f.shape == Shape.receiving:
+        if f.shape == Shape.department_rows:
             parts += [f"{r.get('department') or ''} {r.get('method') or ''}".strip() for r in fields.get(f.key) or []]
             continue
         for key in f.keys:

@@ -335,7 +335,7 @@ def mark(text: str, pattern: re.Pattern | None) -> Markup:
 def _snippet_text(f, content) -> str:
     """One field as one line of text, for a snippet."""
     value = getattr(content, f.key)
-    if f.shape == Shape.receiving:
+    if f.shape == Shape.department_rows:
         return "；".join(receiving_lines(value))
     if f.shape == Shape.departments:
         return value or "、".join(getattr(content, f.keys[1]) or [])
