@@ -495,8 +495,27 @@ class Generator:
             self.sink.add("draft_item", {
                 "id": self.sink.new_id("draft_item"), "revision_id": revision_id, "item_id": iid, "kind": e.kind,
                 "number": number, "position": pos, **e.fields, "deleted": iid in deleted,
-                "reason": edited.get(iid), "updated_at": self.clock, "updated_by_id": drafter[0] if iid in edited else None,
+                "updated_at": self.clock, "updated_by_id": drafter[0] if iid in edited else None,
                 "lock_version": 2 if iid in edited else 1})
+            if iid in edited:
+                self.reason(revision_id, iid, drafter, edited[iid])
+
+    def reason(self, revision_id: int, item_id: int, author, text: str, action: str = "edit") -> None:
+        self.sink.add("item_reason", {"id": self.sink.new_id("item_reason"), "revision_id": revision_id,
+                                      "item_id": item_id, "submission": 0, "action": action, "reason": text,
+                                      "author_id": author[0], "created_at": self.clock})
+
+    def consultation(self, revision_id: int, dept, submission: int, round_: int, deadline, signed: bool) -> None:
+        cid = self.sink.new_id("consultation")
+        self.sink.add("consultation", {"id": cid, "revision_id": revision_id, "department_id": dept[2],
+                                       "created_at": self.clock})
+        self.sink.add("consultation_round", {
+            "id": self.sink.new_id("consultation_round"), "consultation_id": cid, "submission": submission,
+            "round": round_, "state": "signed" if signed else "pending", "deadline": deadline, "asked_by_id": None,
+            "asked_at": self.clock, "verdict": "no_opinion" if signed else None,
+            "signed_at": self.clock if signed else None, "signed_by_id": dept[0] if signed else None,
+            "signed_items": {} if signed else None, "carried_from_round": None, "carried_from_submission": None,
+            "carried_items": None, "reason": None, "decided_by_id": None, "decided_at": None})
 
     def edit(self, entries: list[SeedEntry], rng: random.Random, k: int) -> tuple[list[SeedEntry], list[int]]:
         """k items changed (a duty added, a name reworded); returns the new list and the changed positions."""
@@ -555,20 +574,21 @@ class Generator:
                        round=rounds, details={"reason": reason, "round": rounds})
         v2 = self.publish(c, tid, new, contents, number=2, item_ids=new_ids, source="revision", title=title,
                           published_at=self.clock, published_by=self.region_user, known_chunks=chunks)
-        self.sink.add("revision", {"id": rid, "township_id": tid, "base_version_id": v1, "status": "published",
-                                   "round": rounds, "max_rounds": 3, "title": f"{tname}履职事项清单修订稿",
+        self.sink.add("revision", {"id": rid, "township_id": tid, "base_version_id": v1, "previous_version_id": v1,
+                                   "status": "published", "round": rounds, "max_rounds": 3, "submissions": rounds,
+                                   "returned_by": "county" if rounds > 1 else None, "prefecture_send_backs": 0,
+                                   "region_send_backs": 0, "no_consultation_reason": None,
+                                   "title": f"{tname}履职事项清单修订稿",
                                    "deadline": None, "created_by_id": drafter[0], "created_at": self.clock,
                                    "updated_at": self.clock, "published_version_id": v2, "lock_version": 9})
         self.draft_items(rid, new, new_ids, drafter, edited)
         self.sink.add("draft_item", {
             "id": self.sink.new_id("draft_item"), "revision_id": rid, "item_id": removed, "kind": entries[-1].kind,
-            "number": 999, "position": 999, **entries[-1].fields, "deleted": True, "reason": "不再开展",
+            "number": 999, "position": 999, **entries[-1].fields, "deleted": True,
             "updated_at": self.clock, "updated_by_id": drafter[0], "lock_version": 2})
+        self.reason(rid, removed, drafter, "不再开展", "delete")
         for dept in c.dept_users[:2]:
-            self.sink.add("consultation", {"id": self.sink.new_id("consultation"), "revision_id": rid,
-                                           "department_id": dept[2], "requested_round": rounds, "deadline": None,
-                                           "signed_off_round": rounds, "signed_off_at": self.clock,
-                                           "signed_off_by_id": dept[0], "signed_hashes": {}})
+            self.consultation(rid, dept, rounds, rounds, None, True)
         self.stats["v2"] += 1
         return new, new_ids, v2
 
@@ -604,23 +624,24 @@ class Generator:
         deadline = None
         if state == "county_review":
             deadline = self.today + timedelta(days=rng.choice([-9, -3, 2, 5, 10]))  # some overdue
-        self.sink.add("revision", {"id": rid, "township_id": tid, "base_version_id": base_version, "status": state,
-                                   "round": rounds, "max_rounds": 3, "title": f"{tname}履职事项清单修订稿",
+        self.sink.add("revision", {"id": rid, "township_id": tid, "base_version_id": base_version,
+                                   "previous_version_id": base_version, "status": state, "round": rounds,
+                                   "max_rounds": 3, "submissions": rounds,
+                                   "returned_by": "county" if state == "returned" or rounds > 1 else None,
+                                   "prefecture_send_backs": 0, "region_send_backs": 0, "no_consultation_reason": None,
+                                   "title": f"{tname}履职事项清单修订稿",
                                    "deadline": deadline, "created_by_id": drafter[0], "created_at": self.clock,
                                    "updated_at": self.clock, "published_version_id": None, "lock_version": 5})
         self.draft_items(rid, new, item_ids, drafter, edited)
         if rounds >= 1 and state != "submitted" and c.dept_users:
             for n, dept in enumerate(c.dept_users[:3]):
                 signed = state != "county_review" or n == 0
-                self.sink.add("consultation", {
-                    "id": self.sink.new_id("consultation"), "revision_id": rid, "department_id": dept[2],
-                    "requested_round": rounds, "deadline": deadline, "signed_off_round": rounds if signed else None,
-                    "signed_off_at": self.clock if signed else None, "signed_off_by_id": dept[0] if signed else None,
-                    "signed_hashes": {} if signed else None})
+                self.consultation(rid, dept, rounds, rounds, deadline, signed)
                 if state in ("county_review", "returned"):
                     oid = self.sink.new_id("opinion")
                     target = item_ids[changed[0]] if changed else None
-                    self.sink.add("opinion", {"id": oid, "revision_id": rid, "round": rounds, "item_id": target,
+                    self.sink.add("opinion", {"id": oid, "revision_id": rid, "round": rounds, "submission": rounds,
+                                              "item_id": target,
                                               "author_id": dept[0], "organisation_id": dept[2], "stage": "county",
                                               "body": "建议进一步明确工作时限和报送方式。", "created_at": self.clock})
                     self.audit("opinion", actor=dept, township_id=tid, revision_id=rid, target=f"opinion:{oid}",
@@ -726,13 +747,15 @@ def real_revision(township_id: int, county_slug: str, prefecture_slug: str) -> i
     gone = drafts.live_items(rev)[40]
     ops.delete_item(rev, drafter, gone.id, gone.lock_version, reason="已由县级部门承担")
     ops.renumber(rev, drafter)
+    for flag in drafts.open_flags(rev):  # what the importer was unsure of: checked by the drafter
+        ops.confirm_flag(rev, drafter, flag.id, "已核对原件，内容无误")
     db.session.commit()
     fire("submit", drafter)
     fire("accept", office, departments=[d.organisation_id for d in depts],
          deadline=date.today() + timedelta(days=10))
     opinions = [ops.add_opinion(rev, d, "建议明确工作时限。", item_id=live[5].item_id) for d in depts]
     for d in depts:
-        ops.sign_off(rev, d)
+        ops.sign_off(rev, d, "with_opinions")
     db.session.commit()
     fire("return_for_revision", office, reason="请答复部门意见")
     for op in opinions:
@@ -741,7 +764,7 @@ def real_revision(township_id: int, county_slug: str, prefecture_slug: str) -> i
     fire("submit", drafter)
     fire("accept", office, departments=[depts[0].organisation_id])
     if any(c.pending for c in rev.consultations):
-        ops.sign_off(rev, depts[0])
+        ops.sign_off(rev, depts[0], "no_opinion")
         db.session.commit()
     fire("approve", office, reason="县级审核通过")
     fire("escalate", office)

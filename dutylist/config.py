@@ -50,6 +50,8 @@ class Config:
     WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_ROUNDS = 3
+    #: the default time the departments have to comment, in working days from 受理
+    CONSULTATION_DAYS = 10
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = database_url()

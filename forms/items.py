@@ -48,7 +48,7 @@ def _from_text(f: Field, text: str | None):
 
 class ItemForm(BaseForm):
     kind = SelectField("所在清单", choices=list(KIND_LABELS.items()))
-    reason = TextAreaField("修改理由（可选）", validators=[Optional(), Length(max=4000)])
+    reason = TextAreaField("修改理由（可暂不填写；上报前每项修改都须有理由）", validators=[Optional(), Length(max=4000)])
     lock_version = HiddenField()
 
     def sections(self) -> list[tuple[str | None, list]]:

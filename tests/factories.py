@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
-from dutylist.services import passwords
+from dutylist.services import drafts, passwords
 from dutylist.services.snapshot import EntryData, publish_version
 from workflow import operations as ops
 
@@ -11,9 +11,16 @@ from workflow import operations as ops
 LEVELS = ("prefecture", "region")
 
 
+#: what an intake without departments says (tests that are not about the consultation)
+NO_CONSULTATION = "本轮修改不涉及县直部门职责，无需征求部门意见"
+
+
 def fire(rev, event: str, actor, **kw):
-    """One move of the review machine, committed as a request would commit it."""
+    """One move of the review machine, committed as a request would commit it. An intake that names
+    no department says why (the machine refuses one that does not)."""
     kw.setdefault("levels", LEVELS)
+    if event == "accept" and not kw.get("departments"):
+        kw.setdefault("no_consultation_reason", NO_CONSULTATION)
     ops.fire(rev, event, actor, **kw)
     db.session.commit()
     return rev
@@ -94,3 +101,33 @@ class World:
         passwords.set_password(user, PASSWORD)
         db.session.add(user)
         return user
+
+
+def sign(rev, user, verdict: str | None = None):
+    """A consulted department signs this pass: 有意见 if it gave opinions in it, else 无意见."""
+    if verdict is None:
+        mine = [o for o in rev.opinions if o.submission == rev.submissions and o.organisation_id == user.organisation_id]
+        verdict = "with_opinions" if mine else "no_opinion"
+    row = ops.sign_off(rev, user, verdict)
+    db.session.commit()
+    return row
+
+
+def settle(rev):
+    """Every department still pending this pass signs off (its first user), so the county may decide."""
+    for c in rev.consultations:
+        if c.pending:
+            user = db.session.scalars(db.select(User).where(User.organisation_id == c.department_id)
+                                      .order_by(User.id)).first()
+            sign(rev, user)
+    return rev
+
+
+def explain(rev, drafter, reason: str = "依据工作实际调整"):
+    """Give every change without a 修改理由 one, and confirm every open flag (what submitting needs)."""
+    for change in drafts.missing_reasons(rev):
+        ops.explain_change(rev, drafter, change.item_id, reason)
+    for flag in drafts.open_flags(rev):
+        ops.confirm_flag(rev, drafter, flag.id, "已核对，内容无误")
+    db.session.commit()
+    return rev

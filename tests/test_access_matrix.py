@@ -16,7 +16,7 @@ from sqlalchemy import select
 from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
-from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.models import DraftFlag, Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
 from dutylist.services import passwords
 from dutylist.services.tokens import create_token
@@ -87,15 +87,21 @@ ROUTES: dict[str, Route] = {
     "revisions.extend": Route("POST", "/revisions/{rev}/extend", OFFICE, {"reason": "部门意见分歧"}),
     "revisions.add_opinion": Route("POST", "/revisions/{rev}/opinions", frozenset({"office", "dept"}),
                                    {"body": "意见"}),
-    "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", frozenset({"dept"})),
-    "revisions.answer": Route("POST", "/revisions/{rev}/opinions/{opinion}/answer", DRAFTER,
-                              {"answer": "adopted", "body": "理由"}),
+    "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", frozenset({"dept"}), {"verdict": "with_opinions"}),
+    "revisions.answer_all": Route("POST", "/revisions/{rev}/answers", DRAFTER, {"opinion_id": "0"}),
+    "revisions.explain": Route("POST", "/revisions/{rev}/items/{item}/reason", DRAFTER, {"reason": "理由"}),
+    "revisions.confirm_flag": Route("POST", "/revisions/{rev}/flags/{flag}/confirm", DRAFTER, {"reason": "核对无误"}),
+    "revisions.add_consultation": Route("POST", "/revisions/{rev}/consultations", OFFICE, {"department": "0"}),
+    "revisions.change_consultation": Route("POST", "/revisions/{rev}/consultations/{consultation}/extend", OFFICE,
+                                           {"reason": "部门申请延期", "deadline": "2099-01-01"}),
+    "revisions.summary": Route("GET", "/revisions/{rev}/opinions/summary", READERS),
+    "revisions.summary_download": Route("GET", "/revisions/{rev}/opinions/summary.xlsx", READERS),
     "revisions.reply": Route("POST", "/revisions/{rev}/opinions/{opinion}/reply",
                              frozenset({"drafter", "office", "dept"}), {"body": "回复"}),
-    # documents: published versions to anyone signed in; drafts to their readers except departments
-    # (who see only the changes that concern them); imports to the township's drafter (admin: new lists)
+    # documents: published versions to anyone signed in; drafts to their readers (a consulted department
+    # too: it sees the whole draft); imports to the township's drafter (admin: new lists)
     "documents.export_version": Route("GET", "/versions/{v1}/export.csv", SIGNED),
-    "documents.export_revision": Route("GET", "/revisions/{rev}/export.json", frozenset({"drafter", "office", "admin"})),
+    "documents.export_revision": Route("GET", "/revisions/{rev}/export.json", READERS),
     "documents.upload": Route("GET", "/imports/new?township_id={town}", DRAFTER),
     "documents.preview": Route("GET", "/imports/{upload}", DRAFTER),
     "documents.confirm": Route("POST", "/imports/{upload}/confirm", DRAFTER),
@@ -143,7 +149,14 @@ ROUTES: dict[str, Route] = {
     "api.opinions": Route("GET", "/api/v1/revisions/{rev}/opinions", READERS),
     "api.add_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions", frozenset({"office", "dept"}),
                              {"body": "意见"}),
-    "api.sign_off": Route("POST", "/api/v1/revisions/{rev}/signoff", frozenset({"dept"}), {}),
+    "api.sign_off": Route("POST", "/api/v1/revisions/{rev}/signoff", frozenset({"dept"}), {"verdict": "with_opinions"}),
+    "api.answer_opinions": Route("POST", "/api/v1/revisions/{rev}/answers", DRAFTER, {"answers": []}),
+    "api.consultations": Route("GET", "/api/v1/revisions/{rev}/consultations", READERS),
+    "api.add_consultation": Route("POST", "/api/v1/revisions/{rev}/consultations", OFFICE, {"department": 0}),
+    "api.change_consultation": Route("POST", "/api/v1/revisions/{rev}/consultations/{consultation}/extend", OFFICE,
+                                     {"reason": "部门申请延期", "deadline": "2099-01-01"}),
+    "api.explain_change": Route("POST", "/api/v1/revisions/{rev}/items/{item}/reasons", DRAFTER, {"reason": "理由"}),
+    "api.confirm_flag": Route("POST", "/api/v1/revisions/{rev}/flags/{flag}/confirm", DRAFTER, {"reason": "核对无误"}),
     "api.answer_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/answers", DRAFTER,
                                 {"answer": "adopted", "body": "理由"}),
     "api.reply_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/replies",
@@ -164,11 +177,12 @@ class Scenario:
         rev = ops.start_revision(w.town, w.drafter)
         item = next(i for i in rev.items if i.name == "老年人高龄津贴的发放管理")
         ops.edit_item(rev, w.drafter, item.id, {**item.fields(), "dept_duties": ["1.组织开展政策宣传；", "2.发放。"]},
-                      lock_version=item.lock_version)
+                      lock_version=item.lock_version, reason="补充职责")
         ops.fire(rev, "submit", w.drafter, levels=LEVELS)
         ops.fire(rev, "accept", w.officer, levels=LEVELS, departments=[w.civil.id],
                  deadline=date.today() + timedelta(days=5))
         opinion = ops.add_opinion(rev, w.civil_user, "请写明发放时限", item_id=item.item_id)
+        rev.flags.append(DraftFlag(item_id=item.item_id, source="import", message="导入时无法确认的内容"))
         db.session.commit()
         # an uploaded list waiting for confirmation, and one whose import job has started
         parsed = ParsedList(township="大有镇", items=[ParsedItem("basic", 1, "党的建设", "加强基层阵地建设")])
@@ -176,7 +190,9 @@ class Scenario:
         job = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
         jobs.claim(job, w.drafter.id)
         notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
+        flag = rev.flags[0]
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
+                       "consultation": rev.consultations[0].id, "flag": flag.id,
                        "opinion": opinion.id, "upload": upload, "job": job, "notification": notification,
                        "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))

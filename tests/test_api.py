@@ -15,7 +15,7 @@ from dutylist.services.snapshot import read_entries
 from dutylist.services.tokens import create_token, revoke_tokens
 from workflow import operations as ops
 
-from .factories import World
+from .factories import NO_CONSULTATION, World
 
 LEVELS = ("prefecture", "region")
 USERS = ("drafter", "other_drafter", "officer", "other_officer", "civil_user", "agri_user", "water_user",
@@ -90,11 +90,12 @@ def state(revision_id):
     return {
         "revision": (rev.status, rev.round, rev.max_rounds, rev.lock_version, rev.deadline,
                      rev.published_version_id),
-        "items": sorted((i.id, i.item_id, i.kind, i.number, i.position, i.name, i.deleted, i.reason,
+        "items": sorted((i.id, i.item_id, i.kind, i.number, i.position, i.name, i.deleted,
                          i.lock_version, repr(i.fields()))
                         for i in rev.items),
-        "consultations": sorted((c.department_id, c.requested_round, c.signed_off_round)
-                                for c in rev.consultations),
+        "reasons": [(r.item_id, r.reason) for r in rev.reasons],
+        "consultations": sorted((c.department_id, r.submission, r.state, r.deadline)
+                                for c in rev.consultations for r in c.rounds),
         "opinions": db.session.scalar(select(func.count()).select_from(Opinion)),
         "replies": db.session.scalar(select(func.count()).select_from(OpinionReply)),
         "versions": db.session.scalar(select(func.count()).select_from(Version)),
@@ -116,6 +117,8 @@ def fire(api, rev_id, event, who, status=200, **body):
 
 def submit_and_accept(api, rev_id, depts=()):
     fire(api, rev_id, "submit", "drafter")
+    if not depts:
+        return fire(api, rev_id, "accept", "officer", no_consultation_reason=NO_CONSULTATION)
     return fire(api, rev_id, "accept", "officer", departments=[d.id for d in depts],
                 deadline=(date.today() + timedelta(days=7)).isoformat())
 
@@ -169,20 +172,23 @@ def test_full_cycle_through_the_api_publishes_version_two(api, world):
     assert {c["department"]["name"]: c["pending"] for c in rev["consultations"]} == {
         "吉木萨尔县民政局": True, "吉木萨尔县农业农村局": True}
 
-    # each department sees only what concerns it
+    # a department sees the whole draft and every change, those that name it marked and first
     seen = api.ok("GET", f"/revisions/{rid}", "civil_user")
-    assert seen["scope"] == "department" and seen["events"] == []
-    assert [i["fields"]["name"] for i in seen["items"]] == ["老年人高龄津贴的发放管理"]
-    assert [c["new"]["name"] for c in seen["changes"]] == ["老年人高龄津贴的发放管理"]
-    assert [c["department"]["name"] for c in seen["consultations"]] == ["吉木萨尔县民政局"]
+    assert seen["events"] == [] and len(seen["items"]) == 6
+    assert [(c["new"]["name"], c["concerns_me"]) for c in seen["changes"]] == [
+        ("老年人高龄津贴的发放管理", True), ("开展农牧业防灾减灾工作", False)]
+    assert seen["concerning"] == [civil["item_id"]]
+    assert {c["department"]["name"]: c["state"] for c in seen["consultations"]} == {
+        "吉木萨尔县民政局": "pending", "吉木萨尔县农业农村局": "pending"}
 
     op1 = api.ok("POST", f"/revisions/{rid}/opinions", "agri_user",
                  {"body": "承接方式请写明资金发放流程", "item_id": coop["item_id"]}, status=201)
     assert op1["stage"] == "county" and op1["round"] == 1 and op1["organisation"]["name"] == "吉木萨尔县农业农村局"
-    signed = api.ok("POST", f"/revisions/{rid}/signoff", "agri_user")
-    assert signed["pending"] is False and signed["signed_off_round"] == 1
+    signed = api.ok("POST", f"/revisions/{rid}/signoff", "agri_user", {"verdict": "with_opinions"})
+    assert signed["pending"] is False and signed["signed_off_round"] == 1 and signed["state"] == "signed"
+    assert signed["verdict"] == "with_opinions"
     op2 = api.ok("POST", f"/revisions/{rid}/opinions", "civil_user", {"body": "同意"}, status=201)
-    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user")
+    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user", {"verdict": "with_opinions"})
     # the civil affairs bureau does not see the agriculture bureau's opinion on the other item
     assert [o["id"] for o in api.ok("GET", f"/revisions/{rid}/opinions", "civil_user")["opinions"]] == [op2["id"]]
     assert [o["id"] for o in api.ok("GET", f"/revisions/{rid}/opinions", "officer")["opinions"]] == [
@@ -212,12 +218,16 @@ def test_full_cycle_through_the_api_publishes_version_two(api, world):
         "receiving": [{"department": "吉木萨尔县农业农村局", "method": "负责防灾减灾资金审核、发放。"}]})
     assert fire(api, rid, "submit", "drafter")["round"] == 2
 
-    # round 2: the civil bureau's item did not change since it signed off, so it stays accepted
+    # round 2: both signed round 1; the civil bureau's item did not change since, the moved one did:
+    # each carries its sign-off over the unchanged change and must review the other
     rev = fire(api, rid, "accept", "officer", departments=[world.civil.id, world.agri.id])
-    assert {c["department"]["name"]: c["pending"] for c in rev["consultations"]} == {
-        "吉木萨尔县民政局": False, "吉木萨尔县农业农村局": True}
-    assert api.ok("GET", f"/revisions/{rid}", "agri_user")["to_review"] == [coop["item_id"]]
-    api.ok("POST", f"/revisions/{rid}/signoff", "agri_user")
+    states = {c["department"]["name"]: c for c in rev["consultations"]}
+    assert {n: c["state"] for n, c in states.items()} == {"吉木萨尔县民政局": "pending", "吉木萨尔县农业农村局": "pending"}
+    assert all(c["rounds"][-1]["carried_items"] == [civil["item_id"]] and c["rounds"][-1]["carried_from_round"] == 1
+               for c in states.values())
+    refused(api.post(f"/revisions/{rid}/events/approve", "officer", {"reason": "通过"}), 409, "吉木萨尔县民政局")
+    api.ok("POST", f"/revisions/{rid}/signoff", "agri_user", {"verdict": "no_opinion"})
+    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user", {"verdict": "no_opinion"})
     assert fire(api, rid, "approve", "officer", reason="第二轮审核通过")["status"] == "county_approved"
     assert fire(api, rid, "escalate", "officer")["status"] == "prefecture_review"
     assert fire(api, rid, "approve", "pref_user", reason="州级审核通过")["status"] == "region_review"
@@ -346,7 +356,7 @@ def test_revision_is_shown_only_to_those_with_business_in_it(api, world):
     rid = rev["id"]
     coop = item_named(rev, "老年人高龄津贴的发放管理")
     api.ok("PATCH", f"/revisions/{rid}/items/{coop['id']}", "drafter",
-           {"lock_version": coop["lock_version"], "township_duties": ["1.核实到龄老年人信息；"]})
+           {"lock_version": coop["lock_version"], "township_duties": ["1.核实到龄老年人信息；"], "reason": "精简"})
     # while drafting: the township and its county office only
     for who in ("drafter", "officer", "admin"):
         assert api.get(f"/revisions/{rid}", who).status_code == 200
@@ -355,9 +365,9 @@ def test_revision_is_shown_only_to_those_with_business_in_it(api, world):
         refused(api.get(f"/revisions/{rid}", who), 403, words)
         refused(api.get(f"/revisions/{rid}/opinions", who), 403, words)
     submit_and_accept(api, rid, [world.civil])
-    # consulted department: yes, but only its items; others: no
+    # consulted department: yes, the whole draft, its change marked; others: no
     seen = api.ok("GET", f"/revisions/{rid}", "civil_user")
-    assert [i["item_id"] for i in seen["items"]] == [coop["item_id"]] and seen["problems"] == []
+    assert len(seen["items"]) == 6 and seen["concerning"] == [coop["item_id"]] and seen["problems"] == []
     for who in ("other_civil_user", "water_user", "agri_user", "pref_user", "other_drafter"):
         refused(api.get(f"/revisions/{rid}", who), 403)
         refused(api.get(f"/revisions/{rid}/opinions", who), 403)
@@ -464,11 +474,13 @@ def test_department_may_comment_and_sign_off_but_not_decide(api, world):
     refused(api.post(f"/revisions/{rid}/opinions", "drafter", {"body": "自己提意见"}), 403)
     assert state(rid) == before
     op = api.ok("POST", f"/revisions/{rid}/opinions", "civil_user", {"body": "请核实"}, status=201)
-    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user")
+    refused(api.post(f"/revisions/{rid}/signoff", "civil_user", {}), 400, "无意见")  # a verdict is needed
+    refused(api.post(f"/revisions/{rid}/signoff", "civil_user", {"verdict": "no_opinion"}), 409, "有意见")
+    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user", {"verdict": "with_opinions"})
     before = state(rid)
     # signed off: no more opinions or sign-offs from it this round
     refused(api.post(f"/revisions/{rid}/opinions", "civil_user", {"body": "再提一条"}), 409)
-    refused(api.post(f"/revisions/{rid}/signoff", "civil_user"), 409)
+    refused(api.post(f"/revisions/{rid}/signoff", "civil_user", {"verdict": "with_opinions"}), 409)
     # answers are the township's, and only once the draft is back with it
     refused(api.post(f"/revisions/{rid}/opinions/{op['id']}/answers", "officer",
                      {"answer": "adopted", "body": "x"}), 403)
@@ -489,7 +501,7 @@ def test_fourth_round_needs_an_extension(api, world):
     rid = start(api)["id"]
     for n in range(1, 4):
         fire(api, rid, "submit", "drafter")
-        fire(api, rid, "accept", "officer")
+        fire(api, rid, "accept", "officer", no_consultation_reason=NO_CONSULTATION)
         if n < 3:
             fire(api, rid, "return_for_revision", "officer", reason=f"第{n}轮退回")
     before = state(rid)
@@ -516,6 +528,7 @@ def test_resubmit_with_unanswered_opinions_is_refused(api, world):
     submit_and_accept(api, rid, [world.civil])
     ops_ = [api.ok("POST", f"/revisions/{rid}/opinions", who, {"body": body}, status=201)
             for who, body in (("civil_user", "意见一"), ("officer", "意见二"))]
+    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user", {"verdict": "with_opinions"})
     fire(api, rid, "return_for_revision", "officer", reason="请修改")
     api.ok("POST", f"/revisions/{rid}/opinions/{ops_[0]['id']}/answers", "drafter",
            {"answer": "not_adopted", "body": "不符合实际"}, status=201)
@@ -525,7 +538,7 @@ def test_resubmit_with_unanswered_opinions_is_refused(api, world):
     api.ok("POST", f"/revisions/{rid}/opinions/{ops_[1]['id']}/answers", "drafter",
            {"answer": "partly", "body": "部分采纳"}, status=201)
     assert fire(api, rid, "submit", "drafter")["round"] == 2
-    assert body["details"] == ["还有 1 条上一轮意见未答复，须逐条答复后才能再次上报"]
+    assert body["details"] == ["还有 1 条意见未答复，须逐条答复后才能再次上报"]
 
 
 def test_submit_refused_while_pre_submit_checks_fail(api, world):
@@ -534,7 +547,8 @@ def test_submit_refused_while_pre_submit_checks_fail(api, world):
     first = item_named(rev, "加强基层阵地建设，优化提升服务功能")
     api.ok("DELETE", f"/revisions/{rid}/items/{first['id']}?lock_version={first['lock_version']}&reason=合并",
            "drafter")
-    assert db.session.get(DraftItem, first["id"]).deleted and db.session.get(DraftItem, first["id"]).reason == "合并"
+    assert db.session.get(DraftItem, first["id"]).deleted
+    assert db.session.get(Revision, rid).reasons_of(first["item_id"]) == ["合并"]
     rev = api.ok("GET", f"/revisions/{rid}", "drafter")
     assert any("序号不连续" in p for p in rev["problems"])
     assert [(c["item_id"], c["kinds"], c["reason"]) for c in rev["changes"]] == [(first["item_id"], ["removed"], "合并")]
@@ -659,7 +673,11 @@ def test_bad_accept_input_is_400_and_changes_nothing(api, world):
         ({"deadline": "2025-13-01"}, "有效的日期"),
         ({"deadline": "next week"}, "YYYY-MM-DD"),
         ({"deadline": 20250101}, "YYYY-MM-DD"),
-        ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "早于今天"),
+        ({"departments": [world.civil.id], "deadline": (date.today() - timedelta(days=1)).isoformat()}, "早于今天"),
+        ({}, "至少一个"),  # no department and no reason for consulting none
+        ({"departments": [], "no_consultation_reason": "   "}, "至少一个"),
+        ({"departments": [world.civil.id], "no_consultation_reason": "不征求"}, "无需填写"),
+        ({"departments": [world.office.id]}, "县直部门"),  # the office is no department to consult
         ({"departments": ["吉木萨尔县民政局"]}, "departments"),
         ({"departments": world.civil.id}, "departments"),
         ({"departments": [world.other_civil.id]}, "不属于本县"),
@@ -683,6 +701,7 @@ def test_bad_opinion_input_is_400(api, world):
         refused(api.post(url, "civil_user", body), 400, words)
     assert state(rid) == before
     op = api.ok("POST", url, "officer", {"body": "请补充"}, status=201)
+    api.ok("POST", f"/revisions/{rid}/signoff", "civil_user", {"verdict": "no_opinion"})
     fire(api, rid, "return_for_revision", "officer", reason="退回")
     before = state(rid)
     answers = f"/revisions/{rid}/opinions/{op['id']}/answers"
@@ -699,10 +718,11 @@ def test_unknown_ids_are_404(api, world):
     # another township's revision with an opinion of its own
     other = ops.start_revision(world.other_town, world.other_drafter)
     db.session.commit()
-    other_item = ops.add_item(other, world.other_drafter, "basic", {"category": "党的建设", "name": "其他镇事项"})
+    other_item = ops.add_item(other, world.other_drafter, "basic", {"category": "党的建设", "name": "其他镇事项"},
+                              reason="新增职责")
     db.session.commit()
     ops.fire(other, "submit", world.other_drafter, levels=LEVELS)
-    ops.fire(other, "accept", world.officer, levels=LEVELS)
+    ops.fire(other, "accept", world.officer, levels=LEVELS, no_consultation_reason=NO_CONSULTATION)
     foreign = ops.add_opinion(other, world.officer, "其他镇的意见")
     db.session.commit()
     other_item_id, foreign_id = other_item.id, foreign.id
@@ -748,9 +768,12 @@ def test_prefecture_and_region_send_back_and_are_answered(api, world):
     assert rev["status"] == "returned"
     opinions = api.ok("GET", f"/revisions/{rid}/opinions", "pref_user")
     assert [(o["body"], o["stage"]) for o in opinions["opinions"]] == [("部分事项表述不规范", "prefecture")]
+    assert rev["send_backs"] == {"prefecture": 1, "region": 0} and rev["round"] == 1
     api.ok("POST", f"/revisions/{rid}/opinions/{opinions['unanswered'][0]}/answers", "drafter",
            {"answer": "partly", "body": "已规范表述"}, status=201)
-    assert fire(api, rid, "submit", "drafter")["round"] == 2
+    rev = fire(api, rid, "submit", "drafter")
+    # the county's rounds and the higher levels' send-backs are counted apart
+    assert (rev["round"], rev["submissions"], rev["send_backs"]) == (1, 2, {"prefecture": 1, "region": 0})
 
 
 def test_review_levels_come_from_the_configuration(api, world, app, monkeypatch):

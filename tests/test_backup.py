@@ -21,6 +21,7 @@ from dutylist.services import drafts
 from dutylist.services.audit import record_event, verify_chain
 from dutylist.services.demo import seed_demo
 from dutylist.services.tokens import create_token
+from tests.factories import explain
 from workflow import operations as ops
 
 from .conftest import BACKENDS, _build_app, _make_database
@@ -63,13 +64,14 @@ def _full_cycle(town_name: str, slug: str, county_slug: str, prefecture: str, ta
     ops.delete_item(rev, drafter, gone.id, gone.lock_version, reason="已不再开展")
     ops.renumber(rev, drafter)
     db.session.commit()
+    explain(rev, drafter)  # the demo lists' import flags are confirmed, every change has its reason
     _fire(rev, "submit", drafter)
     _fire(rev, "accept", office, departments=[d1.organisation_id, d2.organisation_id],
           deadline=date.today() + timedelta(days=7))
     op1 = ops.add_opinion(rev, d1, "请写明工作流程", item_id=it.item_id)
     op2 = ops.add_opinion(rev, d2, "同意")
-    ops.sign_off(rev, d1)
-    ops.sign_off(rev, d2)
+    ops.sign_off(rev, d1, "with_opinions")
+    ops.sign_off(rev, d2, "with_opinions")
     ops.reply_opinion(op1, office, "请乡镇研究")
     db.session.commit()
     _fire(rev, "return_for_revision", office, reason="请按部门意见修改")
@@ -79,7 +81,7 @@ def _full_cycle(town_name: str, slug: str, county_slug: str, prefecture: str, ta
     _fire(rev, "submit", drafter)
     _fire(rev, "accept", office, departments=[d1.organisation_id])
     if any(c.pending for c in rev.consultations):
-        ops.sign_off(rev, d1)
+        ops.sign_off(rev, d1, "no_opinion")
         db.session.commit()
     _fire(rev, "approve", office, reason="县级审核通过")
     _fire(rev, "escalate", office)
@@ -103,12 +105,13 @@ def populate() -> None:
     ops.edit_item(rev, drafter, it.id, {**it.fields(), "township_duties": it.township_duties + ["2.建立台账。"]},
                   lock_version=it.lock_version, reason="补充职责")
     db.session.commit()
+    explain(rev, drafter)
     _fire(rev, "submit", drafter)
-    d1, d2 = _depts("manas", 2)  # d2 does not sign off: its signed_hashes stays SQL NULL
+    d1, d2 = _depts("manas", 2)  # d2 does not sign off: its signed_items stays SQL NULL
     _fire(rev, "accept", office, departments=[d1.organisation_id, d2.organisation_id],
           deadline=date.today() + timedelta(days=3))
     ops.add_opinion(rev, d1, "意见：第 2 步请写明时限", item_id=it.item_id)
-    ops.sign_off(rev, d1)
+    ops.sign_off(rev, d1, "with_opinions")
     create_token(_user("admin"), "backup test")
     record_event("login_failed", outcome="failed", details={"username": "nobody"}, ip="127.0.0.1")
     db.session.commit()
@@ -238,15 +241,15 @@ def test_dump_file_format(source):
     assert columns["version"]["counts"] == "json" and columns["revision"]["deadline"] == "date"
     assert path.stat().st_mode & 0o077 == 0  # password hashes inside: owner only
     # JSON columns: SQL NULL and the JSON value null are both present, and told apart
-    signed = next(t for t in header["tables"] if t["name"] == "consultation")["columns"]
-    at = [c["name"] for c in signed].index("signed_hashes")
+    signed = next(t for t in header["tables"] if t["name"] == "consultation_round")["columns"]
+    at = [c["name"] for c in signed].index("signed_items")
     rows, current = [], None
     for line in body.splitlines():
         if line.startswith(b"{"):
             current = json.loads(line)["table"]
-        elif current in ("consultation", "version"):
+        elif current in ("consultation_round", "version"):
             rows.append((current, json.loads(line)))
-    assert None in [r[at] for t, r in rows if t == "consultation"]  # not signed off: SQL NULL
+    assert None in [r[at] for t, r in rows if t == "consultation_round"]  # not signed off: SQL NULL
     assert [None] in [r[-1] for t, r in rows if t == "version"]  # import_report of a revision: JSON null
 
 

@@ -103,6 +103,9 @@ def test_a_submission_shows_up_in_the_offices_header_and_dashboard(page, context
     assert page.locator("header nav a", has_text="总览").count() == 0
     click(page, page.get_by_role("link", name="大有镇", exact=True))
     submit(page, page.locator("form.start-revision"))
+    flag = page.locator("#flags li").first  # the imported list's flagged item is checked first
+    flag.locator("textarea[name=reason]").fill("已核对原件")
+    submit(page, flag.locator("form"))
     submit(page, page.locator('form[data-event="submit"]'))
     assert page.locator("#status").inner_text().strip() == "已上报待受理"
     revision_url = page.url

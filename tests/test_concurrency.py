@@ -27,6 +27,7 @@ def in_review(world):
     db.session.commit()
     ops.fire(rev, "accept", world.officer, levels=LEVELS, departments=[world.civil.id],
              deadline=date.today() + timedelta(days=3))
+    ops.sign_off(rev, world.civil_user, "no_opinion")
     db.session.commit()
     return rev.id
 

@@ -24,7 +24,7 @@ from dutylist.services.audit import verify_chain
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
-from .factories import World
+from .factories import World, explain, settle
 
 LEVELS = ("prefecture", "region")
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
@@ -95,11 +95,14 @@ def at_last_step(app):
     ops.edit_item(rev, world.drafter, first.id, {**first.fields(), "township_duties": ["1.改后的职责。"]},
                   first.lock_version, kind="cooperative")
     db.session.commit()
+    explain(rev, world.drafter)
     steps = [("submit", world.drafter, {}),
              ("accept", world.officer, {"departments": [world.civil.id], "deadline": date.today() + timedelta(days=7)}),
              ("approve", world.officer, {"reason": "同意"}), ("escalate", world.officer, {}),
              ("approve", world.pref_user, {"reason": "同意"})]
     for event, actor, kw in steps:
+        if event == "approve" and actor is world.officer:
+            settle(rev)
         ops.fire(rev, event, actor, levels=LEVELS, **kw)
         db.session.commit()
     assert rev.status == "region_review"

@@ -3,15 +3,15 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dutylist.extensions import db
-from dutylist.models import AuditEvent, Version
-from dutylist.services import diff, history
+from dutylist.models import AuditEvent, Revision, Version
+from dutylist.services import diff, drafts, history
 from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 
-from .factories import World, fire
+from .factories import World, fire, settle
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def published(world):
     db.session.commit()
     fire(rev, "submit", world.drafter)
     fire(rev, "accept", world.officer, departments=[world.agri.id])
+    settle(rev)
     fire(rev, "approve", world.officer, reason="县级通过")
     fire(rev, "escalate", world.officer)
     fire(rev, "approve", world.pref_user, reason="州级通过")
@@ -118,7 +119,7 @@ def test_reviewers_see_the_drafts_differences(app, world):
     db.session.commit()
     it = item(rev, "负责本镇政府信息公开工作")
     ops.edit_item(rev, world.drafter, it.id, {"category": "综合政务", "name": "负责本镇政府信息公开和档案工作"},
-                  lock_version=it.lock_version)
+                  lock_version=it.lock_version, reason="增加档案工作")
     db.session.commit()
     fire(rev, "submit", world.drafter)
     client = app.test_client()
@@ -139,11 +140,30 @@ def test_revert_starts_a_draft_from_an_older_version(app, world, published):
     v1 = world.version
     page = client.get(f"/versions/{v1.id}").get_data(as_text=True)
     assert "恢复旧版" in page
+    # a revert says why: refused without a reason, the message under the button, nothing created
     response = client.post_form(f"/townships/{world.town.id}/revisions", {"base_version_id": str(v1.id)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "须说明理由" in page and 'class="error form-error"' in page
+    assert db.session.scalar(select(func.count()).select_from(Revision).where(Revision.status == "drafting")) == 0
+    response = client.post_form(f"/townships/{world.town.id}/revisions",
+                                {"base_version_id": str(v1.id), "reason": "第 2 版的调整暂缓执行"})
     assert response.status_code == 302
     rev = db.session.scalars(select(type(published)).order_by(type(published).id.desc())).first()
-    assert rev.base_version_id == v1.id and rev.status == "drafting"
+    v2 = published.published_version
+    assert rev.base_version_id == v1.id and rev.previous_version_id == v2.id and rev.status == "drafting"
     assert [(i.kind, i.name) for i in rev.items] == [(e["kind"], e["name"]) for e in read_entries(v1)]
+    # compared with the current version 2: its changes are what the revert undoes, each explained
+    undone = {(c.new or c.old)["name"]: c for c in drafts.changes(rev) if c.kinds != ["renumbered"]}
+    assert undone["负责本镇党建联建工作"].kinds == ["removed"]  # added by version 2
+    assert undone["负责本镇农村“四老”人员服务管理工作"].kinds == ["added"]  # removed by version 2
+    assert undone["负责本镇政府信息公开工作"].kinds[0] == "changed"
+    assert undone["开展农牧业防灾减灾工作"].kinds[-1] == "moved"
+    assert all(c.reasons == ["第 2 版的调整暂缓执行"] for c in undone.values())
+    assert drafts.missing_reasons(rev) == []
+    assert [d.name for d in drafts.suggest_departments(rev)] == ["吉木萨尔县农业农村局"]
+    page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert "与现行 " in page and "恢复旧版本" in page and "负责本镇党建联建工作" in page
 
 
 def test_api_diff_between_versions(app, world, published):

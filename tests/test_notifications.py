@@ -13,14 +13,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dutylist.extensions import db
-from dutylist.models import Consultation, Revision
+from dutylist.models import ConsultationRound, Revision
 from dutylist.models.notification import Notification
 from dutylist.notifications.service import send_reminders
+from dutylist.services import drafts
 from workflow import operations as ops
 from workflow.errors import Invalid
 
 from .conftest import PASSWORD
-from .factories import LEVELS, World, fire
+from .factories import LEVELS, NO_CONSULTATION, World, fire, settle, sign
 
 
 @pytest.fixture
@@ -72,24 +73,27 @@ def test_each_event_notifies_the_users_it_waits_on_once(world):
     before = received()
     ops.add_opinion(rev, w.civil_user, "请补充高龄津贴的发放时限")
     db.session.commit()
-    ops.sign_off(rev, w.civil_user)
-    db.session.commit()
+    sign(rev, w.civil_user)
     assert new_since(before) == Counter({("jimsar-office", "signed_off"): 1})
     assert "尚有 1 个部门未签署" in db.session.scalars(select(Notification.text).where(
         Notification.kind == "signed_off")).one()
+    sign(rev, w.agri_user)
 
     before = received()
     fire(rev, "return_for_revision", w.officer, reason="请按部门意见修改")
     assert new_since(before) == Counter({("dayou-drafter", "returned"): 1})
 
-    opinion = ops.unanswered_opinions(rev)[0]
+    opinion = drafts.unanswered_opinions(rev)[0]
     ops.answer_opinion(opinion, w.drafter, "adopted", "已采纳")
     db.session.commit()
     before = received()
     fire(rev, "submit", w.drafter)
     fire(rev, "accept", w.officer, departments=[w.water.id])
-    fire(rev, "approve", w.officer, reason="同意")  # waits on the office itself: nobody is told
     assert new_since(before) == Counter({("jimsar-office", "submitted"): 1, ("jimsar-water", "opinion_requested"): 1})
+    sign(rev, w.water_user)
+    before = received()
+    fire(rev, "approve", w.officer, reason="同意")  # waits on the office itself: nobody is told
+    assert new_since(before) == Counter()
 
     before = received()
     fire(rev, "escalate", w.officer)
@@ -101,7 +105,7 @@ def test_each_event_notifies_the_users_it_waits_on_once(world):
     assert "被州级退回修改" in db.session.scalars(select(Notification.text).where(
         Notification.kind == "returned").order_by(Notification.id.desc()).limit(1)).one()
 
-    for o in ops.unanswered_opinions(rev):
+    for o in drafts.unanswered_opinions(rev):
         ops.answer_opinion(o, w.drafter, "adopted", "已改")
     db.session.commit()
     fire(rev, "submit", w.drafter)
@@ -130,7 +134,7 @@ def test_office_that_publishes_itself_tells_only_the_township(app, world):
     w = world
     rev = start(w)
     ops.fire(rev, "submit", w.drafter, levels=())
-    ops.fire(rev, "accept", w.officer, levels=())
+    ops.fire(rev, "accept", w.officer, levels=(), no_consultation_reason=NO_CONSULTATION)
     ops.fire(rev, "approve", w.officer, levels=(), reason="同意")
     before = received()
     ops.fire(rev, "publish", w.officer, levels=(), reason="发布")
@@ -197,8 +201,7 @@ def test_reminders_near_and_past_the_deadline_once_each(world):
     assert send_reminders(today=deadline - timedelta(days=1)) == []  # idempotent: already reminded
     db.session.commit()
 
-    ops.sign_off(rev, w.civil_user)
-    db.session.commit()
+    sign(rev, w.civil_user)
     before = received()
     created = send_reminders(today=deadline + timedelta(days=2))
     db.session.commit()
@@ -228,6 +231,7 @@ def test_send_reminders_command(app, world):
 def test_no_reminders_outside_county_review_or_for_an_earlier_round(world):
     w = world
     rev = consulted(w, deadline_in_days=1)
+    settle(rev)
     fire(rev, "return_for_revision", w.officer, reason="退回")
     assert send_reminders(today=rev.deadline) == []
     fire(rev, "submit", w.drafter)
@@ -448,11 +452,11 @@ def test_smtp_settings_from_the_environment():
 
 def test_consultation_rows_are_untouched_by_reminders(world):
     rev = consulted(world, deadline_in_days=0)
-    before = [(c.id, c.deadline, c.signed_off_round) for c in db.session.scalars(select(Consultation))]
+    before = [(r.id, r.deadline, r.state, r.signed_at) for r in db.session.scalars(select(ConsultationRound))]
     send_reminders(today=rev.deadline)
     db.session.commit()
     db.session.expire_all()
-    assert [(c.id, c.deadline, c.signed_off_round) for c in db.session.scalars(select(Consultation))] == before
+    assert [(r.id, r.deadline, r.state, r.signed_at) for r in db.session.scalars(select(ConsultationRound))] == before
 
 
 def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from dutylist.extensions import db
-from dutylist.models import Consultation, Organisation, OrgKind, Revision
+from dutylist.models import Consultation, ConsultationRound, Organisation, OrgKind, Revision
 from dutylist.oversight import dashboard as dash
 from dutylist.oversight.charts import Series, bar_chart
 from dutylist.oversight.stats import scope_stats
@@ -17,7 +17,7 @@ from dutylist.services.list_counts import list_stats
 from workflow import operations as ops
 
 from .conftest import PASSWORD, find_org
-from .factories import World, fire
+from .factories import World, fire, settle, sign
 
 DEMO_PASSWORD = "Demo-2025!"
 CHANGJI = {"大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
@@ -195,6 +195,7 @@ def publish_once(w: World):
     db.session.commit()
     fire(rev, "submit", w.drafter)
     fire(rev, "accept", w.officer, departments=[w.civil.id])
+    settle(rev)
     fire(rev, "approve", w.officer, reason="同意")
     fire(rev, "escalate", w.officer)
     fire(rev, "approve", w.pref_user, reason="同意")
@@ -212,7 +213,8 @@ def scenario(w: World, make_org):
     fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id], deadline=date.today() + timedelta(days=1))
     past = date.today() - timedelta(days=3)  # time passes: the deadline is three days ago
     db.session.execute(update(Revision).where(Revision.id == rev.id).values(deadline=past))
-    db.session.execute(update(Consultation).where(Consultation.revision_id == rev.id).values(deadline=past))
+    db.session.execute(update(ConsultationRound).where(ConsultationRound.consultation_id.in_(
+        select(Consultation.id).where(Consultation.revision_id == rev.id))).values(deadline=past))
     db.session.commit()
     other = ops.start_revision(w.other_town, w.other_drafter)
     db.session.commit()
@@ -240,8 +242,7 @@ def test_states_waits_deadlines_and_overdue_days(world, client, make_org):
     assert {r.township: r.overdue_days for r in later.rows}["大有镇"] == 4
     # once both departments signed off, nothing is overdue and the office is waited on
     for user in (world.civil_user, world.agri_user):
-        ops.sign_off(rev, user)
-        db.session.commit()
+        sign(rev, user)
     board = dash.build(world.officer, dash.Filters())
     dayou = {r.township: r for r in board.rows}["大有镇"]
     assert dayou.waits_on == "office" and dayou.overdue_days == 0 and board.overdue == 0

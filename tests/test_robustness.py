@@ -33,7 +33,7 @@ from workflow import operations as ops
 from workflow.errors import Invalid
 from workflow.states import EVENT_LABELS
 
-from .factories import World, fire
+from .factories import World, fire, settle
 
 settings.register_profile(
     "dutylist-robustness", max_examples=30, deadline=None, database=None, print_blob=True,
@@ -124,7 +124,7 @@ def snapshot() -> dict:
     return out
 
 
-_MESSAGES = [r'<p class="error">(.*?)</p>', r'<div class="flash flash-danger"[^>]*>(.*?)</div>',
+_MESSAGES = [r'<p class="error(?: form-error)?"[^>]*>(.*?)</p>', r'<div class="flash flash-danger"[^>]*>(.*?)</div>',
              r'<section class="error-page">\s*<h1>\d+</h1>\s*<p>(.*?)</p>', r'id="upload-error">(.*?)</div>']
 
 
@@ -194,6 +194,7 @@ def returned_scene():
     first = next(i for i in rev.items if i.kind == "basic")
     ops.add_opinion(rev, world.civil_user, "请补充该事项的具体职责", first.item_id)
     db.session.commit()
+    settle(rev)
     fire(rev, "return_for_revision", world.officer, reason="请按部门意见修改")
     return world, rev
 

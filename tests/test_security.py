@@ -88,6 +88,8 @@ def _post_routes(app):
                   for arg in rule.arguments}
         if "event" in rule.arguments:
             values["event"] = "submit"
+        if "change" in rule.arguments:
+            values["change"] = "release"
         out.append((rule.endpoint, rule.build(values)[1], sorted(methods)))
     return out
 
@@ -96,7 +98,7 @@ def test_every_form_post_needs_the_csrf_token(app, client):
     World()
     routes = _post_routes(app)
     assert {"auth.login", "auth.logout", "auth.change_password", "revisions.fire", "revisions.add_item",
-            "revisions.answer"} <= {e for e, _, _ in routes}
+            "revisions.answer_all", "revisions.sign_off", "revisions.change_consultation"} <= {e for e, _, _ in routes}
     client.login("dayou-drafter")
     before = row_counts()
     for endpoint, url, methods in routes:
@@ -451,10 +453,10 @@ def hostile(app):
     ops.add_item(rev, world.drafter, "basic", {"category": "党的建设", "name": t["name"]}, t["reason"])
     ops.add_item(rev, world.drafter, "cooperative", {
         "category": "民生服务", "name": t["coop_name"], "departments_text": f"吉木萨尔县民政局、{t['dept']}",
-        "dept_duties": [t["dept_duty"]], "township_duties": [t["town_duty"]]})
+        "dept_duties": [t["dept_duty"]], "township_duties": [t["town_duty"]]}, t["reason"])
     ops.add_item(rev, world.drafter, "withdrawn", {
         "category": "民生服务", "name": t["withdrawn_name"],
-        "receiving": [{"department": t["receiving_dept"], "method": t["method"]}]})
+        "receiving": [{"department": t["receiving_dept"], "method": t["method"]}]}, t["reason"])
     db.session.commit()
     ops.fire(rev, "submit", world.drafter, levels=LEVELS)
     ops.fire(rev, "accept", world.officer, levels=LEVELS, departments=[world.civil.id],
@@ -462,6 +464,7 @@ def hostile(app):
     db.session.commit()
     basic = next(i for i in rev.items if i.name == t["name"])
     opinion = ops.add_opinion(rev, world.civil_user, t["opinion"], basic.item_id)
+    ops.sign_off(rev, world.civil_user, "with_opinions")
     db.session.commit()
     ops.fire(rev, "return_for_revision", world.officer, levels=LEVELS, reason=t["reason"])
     db.session.commit()

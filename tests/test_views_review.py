@@ -41,9 +41,9 @@ def test_drafter_starts_a_revision_from_the_township_page(app, world):
     client, rev = start_revision(app, world)
     page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
     assert "起草中" in page and "老年人高龄津贴的发放管理" in page and "新增基本履职事项" in page
-    # a second start is refused with a message, not a 500
+    # a second start is refused with a message on the page, not a 500
     response = client.post_form(f"/townships/{world.town.id}/revisions", follow_redirects=True)
-    assert "已有一份未完成的修订稿" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "已有一份未完成的修订稿" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["quanzijie-drafter", "jimsar-office", "changji-prefecture", "jimsar-civil"])
@@ -112,7 +112,7 @@ def test_review_pages_through_one_round(app, world):
     client.post_form(f"/revisions/{rev.id}/items/{item.id}/edit", {
         "kind": "cooperative", "category": "民生服务", "name": item.name, "departments_text": "吉木萨尔县民政局",
         "dept_duties": "1.组织开展高龄津贴政策宣传；\n2.负责发放。", "township_duties": "1.各村核实到龄老年人信息并报镇；",
-        "lock_version": str(item.lock_version)})
+        "lock_version": str(item.lock_version), "reason": "明确发放环节"})
     assert client.post_form(f"/revisions/{rev.id}/events/submit").status_code == 302
     office = login(app, "jimsar-office")
     page = office.get(f"/revisions/{rev.id}").get_data(as_text=True)
@@ -124,9 +124,9 @@ def test_review_pages_through_one_round(app, world):
     assert "待提出意见并签署" in inbox
     civil = login(app, "jimsar-civil")
     page = civil.get(f"/revisions/{rev.id}").get_data(as_text=True)
-    assert "涉及本部门的修改（1）" in page
+    assert "涉及本部门 1 项" in page and 'class="concerns-me"' in page
     assert civil.post_form(f"/revisions/{rev.id}/opinions", {"body": "请写明发放时限", "item_id": str(item.item_id)}).status_code == 302
-    assert civil.post_form(f"/revisions/{rev.id}/signoff").status_code == 302
+    assert civil.post_form(f"/revisions/{rev.id}/signoff", {"verdict": "with_opinions"}).status_code == 302
     # a department cannot decide
     assert civil.post_form(f"/revisions/{rev.id}/events/approve", {"reason": "同意"}).status_code == 403
     # a return without a reason is refused with a message, and the state is kept
@@ -139,8 +139,8 @@ def test_review_pages_through_one_round(app, world):
     response = client.post_form(f"/revisions/{rev.id}/events/submit", follow_redirects=True)
     assert "未答复" in response.get_data(as_text=True)
     opinion_id = db.session.get(Revision, rev.id).opinions[0].id
-    assert client.post_form(f"/revisions/{rev.id}/opinions/{opinion_id}/answer",
-                            {"answer": "adopted", "body": "已写明"}).status_code == 302
+    assert client.post_form(f"/revisions/{rev.id}/answers", {
+        "opinion_id": str(opinion_id), f"answer-{opinion_id}": "adopted", f"body-{opinion_id}": "已写明"}).status_code == 302
     assert client.post_form(f"/revisions/{rev.id}/events/submit").status_code == 302
     db.session.expire_all()
     assert db.session.get(Revision, rev.id).round == 2

@@ -161,12 +161,15 @@ def test_full_cycle_publishes_version_two(world):
     submit_and_accept(world, rev, [world.civil, world.agri])
     assert rev.status == "county_review" and rev.round == 1
     assert {c.department.name for c in rev.consultations} == {"吉木萨尔县民政局", "吉木萨尔县农业农村局"}
-    # each department sees only the changed items that concern it
-    assert [c.new["name"] for c in drafts.items_for_department(rev, world.civil.id)] == ["老年人高龄津贴的发放管理"]
+    # a department sees every change; those that name it are marked
+    changes = drafts.changes(rev)
+    assert len(changes) == 2
+    assert {changes_by_id.new["name"] for changes_by_id in changes
+            if changes_by_id.item_id in drafts.concerning(rev, world.civil.id, changes)} == {"老年人高龄津贴的发放管理"}
     op1 = ops.add_opinion(rev, world.agri_user, "承接方式请写明资金发放流程", item_id=item(rev, "开展农牧业防灾减灾工作").item_id)
-    ops.sign_off(rev, world.agri_user)
+    ops.sign_off(rev, world.agri_user, "with_opinions")
     op2 = ops.add_opinion(rev, world.civil_user, "同意")
-    ops.sign_off(rev, world.civil_user)
+    ops.sign_off(rev, world.civil_user, "with_opinions")
     db.session.commit()
     fire(rev, "return_for_revision", world.officer, reason="请按部门意见修改")
     assert rev.status == "returned"
@@ -183,13 +186,22 @@ def test_full_cycle_publishes_version_two(world):
     fire(rev, "submit", world.drafter)
     assert rev.round == 2
     fire(rev, "accept", world.officer, departments=[world.civil.id, world.agri.id])
-    # the civil affairs bureau's item did not change since it signed off: it stays accepted
+    # both signed round 1; one change was changed again since: each carries its sign-off over the
+    # unchanged change and reviews the changed one
     civil_c = next(c for c in rev.consultations if c.department_id == world.civil.id)
     agri_c = next(c for c in rev.consultations if c.department_id == world.agri.id)
-    assert not civil_c.pending and agri_c.pending
-    assert [c.new["name"] for c in drafts.items_for_department(rev, world.agri.id, agri_c.signed_hashes)] == [
-        "开展农牧业防灾减灾工作"]
-    ops.sign_off(rev, world.agri_user)
+    assert civil_c.pending and agri_c.pending
+    assert civil_c.current.carried_items == [civil.item_id] and civil_c.current.carried_from_round == 1
+    carried = audit("signoff_carried")
+    assert {e.details["department"] for e in carried} == {"吉木萨尔县民政局", "吉木萨尔县农业农村局"}
+    assert all(e.details["to_review"] == [moved.item_id] for e in carried)
+    with pytest.raises(Conflict) as exc:  # not over silent departments
+        fire(rev, "approve", world.officer, reason="第二轮审核通过")
+    assert "吉木萨尔县民政局" in exc.value.message and "吉木萨尔县农业农村局" in exc.value.message
+    db.session.rollback()
+    ops.sign_off(rev, world.agri_user, "no_opinion")
+    ops.sign_off(rev, world.civil_user, "no_opinion")
+    db.session.commit()
     fire(rev, "approve", world.officer, reason="第二轮审核通过")
     fire(rev, "escalate", world.officer)
     assert rev.status == "prefecture_review"
@@ -294,12 +306,13 @@ def test_send_back_from_prefecture_needs_answer(world):
         fire(rev, "send_back", world.other_pref_user, reason="外州")
     db.session.rollback()
     fire(rev, "send_back", world.pref_user, reason="部分事项表述不规范")
-    assert rev.status == "returned"
-    assert [o.body for o in ops.unanswered_opinions(rev)] == ["部分事项表述不规范"]
+    assert rev.status == "returned" and rev.send_backs == {"prefecture": 1, "region": 0}
+    assert [o.body for o in drafts.unanswered_opinions(rev)] == ["部分事项表述不规范"]
     ops.answer_opinion(rev.opinions[0], world.drafter, "partly", "已规范表述")
     db.session.commit()
     fire(rev, "submit", world.drafter)
-    assert rev.round == 2
+    # a resubmission after a send-back from above is not a new county round
+    assert rev.round == 1 and rev.submissions == 2 and rev.send_backs == {"prefecture": 1, "region": 0}
 
 
 @pytest.mark.parametrize(("levels", "after_county"), [

@@ -4,10 +4,12 @@
 class WorkflowError(Exception):
     status = 400
 
-    def __init__(self, message: str, details: list[str] | None = None):
+    def __init__(self, message: str, details: list[str] | None = None, fields: dict | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        #: for a form with several parts: part -> its message (the page shows each next to its part)
+        self.fields = fields or {}
 
 
 class Invalid(WorkflowError):

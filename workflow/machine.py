@@ -19,8 +19,10 @@ from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS, Status, sources
 class ReviewFacts:
     """What the guards ask about the draft; filled in by the operations layer."""
 
-    problems: Callable[[], list[str]] = lambda: []  #: pre-submit check failures
-    unanswered: Callable[[], int] = lambda: 0  #: opinions of the last round without an answer
+    #: what stops the township from submitting: checks, unanswered opinions, missing reasons, open flags
+    blockers: Callable[[], list[str]] = lambda: []
+    #: the consulted departments that have not signed off (nor been released or recorded lapsed) this pass
+    pending_departments: Callable[[], list[str]] = lambda: []
     levels: tuple[str, ...] = ("prefecture", "region")  #: higher levels that review
     max_rounds: int = 3
 
@@ -95,15 +97,16 @@ class ReviewWorkflow:
             self.refusals.append(message)
         return False
 
-    def checks_pass(self, event) -> bool:
-        problems = self.facts.problems()
-        for p in problems:
-            self._refuse(p)
-        return not problems
+    def ready_to_submit(self, event) -> bool:
+        blockers = self.facts.blockers()
+        for b in blockers:
+            self._refuse(b)
+        return not blockers
 
-    def opinions_answered(self, event) -> bool:
-        n = self.facts.unanswered()
-        return n == 0 or self._refuse(f"还有 {n} 条上一轮意见未答复，须逐条答复后才能再次上报")
+    def departments_settled(self, event) -> bool:
+        pending = self.facts.pending_departments()
+        return not pending or self._refuse(
+            f"以下部门尚未签署本轮意见：{'、'.join(pending)}。须待其签署；截止日期已过的，可记为“逾期未反馈，视为无意见”")
 
     def has_reason(self, event) -> bool:
         reason = (event.kwargs.get("reason") or "").strip()

@@ -8,14 +8,18 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from dutylist import items, signals
+from dutylist import clock, items, signals
 from dutylist.extensions import db
 from dutylist.items import CONTENT_KEYS, KINDS
 from dutylist.models import (
     ANSWERS,
+    VERDICTS,
     Consultation,
+    ConsultationRound,
+    DraftFlag,
     DraftItem,
     Item,
+    ItemReason,
     Opinion,
     OpinionReply,
     Organisation,
@@ -23,6 +27,7 @@ from dutylist.models import (
     Revision,
 )
 from dutylist.models.base import utcnow
+from dutylist.models.revision import CARRIED, LAPSED, PENDING, RELEASED, SIGNED
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
 
@@ -105,32 +110,68 @@ def _renumber_kind(revision: Revision, kind: str) -> None:
 
 
 # ---------------------------------------------------------------- drafting ----
-def start_revision(township: Organisation, actor, title: str = "", base_version=None) -> Revision:
-    """A working copy of the township's current version (or of an older one, to revert)."""
+def start_revision(township: Organisation, actor, title: str = "", base_version=None, reason: str = "") -> Revision:
+    """A working copy of the township's current version, or of an older one to revert: then the
+    draft is still compared with the current version (its changes are what the revert undoes), and
+    `reason` (required) explains each of them."""
     if township.kind != OrgKind.township:
         raise NotFound("乡镇不存在")
     if not perm.can_start_revision(actor, township):
         raise Forbidden("只有本乡镇的起草人可以发起修订")
-    base = base_version or snapshot.current_version(township.id)
+    current = snapshot.current_version(township.id)
+    base = base_version or current
     if base is not None and base.township_id != township.id:
         raise Invalid("所选版本不属于该乡镇")
+    reverting = base is not None and current is not None and base.id != current.id
+    reason = _clean_reason(reason)
+    if reverting and not reason:
+        raise Invalid(f"以第 {base.number} 版为基础发起修订（恢复旧版本），须说明理由")
     if Revision.open_of(township.id) is not None:
         raise Conflict("该乡镇已有一份未完成的修订稿，请先完成或放弃它")
-    revision = Revision(township=township, base_version=base, created_by=actor,
+    revision = Revision(township=township, base_version=base, previous_version=current, created_by=actor,
                         title=title or f"{township.name}履职事项清单修订稿")
     for pos, e in enumerate(snapshot.read_entries(base) if base else []):
         revision.items.append(DraftItem(item_id=e["item_id"], kind=e["kind"], number=e["number"],
                                         position=pos, **{f: e[f] for f in CONTENT_KEYS}))
+        for message in e["flags"]:  # what the importer was unsure of: to be checked before submitting
+            revision.flags.append(DraftFlag(item_id=e["item_id"], source="import", message=message))
     db.session.add(revision)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:  # a concurrent start won the unique index on open revisions
         raise Conflict("该乡镇已有一份未完成的修订稿，请先完成或放弃它") from None
-    _log("revision_start", actor, revision, details={"base_version": getattr(base, "number", None)},
-         to_state=Status.drafting.value)
+    if reverting:  # every change the revert makes is explained by the reason given for it
+        for change in drafts.changes(revision):
+            if drafts.needs_reason(change):
+                revision.reasons.append(ItemReason(item_id=change.item_id, action="revert", reason=reason,
+                                                   author_id=actor.id, submission=0))
+    _log("revision_start", actor, revision, to_state=Status.drafting.value,
+         details={"base_version": getattr(base, "number", None), "current_version": getattr(current, "number", None),
+                  "reason": reason or None})
     db.session.flush()
     return revision
+
+
+def _clean_reason(reason, limit: int = 4000) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > limit:
+        raise Invalid(f"理由过长（不超过 {limit} 字）")
+    return reason
+
+
+def _give_reason(revision: Revision, actor, item_id: int, action: str, reason: str) -> None:
+    """Keep a 修改理由 (reasons are optional while editing; submitting needs one per change)."""
+    if reason:
+        revision.reasons.append(ItemReason(item_id=item_id, action=action, reason=reason, author_id=actor.id,
+                                           submission=revision.submissions))
+
+
+def _resolve_flags(revision: Revision, actor, item_id: int, resolution: str) -> None:
+    """An item changed (or removed): what was flagged about it is dealt with."""
+    for flag in revision.flags:
+        if flag.item_id == item_id and flag.open:
+            flag.resolution, flag.resolved_by_id, flag.resolved_at = resolution, actor.id, utcnow()
 
 
 def add_item(revision: Revision, actor, kind: str, data: dict, reason: str = "") -> DraftItem:
@@ -143,9 +184,11 @@ def add_item(revision: Revision, actor, kind: str, data: dict, reason: str = "")
     same_kind = [i for i in drafts.live_items(revision) if i.kind == kind]
     number = max((i.number for i in same_kind), default=0) + 1
     position = max((i.position for i in same_kind), default=0) + 1
+    reason = _clean_reason(reason)
     item = DraftItem(revision=revision, item_id=identity.id, kind=kind, number=number, position=position,
-                     reason=reason or None, updated_by_id=actor.id, **fields)
+                     updated_by_id=actor.id, **fields)
     db.session.add(item)
+    _give_reason(revision, actor, identity.id, "add", reason)
     db.session.flush()
     _log("item_add", actor, revision, target=f"item:{identity.id}",
          details={"kind": kind, "number": number, "fields": fields, "reason": reason or None})
@@ -161,6 +204,7 @@ def edit_item(revision: Revision, actor, draft_item_id: int, data: dict, lock_ve
     _check_fresh(item, lock_version)
     new_kind = kind or item.kind
     fields = clean_fields(data, new_kind)
+    reason = _clean_reason(reason)
     before = {"kind": item.kind, "number": item.number, **item.fields()}
     if fields == item.fields() and new_kind == item.kind:
         return item  # nothing changed: no new lock version, no log entry
@@ -174,9 +218,11 @@ def edit_item(revision: Revision, actor, draft_item_id: int, data: dict, lock_ve
         item.number = max((i.number for i in targets), default=0) + 1
         item.position = max((i.position for i in targets), default=0) + 1
         _renumber_kind(revision, old_kind)
-    item.reason = reason or None
     item.updated_by_id = actor.id
     _flush_versioned()  # UPDATE ... WHERE lock_version = seen: a concurrent edit fails here
+    _give_reason(revision, actor, item.item_id, "move" if moved else "edit", reason)
+    _resolve_flags(revision, actor, item.item_id, "changed")
+    db.session.flush()
     changed = {f: {"old": before[f], "new": getattr(item, f)} for f in CONTENT_KEYS if before[f] != getattr(item, f)}
     if moved:
         changed["kind"] = {"old": before["kind"], "new": item.kind}
@@ -190,10 +236,13 @@ def delete_item(revision: Revision, actor, draft_item_id: int, lock_version, rea
     lock_revision(revision, EDITABLE)
     item = _item_of(revision, draft_item_id)
     _check_fresh(item, lock_version)
+    reason = _clean_reason(reason)
     item.deleted = True
-    item.reason = reason or None
     item.updated_by_id = actor.id
     _flush_versioned()
+    _give_reason(revision, actor, item.item_id, "delete", reason)
+    _resolve_flags(revision, actor, item.item_id, "removed")
+    db.session.flush()
     _log("item_delete", actor, revision, target=f"item:{item.item_id}",
          details={"kind": item.kind, "number": item.number, "name": item.name, "reason": reason or None})
 
@@ -259,14 +308,9 @@ def renumber(revision: Revision, actor) -> None:
 # ---------------------------------------------------------------- the machine ----
 def facts_for(revision: Revision, levels, max_rounds=None) -> ReviewFacts:
     return ReviewFacts(
-        problems=lambda: drafts.check_problems(revision),
-        unanswered=lambda: len(unanswered_opinions(revision)),
+        blockers=lambda: drafts.submit_blockers(revision),
+        pending_departments=lambda: [c.department.name for c in revision.consultations if c.pending],
         levels=tuple(levels), max_rounds=max_rounds or revision.max_rounds)
-
-
-def unanswered_opinions(revision: Revision) -> list[Opinion]:
-    """Opinions of the last round that the township has not answered yet."""
-    return [o for o in revision.opinions if o.round == revision.round and o.answer is None]
 
 
 def workflow_for(revision: Revision, levels) -> ReviewWorkflow:
@@ -294,7 +338,8 @@ def _configured_route(wf: ReviewWorkflow, trigger: str) -> bool:
 
 
 def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
-         departments: list[int] | None = None, deadline: date | None = None) -> Revision:
+         departments: list[int] | None = None, deadline: date | None = None,
+         no_consultation_reason: str = "", consultation_days: int = 10) -> Revision:
     """Make one move of the machine, with its side effects, its log entry and its lock."""
     if event not in EVENT_LABELS:
         raise NotFound(f"没有名为 {event} 的操作")
@@ -307,12 +352,10 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
         raise Forbidden(f"您的角色不能执行“{EVENT_LABELS[event]}”")
     source = wf.state
     lock_revision(revision, [source])
-    reason = (reason or "").strip()
-    if len(reason) > 4000:
-        raise Invalid("理由过长（不超过 4000 字）")
-    before_round = revision.round
+    reason = _clean_reason(reason)
     if event == "accept":
-        consult = _prepare_consultations(revision, departments or [], deadline)
+        consult = _prepare_consultations(revision, departments or [], deadline, no_consultation_reason,
+                                         consultation_days)
     published = []
 
     def before_change(_, ev):
@@ -324,58 +367,110 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
     if not moved:
         only_reason = wf.refusals == ["须填写理由（意见）"]
         raise (Invalid if only_reason else Conflict)("；".join(wf.refusals) or "当前不能执行此操作", wf.refusals)
+    details = {"reason": reason or None}
     if event == "submit":
-        revision.round = before_round + 1
+        if revision.returned_by in (None, "county"):
+            revision.round += 1  # a new county round; after a send-back from above, the round goes on
+        revision.submissions += 1
     elif event == "withdraw":
-        revision.round = before_round - 1
+        if revision.returned_by in (None, "county"):
+            revision.round -= 1
+        revision.submissions -= 1
     elif event == "accept":
-        consult()
+        details.update(consult(actor))
+    elif event == "return_for_revision":
+        revision.returned_by = "county"
     elif event == "send_back":
-        db.session.add(Opinion(revision=revision, round=revision.round, author_id=actor.id,
-                               organisation_id=actor.organisation_id, body=reason,
-                               stage="prefecture" if source == Status.prefecture_review else "region"))
+        level = "prefecture" if source == Status.prefecture_review else "region"
+        revision.returned_by = level
+        if level == "prefecture":
+            revision.prefecture_send_backs += 1
+        else:
+            revision.region_send_backs += 1
+        db.session.add(Opinion(revision=revision, round=revision.round, submission=revision.submissions,
+                               author_id=actor.id, organisation_id=actor.organisation_id, body=reason, stage=level))
+        details["send_backs"] = revision.send_backs
     version = published[0] if published else None
     if version is not None:
         revision.published_version_id = version.id  # same UPDATE as status = published
+        details.update(version=version.number, digest=version.digest)
+    details["round"] = revision.round
     db.session.flush()  # UPDATE revision ... WHERE lock_version = seen
-    _log(event, actor, revision, from_state=source.value, to_state=wf.state.value,
-         details={"reason": reason or None, "round": revision.round,
-                  "departments": departments if event == "accept" else None,
-                  "deadline": deadline.isoformat() if deadline else None,
-                  "version": version.number if version else None,
-                  "digest": version.digest if version else None})
+    _log(event, actor, revision, from_state=source.value, to_state=wf.state.value, details=details)
     return revision
 
 
-def _prepare_consultations(revision: Revision, department_ids: list[int], deadline: date | None):
-    """Validate the chosen departments now; return the step that records them after the move."""
-    county = revision.township.county
-    chosen = []
-    for dept_id in dict.fromkeys(department_ids):
-        if isinstance(dept_id, bool) or not isinstance(dept_id, int) or not 0 < dept_id < 2**31:
-            raise Invalid("所选部门不属于本县")
-        org = db.session.get(Organisation, dept_id)
-        if org is None or org.parent_id != county.id or org.kind not in (OrgKind.department, OrgKind.office):
-            raise Invalid("所选部门不属于本县")
-        if org.kind == OrgKind.department:
-            chosen.append(org)
-    if deadline is not None and deadline < date.today():
-        raise Invalid("截止日期不能早于今天")
+def _department_of(revision: Revision, dept_id) -> Organisation:
+    """A department of the revision's county, or Invalid."""
+    if isinstance(dept_id, bool) or not isinstance(dept_id, int) or not 0 < dept_id < 2**31:
+        raise Invalid("所选部门不属于本县")
+    org = db.session.get(Organisation, dept_id)
+    if org is None or org.parent_id != revision.township.county.id or org.kind != OrgKind.department:
+        raise Invalid("所选部门不属于本县的县直部门")
+    return org
 
-    def record():
+
+def _deadline_ok(deadline: date | None) -> date | None:
+    if deadline is not None and deadline < clock.today():
+        raise Invalid(f"截止日期不能早于今天（{clock.today().isoformat()}）")
+    return deadline
+
+
+def _prepare_consultations(revision: Revision, department_ids: list[int], deadline: date | None,
+                           no_consultation_reason: str, consultation_days: int):
+    """Validate the intake now (departments of the county, or a reason for consulting none; a
+    deadline); return the step that records the consultations after the move."""
+    chosen = [_department_of(revision, d) for d in dict.fromkeys(department_ids)]
+    none_reason = _clean_reason(no_consultation_reason)
+    if not chosen and not none_reason:
+        raise Invalid("受理须选择至少一个征求意见的部门，或说明无需征求部门意见的理由")
+    if chosen and none_reason:
+        raise Invalid("已选择征求意见的部门，无需填写“无需征求意见的理由”")
+    if chosen:
+        deadline = _deadline_ok(deadline) or clock.add_working_days(clock.today(), consultation_days)
+    else:
+        deadline = None
+
+    def record(actor) -> dict:
+        n = revision.submissions
+        all_changes = drafts.changes(revision)
         existing = {c.department_id: c for c in revision.consultations}
+        carried = []
         for org in chosen:
-            c = existing.get(org.id)
-            if c is None:
-                c = Consultation(revision=revision, department_id=org.id, requested_round=revision.round)
+            c = existing.get(org.id) or Consultation(revision=revision, department_id=org.id)
+            if c.id is None:
                 db.session.add(c)
-            c.requested_round = revision.round
-            c.deadline = deadline
-            # accepted before and nothing of its items touched since: stays accepted
-            if c.signed_hashes is not None and not drafts.items_for_department(revision, org.id, c.signed_hashes):
-                c.signed_off_round = revision.round
+            row = ConsultationRound(submission=n, round=revision.round, deadline=deadline, asked_by_id=actor.id)
+            c.rounds.append(row)
+            last = c.last_signed(n)
+            if last is not None:
+                carried.append(_carry(revision, c, row, last, all_changes))
         revision.deadline = deadline
+        revision.no_consultation_reason = none_reason or None
+        return {"departments": [o.id for o in chosen], "department_names": [o.name for o in chosen],
+                "deadline": deadline.isoformat() if deadline else None,
+                "no_consultation_reason": none_reason or None, "carried": carried or None}
     return record
+
+
+def _carry(revision: Revision, c: Consultation, row: ConsultationRound, last: ConsultationRound,
+           all_changes) -> dict:
+    """A department that really signed an earlier pass keeps its sign-off over the changes it signed
+    that have not changed since; if nothing else changed it is signed for this pass too. Audited."""
+    signed = last.signed_items or {}
+    now = drafts.signed_forms(all_changes)
+    same = sorted(int(i) for i, form in now.items() if signed.get(i) == form)
+    to_review = sorted(int(i) for i, form in now.items() if signed.get(i) != form)
+    from_round = last.carried_from_round if last.state == CARRIED else last.round
+    from_submission = last.carried_from_submission if last.state == CARRIED else last.submission
+    row.carried_from_round, row.carried_from_submission, row.carried_items = from_round, from_submission, same
+    if not to_review:
+        row.state, row.verdict, row.signed_items = CARRIED, last.verdict, dict(now)
+    details = {"department": c.department.name, "from_round": from_round, "items": same,
+               "to_review": to_review, "state": row.state}
+    _log("signoff_carried", None, revision, target=f"consultation:{c.id}" if c.id else None,
+         organisation=c.department, details=details)
+    return {"department": c.department.name, "items": len(same), "to_review": len(to_review)}
 
 
 def _publish(revision: Revision, actor):
@@ -397,6 +492,101 @@ def extend_rounds(revision: Revision, actor, reason: str) -> None:
     _log("extend_rounds", actor, revision, details={"max_rounds": revision.max_rounds, "reason": reason.strip()})
 
 
+# ---------------------------------------------------------------- consultations ----
+def _managing(revision: Revision, actor) -> None:
+    if not perm.is_county_office_of(actor, revision):
+        raise Forbidden("只有本县县委编办可以调整征求意见的部门")
+    lock_revision(revision, [Status.county_review])
+
+
+def _current_row(revision: Revision, consultation_id, state: str | None = PENDING) -> tuple[Consultation, ConsultationRound]:
+    c = next((c for c in revision.consultations if c.id == consultation_id), None)
+    if c is None:
+        raise NotFound("该部门未被征求意见")
+    row = c.current
+    if row is None:
+        raise Conflict(f"{c.department.name}未在本轮被征求意见")
+    if state is not None and row.state != state:
+        raise Conflict(f"{c.department.name}本轮已是“{row.label}”，不能再进行此操作")
+    return c, row
+
+
+def add_consultation(revision: Revision, actor, department_id: int, deadline: date | None = None,
+                     consultation_days: int = 10) -> Consultation:
+    """The office consults one more department during its review; the department reviews from now on."""
+    _managing(revision, actor)
+    org = _department_of(revision, department_id)
+    deadline = _deadline_ok(deadline) or revision.deadline or clock.add_working_days(clock.today(), consultation_days)
+    c = next((c for c in revision.consultations if c.department_id == org.id), None)
+    if c is not None and c.current is not None and c.current.state != RELEASED:
+        raise Conflict(f"本轮已征求{org.name}的意见")
+    if c is None:
+        c = Consultation(revision=revision, department_id=org.id)
+        db.session.add(c)
+    row = c.current
+    if row is None:
+        row = ConsultationRound(submission=revision.submissions, round=revision.round, asked_by_id=actor.id)
+        c.rounds.append(row)
+    row.state, row.deadline, row.reason, row.decided_by_id, row.decided_at = PENDING, deadline, None, None, None
+    db.session.flush()
+    _log("consultation_add", actor, revision, target=f"consultation:{c.id}",
+         details={"department": org.name, "department_id": org.id, "deadline": deadline.isoformat()})
+    return c
+
+
+def release_consultation(revision: Revision, actor, consultation_id: int, reason: str) -> ConsultationRound:
+    """The office no longer waits for a department this pass, and says why."""
+    _managing(revision, actor)
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid("撤回征求意见须说明理由")
+    c, row = _current_row(revision, consultation_id)
+    row.state, row.reason, row.decided_by_id, row.decided_at = RELEASED, reason, actor.id, utcnow()
+    db.session.flush()
+    _log("consultation_release", actor, revision, target=f"consultation:{c.id}",
+         details={"department": c.department.name, "reason": reason})
+    return row
+
+
+def extend_consultation(revision: Revision, actor, consultation_id: int, deadline: date | None,
+                        reason: str) -> ConsultationRound:
+    """A later deadline for one department, with a reason."""
+    _managing(revision, actor)
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid("延长截止日期须说明理由")
+    if deadline is None:
+        raise Invalid("请填写新的截止日期")
+    c, row = _current_row(revision, consultation_id)
+    _deadline_ok(deadline)
+    if row.deadline is not None and deadline <= row.deadline:
+        raise Invalid(f"新的截止日期须晚于原截止日期（{row.deadline.isoformat()}）")
+    old = row.deadline
+    row.deadline = deadline
+    db.session.flush()
+    _log("consultation_extend", actor, revision, target=f"consultation:{c.id}",
+         details={"department": c.department.name, "from": old.isoformat() if old else None,
+                  "deadline": deadline.isoformat(), "reason": reason})
+    return row
+
+
+def lapse_consultation(revision: Revision, actor, consultation_id: int, reason: str) -> ConsultationRound:
+    """After its deadline, the office records a silent department as 逾期未反馈，视为无意见 (with a reason)."""
+    _managing(revision, actor)
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid("记为“逾期未反馈，视为无意见”须说明理由")
+    c, row = _current_row(revision, consultation_id)
+    if row.deadline is None or row.deadline >= clock.today():
+        due = row.deadline.isoformat() if row.deadline else "未设定"
+        raise Conflict(f"{c.department.name}的截止日期（{due}）尚未过，不能记为逾期未反馈")
+    row.state, row.reason, row.decided_by_id, row.decided_at = LAPSED, reason, actor.id, utcnow()
+    db.session.flush()
+    _log("consultation_lapse", actor, revision, target=f"consultation:{c.id}",
+         details={"department": c.department.name, "deadline": row.deadline.isoformat(), "reason": reason})
+    return row
+
+
 # ---------------------------------------------------------------- opinions ----
 def review_stage(revision: Revision, actor) -> str:
     """Which stage's opinion this actor may write now, or Forbidden/Conflict."""
@@ -414,8 +604,8 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
     if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)
                                 or not any(i.item_id == item_id for i in revision.items)):
         raise Invalid("意见所针对的事项不在本修订稿中")
-    opinion = Opinion(revision=revision, round=revision.round, item_id=item_id, author_id=actor.id,
-                      organisation_id=actor.organisation_id, body=body, stage=stage)
+    opinion = Opinion(revision=revision, round=revision.round, submission=revision.submissions, item_id=item_id,
+                      author_id=actor.id, organisation_id=actor.organisation_id, body=body, stage=stage)
     db.session.add(opinion)
     db.session.flush()
     _log("opinion", actor, revision, target=f"opinion:{opinion.id}",
@@ -423,41 +613,113 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
     return opinion
 
 
-def sign_off(revision: Revision, actor) -> Consultation:
-    """A department signs off its review for this round."""
+def sign_off(revision: Revision, actor, verdict: str) -> ConsultationRound:
+    """A department signs off this pass: 无意见, or 有意见 after writing its opinions. What it signs is
+    every change of the draft as it stands (it sees the whole draft)."""
     c = perm.check_sign_off(actor, revision)
+    if verdict not in VERDICTS:
+        raise Invalid("签署须选择：无意见（no_opinion）/ 有意见（with_opinions）")
     lock_revision(revision, [Status.county_review])
-    c.signed_off_round = revision.round
-    c.signed_off_at = utcnow()
-    c.signed_off_by_id = actor.id
-    c.signed_hashes = drafts.hashes_for_department(revision, actor.organisation_id)
+    row = c.current
+    mine = [o for o in revision.opinions
+            if o.submission == revision.submissions and o.organisation_id == actor.organisation_id]
+    if verdict == "with_opinions" and not mine:
+        raise Conflict("本部门本轮尚未提出意见：请先逐项或就整体提出意见，再以“有意见”签署；如无意见，请选择“无意见”")
+    if verdict == "no_opinion" and mine:
+        raise Conflict(f"本部门本轮已提出 {len(mine)} 条意见，请以“有意见”签署")
+    row.state, row.verdict = SIGNED, verdict
+    row.signed_at, row.signed_by_id = utcnow(), actor.id
+    row.signed_items = drafts.signed_forms(drafts.changes(revision))
     db.session.flush()
     _log("sign_off", actor, revision, target=f"consultation:{c.id}",
-         details={"items": sorted(c.signed_hashes)})
-    return c
+         details={"verdict": verdict, "round": revision.round, "opinions": len(mine),
+                  "items": sorted(int(i) for i in row.signed_items)})
+    return row
 
 
-def answer_opinion(opinion: Opinion, actor, answer: str, body: str) -> OpinionReply:
-    """The township answers an opinion: adopted / partly / not_adopted, with a reason."""
-    revision = opinion.revision
-    _require_drafter(revision, actor)
+def _check_answer(opinion: Opinion, revision: Revision, answer, body) -> str:
+    if opinion.revision_id != revision.id:
+        raise Invalid("意见不属于本修订稿")
     if answer not in ANSWERS:
         raise Invalid("答复须为：采纳 / 部分采纳 / 不采纳")
-    body = (body or "").strip()
+    body = (body or "").strip() if isinstance(body, str) else ""
     if not body:
         raise Invalid("答复须说明理由")
     if len(body) > 4000:
         raise Invalid("答复过长（不超过 4000 字）")
-    lock_revision(revision, ANSWERABLE)
-    if opinion.round != revision.round:
+    if opinion.submission != revision.submissions:
         raise Conflict("只能答复本轮的意见")
-    reply = OpinionReply(opinion=opinion, author_id=actor.id, organisation_id=actor.organisation_id,
-                         answer=answer, body=body)
-    db.session.add(reply)
+    return body
+
+
+def answer_opinion(opinion: Opinion, actor, answer: str, body: str) -> OpinionReply:
+    """The township answers an opinion: adopted / partly / not_adopted, with a reason."""
+    return answer_opinions(opinion.revision, actor, [(opinion, answer, body)])[0]
+
+
+def answer_opinions(revision: Revision, actor, answers: list[tuple[Opinion, str, str]]) -> list[OpinionReply]:
+    """The township answers several opinions at once: all are checked before any is written."""
+    _require_drafter(revision, actor)
+    if not answers:
+        raise Invalid("没有要提交的答复")
+    lock_revision(revision, ANSWERABLE)
+    problems, checked, fields = [], [], {}
+    for opinion, answer, body in answers:
+        try:
+            checked.append((opinion, answer, _check_answer(opinion, revision, answer, body)))
+        except (Invalid, Conflict) as exc:
+            problems.append(f"对“{opinion.organisation.name}”意见 #{opinion.id} 的答复：{exc.message}")
+            fields[opinion.id] = exc.message
+    if problems:
+        raise Invalid("；".join(problems), problems, fields)
+    replies = []
+    for opinion, answer, body in checked:
+        reply = OpinionReply(opinion=opinion, author_id=actor.id, organisation_id=actor.organisation_id,
+                             answer=answer, body=body)
+        db.session.add(reply)
+        db.session.flush()
+        _log("opinion_answer", actor, revision, target=f"opinion:{opinion.id}",
+             details={"answer": answer, "body": body})
+        replies.append(reply)
+    return replies
+
+
+def explain_change(revision: Revision, actor, item_id: int, reason: str) -> ItemReason:
+    """Give a change of the draft its 修改理由 (any change, including one the drafter did not type:
+    an item a revert removes, say)."""
+    _require_drafter(revision, actor)
+    lock_revision(revision, EDITABLE)
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid("修改理由不能为空")
+    if not any(ch.item_id == item_id and drafts.needs_reason(ch) for ch in drafts.changes(revision)):
+        raise Invalid("该事项不在本修订稿的修改之中")
+    row = ItemReason(revision=revision, item_id=item_id, action="explain", reason=reason, author_id=actor.id,
+                     submission=revision.submissions)
+    db.session.add(row)
     db.session.flush()
-    _log("opinion_answer", actor, revision, target=f"opinion:{opinion.id}",
-         details={"answer": answer, "body": body})
-    return reply
+    _log("item_explain", actor, revision, target=f"item:{item_id}", details={"reason": reason})
+    return row
+
+
+def confirm_flag(revision: Revision, actor, flag_id: int, reason: str) -> DraftFlag:
+    """Keep an item as it is although it was flagged, saying why."""
+    _require_drafter(revision, actor)
+    lock_revision(revision, EDITABLE)
+    flag = next((f for f in revision.flags if f.id == flag_id), None)
+    if flag is None:
+        raise NotFound("提示不存在")
+    if not flag.open:
+        raise Conflict("该提示已处理")
+    reason = _clean_reason(reason)
+    if not reason:
+        raise Invalid("确认保留须说明理由")
+    flag.resolution, flag.resolved_reason, flag.resolved_by_id, flag.resolved_at = "confirmed", reason, actor.id, utcnow()
+    db.session.flush()
+    _log("flag_confirm", actor, revision, target=f"item:{flag.item_id}",
+         details={"message": flag.message, "reason": reason})
+    return flag
+
 
 
 def reply_opinion(opinion: Opinion, actor, body: str) -> OpinionReply:

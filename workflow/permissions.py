@@ -102,21 +102,25 @@ def can_read_revision(user, revision) -> bool:
 
 
 def sees_whole_draft(user, revision) -> bool:
-    """Whether the user sees the whole draft (its tables, downloads), not only the changes that concern it."""
-    return can_read_revision(user, revision) and user.role != DEPARTMENT
+    """Whoever may read a draft sees all of it (its tables, every change, the downloads): a consulted
+    department too, with the changes that name it marked and listed first (marks_concerning)."""
+    return can_read_revision(user, revision)
 
 
-def sees_changes_concerning_only(user) -> bool:
-    """A consulted department is shown the changes that name it (and the opinions on them)."""
-    return user.role == DEPARTMENT
+def marks_concerning(user, revision) -> bool:
+    """Whether the pages mark (and list first) the changes that name the user's department."""
+    return is_consulted(user, revision)
 
 
-def visible_opinions(user, revision, concerning_item_ids: set[int]) -> list:
-    """A consulted department sees its own opinions and those on the items that concern it; others all."""
-    if not sees_changes_concerning_only(user):
+def visible_opinions(user, revision) -> list:
+    """The opinions shown to the user. A consulted department sees its own and those of the county
+    office, the prefecture and the region (with the township's answers to them), not the other
+    departments': each department's opinion and sign-off is its own view, compiled by the office in
+    the 意见汇总表. Everyone else who may read the draft sees every opinion."""
+    if user.role != DEPARTMENT:
         return list(revision.opinions)
     return [o for o in revision.opinions if o.organisation_id == user.organisation_id
-            or (o.item_id is not None and o.item_id in concerning_item_ids)]
+            or o.organisation.kind != "department"]
 
 
 def can_view_dashboard(user) -> bool:
@@ -163,6 +167,11 @@ def may_move(user, roles) -> bool:
 
 def can_extend_rounds(user, revision) -> bool:
     return user.role == OFFICE and acts_for(user, revision.township)
+
+
+def can_manage_consultations(user, revision) -> bool:
+    """Add, release, extend or record a lapsed department: the county office, while it reviews."""
+    return is_county_office_of(user, revision) and Status(revision.status) == Status.county_review
 
 
 def is_county_office_of(user, revision) -> bool:

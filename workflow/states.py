@@ -36,13 +36,13 @@ P, R = "prefecture_reviewer", "region_reviewer"
 #: A trigger listed twice from one source takes the first transition whose guards pass.
 TRANSITIONS = [
     {"trigger": "submit", "source": [Status.drafting, Status.returned], "dest": Status.submitted,
-     "roles": [D], "conditions": ["checks_pass", "opinions_answered"]},
+     "roles": [D], "conditions": ["ready_to_submit"]},
     {"trigger": "withdraw", "source": Status.submitted, "dest": Status.drafting, "roles": [D], "aside": True},
     {"trigger": "accept", "source": Status.submitted, "dest": Status.county_review, "roles": [O]},
     {"trigger": "return_for_revision", "source": Status.county_review, "dest": Status.returned,
-     "roles": [O], "conditions": ["has_reason", "round_left"]},
+     "roles": [O], "conditions": ["has_reason", "departments_settled", "round_left"]},
     {"trigger": "approve", "source": Status.county_review, "dest": Status.county_approved,
-     "roles": [O], "conditions": ["has_reason"]},
+     "roles": [O], "conditions": ["has_reason", "departments_settled"]},
     {"trigger": "escalate", "source": Status.county_approved, "dest": Status.prefecture_review,
      "roles": [O], "conditions": ["prefecture_reviews"]},
     {"trigger": "escalate", "source": Status.county_approved, "dest": Status.region_review,

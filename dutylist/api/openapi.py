@@ -141,20 +141,40 @@ SCHEMAS = {
                        "kind": {"enum": list(KINDS)}, "kind_label": _STR, "number": _ID,
                        "fields": _ref("ItemFields"), "lock_version": {"type": "integer",
                                                                       "description": "修改、删除时原样带回"},
-                       "reason": {"type": ["string", "null"]}, "deleted": {"type": "boolean"},
+                       "reason": {"type": ["string", "null"], "description": "最近一次的修改理由"},
+                       "reasons": {**_STR_LIST, "description": "本修订稿中给出的全部修改理由，按先后"},
+                       "deleted": {"type": "boolean"},
                        "updated_at": {"type": "string", "format": "date-time"}}},
     "Change": {
         "type": "object",
         "properties": {"item_id": _ID, "kinds": {"type": "array", "items": {
             "enum": ["added", "removed", "changed", "moved", "renumbered"]}}, "label": _STR,
             "old": {"oneOf": [_ref("Entry"), {"type": "null"}]}, "new": {"oneOf": [_ref("Entry"), {"type": "null"}]},
-            "reason": {"type": ["string", "null"]}}},
-    "Consultation": {
+            "reason": {"type": ["string", "null"]}, "reasons": _STR_LIST,
+            "concerns_me": {"type": "boolean", "description": "修改涉及本部门（仅对被征求意见的部门为真）"}}},
+    "ConsultationRound": {
         "type": "object",
-        "properties": {"id": _ID, "department": _ref("Organisation"), "requested_round": _ID,
-                       "pending": {"type": "boolean"}, "deadline": {"type": ["string", "null"], "format": "date"},
+        "properties": {"round": _ID, "submission": _ID,
+                       "state": {"enum": ["pending", "signed", "carried", "lapsed", "released"]}, "label": _STR,
+                       "deadline": {"type": ["string", "null"], "format": "date"},
+                       "verdict": {"enum": ["no_opinion", "with_opinions", None]},
+                       "signed_at": {"type": ["string", "null"], "format": "date-time"},
+                       "carried_from_round": {"type": ["integer", "null"]},
+                       "carried_items": {"type": ["array", "null"], "items": _ID},
+                       "reason": {"type": ["string", "null"]}}},
+    "Consultation": {
+        "description": "被征求意见的部门在本轮的真实状态：待签署、已签署（signed_off_round）、沿用前轮签署"
+                       "（carried_from_round）、逾期视为无意见（lapsed）、已撤回（released）；rounds 为各轮记录",
+        "type": "object",
+        "properties": {"id": _ID, "department": _ref("Organisation"),
+                       "state": {"enum": ["pending", "signed", "carried", "lapsed", "released", "not_asked"]},
+                       "label": _STR, "pending": {"type": "boolean"},
+                       "deadline": {"type": ["string", "null"], "format": "date"},
                        "signed_off_round": {"type": ["integer", "null"]},
-                       "signed_off_at": {"type": ["string", "null"], "format": "date-time"}}},
+                       "verdict": {"enum": ["no_opinion", "with_opinions", None]},
+                       "carried_from_round": {"type": ["integer", "null"]}, "lapsed": {"type": "boolean"},
+                       "released": {"type": "boolean"}, "reason": {"type": ["string", "null"]},
+                       "rounds": {"type": "array", "items": _ref("ConsultationRound")}}},
     "RevisionSummary": {
         "type": "object",
         "properties": {"id": _ID, "title": _STR, "status": {"enum": [s.value for s in Status]},
@@ -163,21 +183,32 @@ SCHEMAS = {
                        "updated_at": {"type": "string", "format": "date-time"},
                        "published_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]}}},
     "Revision": {
-        "description": "县直部门（scope=department）只看到与本部门有关的事项、变化、意见和自己的征求记录",
+        "description": ("可查看修订稿的人都看到全部事项和全部修改；对被征求意见的部门，涉及本部门的修改标出"
+                        "（concerns_me）并排在前面。部门看到本部门、县委编办、州和自治区的意见，不看其他部门的意见。"),
         "type": "object",
         "properties": {
             "id": _ID, "title": _STR, "township": {"type": "object"},
-            "status": {"enum": [s.value for s in Status]}, "status_label": _STR, "round": _ID,
-            "max_rounds": _ID, "deadline": {"type": ["string", "null"], "format": "date"},
+            "status": {"enum": [s.value for s in Status]}, "status_label": _STR,
+            "round": {"type": "integer", "description": "县级轮次（三上三下）：州、自治区退回后重新上报不计入"},
+            "max_rounds": _ID, "submissions": {"type": "integer", "description": "上报次数（含退回后重新上报）"},
+            "send_backs": {"type": "object", "description": "州、自治区退回次数",
+                           "properties": {"prefecture": _ID, "region": _ID}},
+            "deadline": {"type": ["string", "null"], "format": "date"},
+            "no_consultation_reason": {"type": ["string", "null"]},
             "base_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
+            "previous_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}],
+                                 "description": "发起时的现行版本：修改与它相比（恢复旧版本时即所撤销的修改）"},
             "published_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
-            "created_by": _ref("User"), "scope": {"enum": ["full", "department"]},
+            "created_by": _ref("User"),
             "events": {"type": "array", "description": "您现在可以尝试的操作", "items": {
                 "type": "object", "properties": {"event": {"enum": list(EVENT_LABELS)}, "label": _STR}}},
             "items": {"type": "array", "items": _ref("DraftItem")},
             "changes": {"type": "array", "items": _ref("Change")},
-            "to_review": {"type": "array", "items": _ID, "description": "部门：签署后又改动、需再审的事项身份"},
-            "problems": {"type": "array", "items": _STR, "description": "上报前检查发现的问题"},
+            "concerning": {"type": "array", "items": _ID, "description": "涉及本部门的修改的事项身份"},
+            "problems": {"type": "array", "items": _STR,
+                         "description": "起草人：上报前须处理的全部问题（检查、未答复意见、缺少修改理由、待处理提示）"},
+            "missing_reasons": {"type": "array", "items": _ID, "description": "尚无修改理由的修改（事项身份）"},
+            "flags": {"type": "array", "items": {"type": "object"}, "description": "导入时的存疑提示及其处理"},
             "consultations": {"type": "array", "items": _ref("Consultation")},
             "unanswered_opinions": {"type": ["integer", "null"]},
             "suggested_departments": {"type": "array", "items": _ref("Organisation")}}},
@@ -188,7 +219,7 @@ SCHEMAS = {
                        "body": _STR, "created_at": {"type": "string", "format": "date-time"}}},
     "Opinion": {
         "type": "object",
-        "properties": {"id": _ID, "round": _ID, "stage": {"enum": ["county", "prefecture", "region"]},
+        "properties": {"id": _ID, "round": _ID, "submission": _ID, "stage": {"enum": ["county", "prefecture", "region"]},
                        "item_id": {"type": ["integer", "null"], "description": "事项身份；空为针对整稿"},
                        "author": _ref("User"), "organisation": _ref("Organisation"), "body": _STR,
                        "created_at": {"type": "string", "format": "date-time"}, "answered": {"type": "boolean"},
@@ -218,7 +249,27 @@ SCHEMAS = {
                                   "description": "退回、审核通过、发布、放弃时必填"},
                        "departments": {"type": "array", "items": _ID,
                                        "description": "受理（accept）时征求意见的县直部门 id"},
-                       "deadline": {"type": "string", "format": "date", "description": "部门意见截止日期 YYYY-MM-DD"}}},
+                       "deadline": {"type": "string", "format": "date",
+                                    "description": "部门意见截止日期 YYYY-MM-DD（不填：按配置的工作日数）"},
+                       "no_consultation_reason": {"type": "string", "maxLength": 4000,
+                                                  "description": "受理时不征求任何部门意见的理由（不选部门时必填）"}}},
+    "NewConsultation": {
+        "type": "object", "additionalProperties": False, "required": ["department"],
+        "properties": {"department": _ID, "deadline": {"type": "string", "format": "date"}}},
+    "ConsultationChange": {
+        "type": "object", "additionalProperties": False, "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 4000},
+                       "deadline": {"type": "string", "format": "date", "description": "extend 时必填：新的截止日期"}}},
+    "SignOff": {
+        "type": "object", "additionalProperties": False, "required": ["verdict"],
+        "properties": {"verdict": {"enum": ["no_opinion", "with_opinions"],
+                                   "description": "无意见 / 有意见（须已提出意见）"}}},
+    "Answers": {
+        "type": "object", "additionalProperties": False, "required": ["answers"],
+        "properties": {"answers": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["opinion_id", "answer", "body"],
+            "properties": {"opinion_id": _ID, "answer": {"enum": list(ANSWERS)},
+                           "body": {"type": "string", "minLength": 1, "maxLength": 4000}}}}}},
     "Reason": {
         "type": "object", "additionalProperties": False, "required": ["reason"],
         "properties": {"reason": {"type": "string", "minLength": 1}}},
@@ -315,8 +366,9 @@ PATHS = {
         "审核流程操作", "review", {"200": _json(_ref("Revision"), "操作后的修订稿")}, errors=WRITE,
         params=[REVISION, EVENT], body=_body(_ref("EventInput"), required=False),
         description=("操作：" + _EVENTS_TEXT + "。可执行的操作见 GET /revisions/{id} 的 events。"
-                     "角色不符或不是本单位的事务为 403；当前状态不允许、上报前检查未通过、"
-                     "上一轮意见未答复、轮次已满为 409；缺少理由为 400。"),
+                     "角色不符或不是本单位的事务为 403；当前状态不允许、上报前检查未通过、意见未答复、修改缺少理由、"
+                     "存疑提示未处理、被征求的部门尚未签署（审核通过、退回时）、轮次已满为 409；缺少理由、"
+                     "受理时既未选部门又未说明理由为 400。"),
         operation_id="fireEvent")},
     "/revisions/{revision_id}/extend": {"post": _op(
         "延长轮次（县委编办，须填写理由）", "review", {"200": _json(_ref("Revision"), "修订稿")}, errors=WRITE,
@@ -338,7 +390,34 @@ PATHS = {
         params=[REVISION, OPINION], body=_body(_ref("NewReply")), operation_id="replyOpinion")},
     "/revisions/{revision_id}/signoff": {"post": _op(
         "县直部门签署本轮审核", "opinions", {"200": _json(_ref("Consultation"), "本部门的征求意见记录")},
-        errors=WRITE, params=[REVISION], operation_id="signOff")},
+        errors=WRITE, params=[REVISION], body=_body(_ref("SignOff")), operation_id="signOff",
+        description="“有意见”须本部门本轮已提出意见；已提出意见的不能以“无意见”签署（409）。")},
+    "/revisions/{revision_id}/answers": {"post": _op(
+        "乡镇一次答复多条意见：全部成功或全部不保存", "opinions", {"201": _json(
+            {"type": "object", "properties": {"answers": {"type": "array", "items": _ref("Reply")}}}, "答复")},
+        errors=WRITE, params=[REVISION], body=_body(_ref("Answers")), operation_id="answerOpinions")},
+    "/revisions/{revision_id}/consultations": {
+        "get": _op("征求意见的部门及其各轮状态", "review", {"200": _json(
+            {"type": "object", "properties": {"revision_id": _ID, "round": _ID,
+                                              "consultations": {"type": "array", "items": _ref("Consultation")}}},
+            "征求意见情况")}, errors=("401", "403", "404"), params=[REVISION], operation_id="listConsultations"),
+        "post": _op("县级审核中增加征求意见的部门（县委编办）", "review",
+                    {"201": _json(_ref("Consultation"), "新增的征求意见记录")}, errors=WRITE, params=[REVISION],
+                    body=_body(_ref("NewConsultation")), operation_id="addConsultation")},
+    "/revisions/{revision_id}/consultations/{consultation_id}/{change}": {"post": _op(
+        "撤回（release）、记为逾期未反馈视为无意见（lapse，须截止日期已过）或延长截止日期（extend），均须说明理由",
+        "review", {"200": _json(_ref("Consultation"), "调整后的征求意见记录")}, errors=WRITE,
+        params=[REVISION, _param("consultation_id", "征求意见记录 id"),
+                _param("change", "调整方式", schema={"enum": ["release", "lapse", "extend"]})],
+        body=_body(_ref("ConsultationChange")), operation_id="changeConsultation")},
+    "/revisions/{revision_id}/items/{item_id}/reasons": {"post": _op(
+        "为一项修改填写修改理由（item_id 为事项身份）", "items", {"201": _json(
+            {"type": "object", "properties": {"item_id": _ID, "reasons": _STR_LIST}}, "该事项的全部修改理由")},
+        errors=WRITE, params=[REVISION, _param("item_id", "事项身份")], body=_body(_ref("Reason")),
+        operation_id="explainChange")},
+    "/revisions/{revision_id}/flags/{flag_id}/confirm": {"post": _op(
+        "确认保留存疑事项并说明理由", "items", {"200": _json({"type": "object"}, "已处理的提示")}, errors=WRITE,
+        params=[REVISION, _param("flag_id", "提示 id")], body=_body(_ref("Reason")), operation_id="confirmFlag")},
 }
 
 

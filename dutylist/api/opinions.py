@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from workflow import operations as ops
-from workflow.errors import Invalid
+from workflow import permissions as perm
+from workflow.errors import Forbidden, Invalid
 
 from ..extensions import db
 from ..models import ANSWERS
@@ -23,7 +24,7 @@ def opinions(revision_id: int):
     user = g.api_user
     visible = drafts.visible_opinions(revision, user)
     return jsonify(revision_id=revision.id, round=revision.round,
-                   unanswered=[o.id for o in ops.unanswered_opinions(revision) if o in visible],
+                   unanswered=[o.id for o in drafts.unanswered_opinions(revision) if o in visible],
                    opinions=[ser.opinion_json(o) for o in visible])
 
 
@@ -72,11 +73,39 @@ def reply_opinion(revision_id: int, opinion_id: int):
 @bp.post("/revisions/<int:revision_id>/signoff")
 @auth.token_required
 def sign_off(revision_id: int):
-    """A consulted department signs off its review of this round."""
+    """A consulted department signs off this round: {"verdict": "no_opinion" | "with_opinions"}."""
     revision = load.revision(revision_id)
-    check.body(())
-    consultation = ops.sign_off(revision, g.api_user)
+    data = check.body(("verdict",))
+    row = ops.sign_off(revision, g.api_user, data.get("verdict"))  # who may sign first, then the verdict
     db.session.commit()
-    return jsonify(ser.consultation_json(consultation))
+    return jsonify(ser.consultation_json(row.consultation))
+
+
+@bp.post("/revisions/<int:revision_id>/answers")
+@auth.token_required
+def answer_opinions(revision_id: int):
+    """The township answers several opinions at once, all or nothing:
+    {"answers": [{"opinion_id", "answer", "body"}]}."""
+    revision = load.revision(revision_id)
+    if not perm.can_answer_opinions(g.api_user, revision):
+        raise Forbidden("只有本乡镇的起草人可以答复意见")
+    data = check.body(("answers",))
+    raw = data.get("answers")
+    if not isinstance(raw, list) or not raw or not all(isinstance(a, dict) for a in raw):
+        raise Invalid("answers 须为非空列表：[{opinion_id, answer, body}]")
+    if len(raw) > 1000:
+        raise Invalid("一次最多答复 1000 条意见")
+    answers = []
+    for n, a in enumerate(raw, 1):
+        unknown = sorted(set(a) - {"opinion_id", "answer", "body"})
+        if unknown:
+            raise Invalid(f"第 {n} 条答复有未知字段：{'、'.join(unknown)}")
+        opinion_id = check.integer(a.get("opinion_id"), f"answers[{n}].opinion_id", required=True)
+        answers.append((load.opinion(revision, opinion_id), a.get("answer"), a.get("body")))
+    if len({o.id for o, _, _ in answers}) != len(answers):
+        raise Invalid("同一条意见不能在一次提交中答复两次")
+    replies = ops.answer_opinions(revision, g.api_user, answers)
+    db.session.commit()
+    return jsonify(answers=[ser.reply_json(r) for r in replies]), 201
 
 

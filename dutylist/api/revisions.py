@@ -1,7 +1,7 @@
 """Routes: revisions, their items and the moves of the review machine."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from workflow import operations as ops
@@ -146,14 +146,16 @@ def fire_event(revision_id: int, event: str):
     if event not in EVENT_LABELS:
         raise NotFound(f"没有名为 {event} 的操作", [f"可用操作：{'、'.join(EVENT_LABELS)}"])
     revision = load.revision(revision_id)
-    data = check.body(("reason", "departments", "deadline"))
+    data = check.body(("reason", "departments", "deadline", "no_consultation_reason"))
     reason = check.reason(data)
     departments = check.id_list(data, "departments")
     deadline = check.deadline(data)
-    if event != "accept" and (departments or deadline):
-        raise Invalid("只有“受理并征求意见”可以选择征求意见的部门和截止日期")
+    none_reason = check.text(data, "no_consultation_reason")
+    if event != "accept" and (departments or deadline or none_reason):
+        raise Invalid("只有“受理并征求意见”可以选择征求意见的部门、截止日期或说明无需征求意见的理由")
     ops.fire(revision, event, g.api_user, levels=load.levels(), reason=reason,
-             departments=departments, deadline=deadline)
+             departments=departments, deadline=deadline, no_consultation_reason=none_reason,
+             consultation_days=current_app.config["CONSULTATION_DAYS"])
     db.session.commit()
     return ser.revision_response(revision)
 
@@ -169,3 +171,67 @@ def extend_rounds(revision_id: int):
     return ser.revision_response(revision)
 
 
+
+
+# --------------------------------------------------------------- consultations ----
+@bp.get("/revisions/<int:revision_id>/consultations")
+@auth.token_required
+def consultations(revision_id: int):
+    """Every consulted department with its state in each pass."""
+    revision = load.revision(revision_id)
+    return jsonify(revision_id=revision.id, round=revision.round,
+                   consultations=[ser.consultation_json(c) for c in revision.consultations])
+
+
+@bp.post("/revisions/<int:revision_id>/consultations")
+@auth.token_required
+def add_consultation(revision_id: int):
+    """The county office consults one more department while it reviews."""
+    revision = load.revision(revision_id)
+    data = check.body(("department", "deadline"))
+    department = check.integer(data.get("department"), "department", required=True)
+    c = ops.add_consultation(revision, g.api_user, department, check.deadline(data),
+                             current_app.config["CONSULTATION_DAYS"])
+    db.session.commit()
+    return jsonify(ser.consultation_json(c)), 201
+
+
+@bp.post("/revisions/<int:revision_id>/consultations/<int:consultation_id>/<any(release, lapse, extend):change>")
+@auth.token_required
+def change_consultation(revision_id: int, consultation_id: int, change: str):
+    """Release a department, record it as lapsed after its deadline, or extend its deadline: with a reason."""
+    revision = load.revision(revision_id)
+    data = check.body(("reason", "deadline") if change == "extend" else ("reason",))
+    reason = check.reason(data)
+    if change == "extend":
+        ops.extend_consultation(revision, g.api_user, consultation_id, check.deadline(data), reason)
+    elif change == "release":
+        ops.release_consultation(revision, g.api_user, consultation_id, reason)
+    else:
+        ops.lapse_consultation(revision, g.api_user, consultation_id, reason)
+    db.session.commit()
+    c = next(c for c in revision.consultations if c.id == consultation_id)
+    return jsonify(ser.consultation_json(c))
+
+
+# ----------------------------------------------------------------- reasons, flags ----
+@bp.post("/revisions/<int:revision_id>/items/<int:item_id>/reasons")
+@auth.token_required
+def explain_change(revision_id: int, item_id: int):
+    """A 修改理由 for one change of the draft (item_id: the item's identity)."""
+    revision = load.revision(revision_id)
+    data = check.body(("reason",))
+    ops.explain_change(revision, g.api_user, item_id, check.text(data, "reason", required=True))
+    db.session.commit()
+    return jsonify(item_id=item_id, reasons=revision.reasons_of(item_id)), 201
+
+
+@bp.post("/revisions/<int:revision_id>/flags/<int:flag_id>/confirm")
+@auth.token_required
+def confirm_flag(revision_id: int, flag_id: int):
+    """Keep a flagged item as it is, with the reason."""
+    revision = load.revision(revision_id)
+    data = check.body(("reason",))
+    flag = ops.confirm_flag(revision, g.api_user, flag_id, check.text(data, "reason", required=True))
+    db.session.commit()
+    return jsonify(id=flag.id, item_id=flag.item_id, resolution=flag.resolution, reason=flag.resolved_reason)

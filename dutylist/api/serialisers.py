@@ -60,19 +60,38 @@ def counts(version_ids: list[int]) -> dict[int, dict]:
 
 
 def draft_item_json(item: DraftItem) -> dict:
+    reasons = item.revision.reasons_of(item.item_id)
     return {"id": item.id, "item_id": item.item_id, "kind": item.kind, "kind_label": KIND_LABELS[item.kind],
             "number": item.number, "fields": item.fields(), "lock_version": item.lock_version,
-            "reason": item.reason, "deleted": item.deleted, "updated_at": iso(item.updated_at)}
+            "reason": reasons[-1] if reasons else None, "reasons": reasons, "deleted": item.deleted,
+            "updated_at": iso(item.updated_at)}
 
 
 def change_json(change) -> dict:
     return change.to_dict()
 
 
+def consultation_round_json(r) -> dict:
+    return {"round": r.round, "submission": r.submission, "state": r.state, "label": r.label,
+            "deadline": iso(r.deadline), "verdict": r.verdict, "signed_at": iso(r.signed_at),
+            "carried_from_round": r.carried_from_round, "carried_items": r.carried_items,
+            "reason": r.reason}
+
+
 def consultation_json(c) -> dict:
-    return {"id": c.id, "department": org_json(c.department), "requested_round": c.requested_round,
-            "pending": c.pending, "deadline": iso(c.deadline), "signed_off_round": c.signed_off_round,
-            "signed_off_at": iso(c.signed_off_at)}
+    """A consulted department and its real state in the current pass: pending, signed (signed_off_round),
+    carried over from an earlier sign-off (carried_from_round), lapsed or released; and every pass."""
+    r = c.current
+    state = r.state if r is not None else "not_asked"
+    return {"id": c.id, "department": org_json(c.department), "state": state,
+            "label": r.label if r is not None else "本轮未征求", "pending": state == "pending",
+            "deadline": iso(r.deadline) if r is not None else None,
+            "signed_off_round": r.round if state == "signed" else None,
+            "verdict": r.verdict if state in ("signed", "carried") else None,
+            "carried_from_round": r.carried_from_round if state == "carried" else None,
+            "lapsed": state == "lapsed", "released": state == "released",
+            "reason": r.reason if r is not None else None,
+            "rounds": [consultation_round_json(x) for x in c.rounds]}
 
 
 def reply_json(r) -> dict:
@@ -83,22 +102,11 @@ def reply_json(r) -> dict:
 
 def opinion_json(o: Opinion) -> dict:
     answer = o.answer
-    return {"id": o.id, "round": o.round, "stage": o.stage, "item_id": o.item_id,
+    return {"id": o.id, "round": o.round, "submission": o.submission, "stage": o.stage, "item_id": o.item_id,
             "author": user_json(o.author), "organisation": org_json(o.organisation), "body": o.body,
             "created_at": iso(o.created_at), "answered": answer is not None,
             "answer": reply_json(answer) if answer is not None else None,
             "replies": [reply_json(r) for r in o.replies]}
-
-
-def department_scope(revision: Revision, user):
-    """For a consulted department: its consultation, the changes that concern it, and the item
-    ids among them still to review (changed since it signed off)."""
-    consultation = next(c for c in revision.consultations if c.department_id == user.organisation_id)
-    changes = drafts.items_for_department(revision, user.organisation_id)
-    signed = consultation.signed_hashes or {}
-    to_review = [ch.item_id for ch in changes
-                 if signed.get(str(ch.item_id)) != (ch.new["hash"] if ch.new else "removed")]
-    return consultation, changes, to_review
 
 
 def revision_json(revision: Revision, user) -> dict:
@@ -109,35 +117,34 @@ def revision_json(revision: Revision, user) -> dict:
         "township": {"id": revision.township.id, "name": revision.township.name,
                      "full_name": revision.township.full_name},
         "status": status.value, "status_label": STATUS_LABELS[status],
-        "round": revision.round, "max_rounds": revision.max_rounds, "deadline": iso(revision.deadline),
+        "round": revision.round, "max_rounds": revision.max_rounds, "submissions": revision.submissions,
+        "send_backs": revision.send_backs, "deadline": iso(revision.deadline),
+        "no_consultation_reason": revision.no_consultation_reason,
         "created_at": iso(revision.created_at), "updated_at": iso(revision.updated_at),
         "created_by": user_json(revision.created_by),
         "base_version": version_summary(revision.base_version) if revision.base_version else None,
+        "previous_version": version_summary(revision.previous_version) if revision.previous_version else None,
         "published_version": (version_summary(revision.published_version)
                               if revision.published_version else None),
         "events": [{"event": e, "label": EVENT_LABELS[e]}
                    for e in ops.available_events(revision, user, levels)],
     }
-    live = drafts.live_items(revision)
-    if perm.sees_changes_concerning_only(user):
-        consultation, changes, to_review = department_scope(revision, user)
-        concerning = {ch.item_id for ch in changes}
-        out.update(
-            scope="department",
-            items=[draft_item_json(i) for i in live if i.item_id in concerning],
-            changes=[change_json(ch) for ch in changes],
-            to_review=to_review, problems=[],
-            consultations=[consultation_json(consultation)],
-            unanswered_opinions=None, suggested_departments=[])
-        return out
+    all_changes = drafts.changes(revision)
+    concern = (drafts.concerning(revision, user.organisation_id, all_changes)
+               if perm.marks_concerning(user, revision) else set())
+    changes = [{**change_json(ch), "concerns_me": ch.item_id in concern} for ch in all_changes]
+    changes.sort(key=lambda c: not c["concerns_me"])  # stable: the department's first, each in list order
+    opinions = drafts.visible_opinions(revision, user)
     out.update(
-        scope="full",
-        items=[draft_item_json(i) for i in live],
-        changes=[change_json(ch) for ch in drafts.changes(revision)],
-        problems=drafts.check_problems(revision),
+        items=[draft_item_json(i) for i in drafts.live_items(revision)],
+        changes=changes, concerning=sorted(concern),
+        problems=drafts.submit_blockers(revision, all_changes) if perm.can_edit_now(user, revision) else [],
+        missing_reasons=[ch.item_id for ch in drafts.missing_reasons(revision, all_changes)],
+        flags=[{"id": f.id, "item_id": f.item_id, "source": f.source, "message": f.message,
+                "open": f.open, "resolution": f.resolution, "reason": f.resolved_reason} for f in revision.flags],
         consultations=[consultation_json(c) for c in revision.consultations],
-        unanswered_opinions=len(ops.unanswered_opinions(revision)),
-        suggested_departments=([org_json(o) for o in drafts.suggest_departments(revision)]
+        unanswered_opinions=len([o for o in drafts.unanswered_opinions(revision) if o in opinions]),
+        suggested_departments=([org_json(o) for o in drafts.suggest_departments(revision, all_changes)]
                                if revision.is_open else []))
     return out
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from workflow.states import STATUS_LABELS, Status
 
+from .. import clock
 from ..importers.parsed import ParsedList
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, receiving_lines
 from ..items import field as schema_field
@@ -186,7 +187,7 @@ def from_revision(revision) -> ListDocument:
         title=(base.title if base is not None and base.title else default_title(township)),
         township=township.name, county=getattr(county, "name", None),
         prefecture=getattr(prefecture, "name", None), region=getattr(region, "name", None),
-        date=cn_date(date.today()), entries=entries, stats=list_counts.list_stats(entries, county),
+        date=cn_date(clock.today()), entries=entries, stats=list_counts.list_stats(entries, county),
         draft=mark, township_id=township.id)
 
 
@@ -198,5 +199,5 @@ def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark |
         title = f"{short or ''}{parsed.county or ''}{parsed.township or ''}履职事项清单"
     return ListDocument(
         title=title, township=parsed.township or "", county=parsed.county, prefecture=parsed.prefecture,
-        region=parsed.region, date=parsed.date or cn_date(date.today()), entries=entries,
+        region=parsed.region, date=parsed.date or cn_date(clock.today()), entries=entries,
         stats=list_stats(entries), draft=draft)

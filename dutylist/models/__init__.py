@@ -3,11 +3,25 @@ from .audit import AuditEvent, AuditHead
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .notification import NOTIFICATION_LABELS, Notification
 from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
-from .revision import ANSWERS, ApiToken, Consultation, DraftItem, Opinion, OpinionReply, Revision
+from .revision import (
+                       ANSWERS,
+                       CONSULTATION_STATES,
+                       VERDICTS,
+                       ApiToken,
+                       Consultation,
+                       ConsultationRound,
+                       DraftFlag,
+                       DraftItem,
+                       ItemReason,
+                       Opinion,
+                       OpinionReply,
+                       Revision,
+)
 
 __all__ = [
     "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
-    "OrgKind", "Role", "User", "ANSWERS", "ApiToken", "Consultation", "DraftItem", "Opinion",
+    "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
+    "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
 ]

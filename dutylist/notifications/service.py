@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 from workflow import permissions as perm
 from workflow.states import Status
 
+from .. import clock
 from ..extensions import db
-from ..models import Consultation, Notification, Organisation, OrgKind, Revision, User
+from ..models import Consultation, ConsultationRound, Notification, Organisation, OrgKind, Revision, User
 from . import mail
 
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
 #: the audit actions that can notify someone; every other _log call returns at once
 NOTIFYING = frozenset({"submit", "accept", "return_for_revision", "send_back", "approve", "escalate",
-                       "publish", "sign_off"})
+                       "publish", "sign_off", "consultation_add", "consultation_extend"})
 NEAR_DAYS = 2
 
 
@@ -45,7 +46,7 @@ def users_in_role(role: str, revision: Revision) -> list[User]:
     if role == perm.OFFICE:
         return _users(Organisation.parent_id == county.id, Organisation.kind == OrgKind.office, User.role == role)
     if role == perm.DEPARTMENT:
-        ids = [c.department_id for c in revision.consultations if c.requested_round == revision.round and c.pending]
+        ids = [c.department_id for c in revision.consultations if c.pending]
         return _users(User.organisation_id.in_(ids), User.role == role) if ids else []
     org_id = {perm.PREFECTURE: getattr(prefecture, "id", None),
               perm.REGION: getattr(prefecture, "parent_id", None)}.get(role)
@@ -86,6 +87,16 @@ def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
         number = details.get("version")
         users = users_in_role(perm.DRAFTER, revision) + users_in_role(perm.OFFICE, revision)
         return ("published", users, f"{town}履职事项清单第 {number} 版已审核通过并发布")
+    if action in ("consultation_add", "consultation_extend"):
+        dept_id = details.get("department_id")
+        consultation = next((c for c in revision.consultations
+                             if (dept_id and c.department_id == dept_id) or c.department.name == details.get("department")), None)
+        users = users_in_role(perm.DEPARTMENT, revision)
+        users = [u for u in users if consultation is not None and u.organisation_id == consultation.department_id]
+        deadline = details.get("deadline")
+        text = (f"{town}修订稿第 {rnd} 轮征求本部门意见，请于 {deadline} 前提出意见并签署" if action == "consultation_add"
+                else f"{town}修订稿第 {rnd} 轮征求意见的截止日期已延长至 {deadline}")
+        return ("opinion_requested", users, text)
     if action == "sign_off":
         left = sum(1 for c in revision.consultations if c.pending)
         dept = event.organisation_name or "部门"
@@ -127,40 +138,40 @@ def send_reminders(today: date | None = None, near_days: int = NEAR_DAYS) -> lis
     Idempotent: one reminder per consultation, round and kind (near / passed) and user, so a cron job
     can run it as often as it likes. The caller commits.
     """
-    today = today or date.today()
+    today = today or clock.today()
     horizon = today + timedelta(days=near_days)
     rows = db.session.execute(
-        select(Consultation, Revision)
+        select(Consultation, ConsultationRound, Revision)
+        .join(ConsultationRound, ConsultationRound.consultation_id == Consultation.id)
         .join(Revision, Consultation.revision_id == Revision.id)
-        .where(Revision.status == Status.county_review.value,
-               Consultation.requested_round == Revision.round,
-               (Consultation.signed_off_round.is_(None)) | (Consultation.signed_off_round < Consultation.requested_round),
-               Consultation.deadline.is_not(None), Consultation.deadline <= horizon)
+        .where(Revision.status == Status.county_review.value, ConsultationRound.submission == Revision.submissions,
+               ConsultationRound.state == "pending",
+               ConsultationRound.deadline.is_not(None), ConsultationRound.deadline <= horizon)
         .order_by(Consultation.id)).all()
     if not rows:
         return []
     users_by_dept: dict[int, list[User]] = {}
-    for user in department_users({c.department_id for c, _ in rows}):
+    for user in department_users({c.department_id for c, _, _ in rows}):
         users_by_dept.setdefault(user.organisation_id, []).append(user)
     keys = {}
-    for c, rev in rows:
-        kind = "deadline_passed" if c.deadline < today else "deadline_near"
-        keys[c.id] = (kind, f"reminder:{kind}:consultation:{c.id}:round:{c.requested_round}")
+    for c, row, rev in rows:
+        kind = "deadline_passed" if row.deadline < today else "deadline_near"
+        keys[c.id] = (kind, f"reminder:{kind}:consultation:{c.id}:pass:{row.submission}:{row.deadline.isoformat()}")
     sent = set(db.session.execute(select(Notification.user_id, Notification.dedupe_key).where(
         Notification.dedupe_key.in_([k for _, k in keys.values()]))).all())
     created = []
-    for c, rev in rows:
+    for c, row, rev in rows:
         kind, key = keys[c.id]
         users = [u for u in users_by_dept.get(c.department_id, []) if (u.id, key) not in sent]
         if not users:
             continue
         town = rev.township.name
         if kind == "deadline_passed":
-            text = (f"{town}修订稿第 {rev.round} 轮征求意见已于 {c.deadline.isoformat()} 截止，"
-                    f"已逾期 {(today - c.deadline).days} 天，本部门尚未签署")
+            text = (f"{town}修订稿第 {rev.round} 轮征求意见已于 {row.deadline.isoformat()} 截止，"
+                    f"已逾期 {(today - row.deadline).days} 天，本部门尚未签署")
         else:
-            days = (c.deadline - today).days
-            when = "今天" if days == 0 else f"{days} 天后（{c.deadline.isoformat()}）"
+            days = (row.deadline - today).days
+            when = "今天" if days == 0 else f"{days} 天后（{row.deadline.isoformat()}）"
             text = f"{town}修订稿第 {rev.round} 轮征求意见将于{when}截止，本部门尚未签署"
         created += _create(users, kind, text, rev.id, key=key)
     db.session.flush()

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS, Status
 
-from .. import caching
+from .. import caching, clock
 from ..extensions import db
-from ..models import Consultation, Organisation, OrgKind, Revision, Version
+from ..models import Consultation, ConsultationRound, Organisation, OrgKind, Revision, Version
 
 NONE = "none"  #: the "state" of a township with no open revision
 STATES = [s.value for s in OPEN] + [NONE]
@@ -38,7 +38,7 @@ PAGE = 100
 PER_TOWNSHIP_CHART = 40
 
 #: a consultation still waiting for the department's sign-off
-PENDING = or_(Consultation.signed_off_round.is_(None), Consultation.signed_off_round < Consultation.requested_round)
+PENDING = ConsultationRound.state == "pending"
 
 
 @dataclass
@@ -148,9 +148,11 @@ class _Q:
         self.today = today
         # a department asked in this round that has not signed off: an index probe per revision
         # (joining a GROUP BY of the consultations made PostgreSQL re-run it in a nested loop)
-        self.has_pending = (select(Consultation.id).where(
-            Consultation.revision_id == Revision.id, PENDING, Consultation.requested_round == Revision.round)
-            .correlate(Revision).exists())
+        self.has_pending = (select(ConsultationRound.id)
+                            .join(Consultation, ConsultationRound.consultation_id == Consultation.id)
+                            .where(Consultation.revision_id == Revision.id, PENDING,
+                                   ConsultationRound.submission == Revision.submissions)
+                            .correlate(Revision).exists())
         self.deadline = case((Revision.status == Status.county_review.value, Revision.deadline), else_=None)
         self.is_overdue = and_(Revision.status == Status.county_review.value, Revision.deadline < today,
                                self.has_pending)
@@ -200,14 +202,14 @@ def cached_build(user, filters: Filters) -> Dashboard:
     QUERY_CACHE = False."""
     if not caching.enabled():
         return build(user, filters)
-    today = date.today()
+    today = clock.today()
     key = (caching.state_token(), today, perm.area_of(user), astuple(filters), MAX_COUNTY_OPTIONS)
     return _BOARDS.get_or_make(key, lambda: build(user, filters, today))
 
 
 def build(user, filters: Filters, today: date | None = None) -> Dashboard:
     """The dashboard of a county office, prefecture, region reviewer or administrator."""
-    today = today or date.today()
+    today = today or clock.today()
     area = area_counties(user)
     prefectures = list(dict.fromkeys((pid, pname) for _, _, pid, pname in area))
     if filters.prefecture not in {pid for pid, _ in prefectures}:
@@ -265,9 +267,10 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
         if in_review:  # departments still to sign off, for the page's revisions under county review
             for rid, n in db.session.execute(
                     select(Consultation.revision_id, func.count())
+                    .join(ConsultationRound, ConsultationRound.consultation_id == Consultation.id)
                     .join(Revision, Revision.id == Consultation.revision_id)
                     .where(Consultation.revision_id.in_(list(in_review)), PENDING,
-                           Consultation.requested_round == Revision.round)
+                           ConsultationRound.submission == Revision.submissions)
                     .group_by(Consultation.revision_id)):
                 row = in_review[rid]
                 row.pending_departments = n

@@ -23,6 +23,9 @@ ACTION_LABELS = {
     "audit_head_export": "导出链头", "user_create": "创建用户", "import": "从文件导入",
     "password_change": "修改密码",
     "email_change": "修改电子邮箱",
+    "signoff_carried": "沿用前轮签署", "consultation_add": "增加征求意见部门", "consultation_release": "撤回征求意见",
+    "consultation_extend": "延长部门截止日期", "consultation_lapse": "记为逾期未反馈、视为无意见",
+    "item_explain": "补充修改理由", "flag_confirm": "确认保留提示事项",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",

@@ -55,9 +55,16 @@ class ItemDiff:
     kinds: list[str]  #: added | removed | changed | moved | renumbered
     old: dict | None
     new: dict | None
-    reason: str | None = None
+    reasons: list[str] = field(default_factory=list)  #: every 修改理由 it was given, in order
     #: field name -> char_diff segments, for the fields whose text changed
     fields: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        """The reasons as one text, numbered when there are several (the 新旧对照表's column)."""
+        if len(self.reasons) <= 1:
+            return self.reasons[0] if self.reasons else None
+        return "\n".join(f"{n}. {r}" for n, r in enumerate(self.reasons, 1))
 
     @property
     def label(self) -> str:
@@ -79,6 +86,7 @@ class ItemDiff:
 
     def to_dict(self) -> dict:
         return {"item_id": self.item_id, "kinds": self.kinds, "label": self.label, "reason": self.reason,
+                "reasons": list(self.reasons),
                 "old": _public(self.old), "new": _public(self.new),
                 "fields": {name: [{"op": op, "text": text} for op, text in segs]
                            for name, segs in self.fields.items()}}
@@ -90,8 +98,8 @@ def _public(entry: dict | None) -> dict | None:
     return {k: v for k, v in entry.items() if k not in ("flags",)}
 
 
-def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, str] | None = None,
-                 removed_reasons: dict[int, str] | None = None) -> list[ItemDiff]:
+def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, list[str]] | None = None,
+                 removed_reasons: dict[int, list[str]] | None = None) -> list[ItemDiff]:
     """Item-level differences, in the new list's order, removed items after the ones they followed."""
     reasons = reasons or {}
     old_by_id = {e["item_id"]: e for e in old}
@@ -100,7 +108,7 @@ def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, str] | Non
     for entry in new:
         before = old_by_id.get(entry["item_id"])
         if before is None:
-            out.append(ItemDiff(entry["item_id"], ["added"], None, entry, reasons.get(entry["item_id"])))
+            out.append(ItemDiff(entry["item_id"], ["added"], None, entry, list(reasons.get(entry["item_id"], []))))
             continue
         kinds = []
         fields = {}
@@ -116,11 +124,11 @@ def diff_entries(old: list[dict], new: list[dict], reasons: dict[int, str] | Non
         elif before["number"] != entry["number"]:
             kinds.append("renumbered")
         if kinds:
-            out.append(ItemDiff(entry["item_id"], kinds, before, entry, reasons.get(entry["item_id"]), fields))
+            out.append(ItemDiff(entry["item_id"], kinds, before, entry, list(reasons.get(entry["item_id"], [])), fields))
     removed_reasons = removed_reasons or reasons
     for entry in old:
         if entry["item_id"] not in new_ids:
-            out.append(ItemDiff(entry["item_id"], ["removed"], entry, None, removed_reasons.get(entry["item_id"])))
+            out.append(ItemDiff(entry["item_id"], ["removed"], entry, None, list(removed_reasons.get(entry["item_id"], []))))
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(out, key=lambda d: (order[d.kind], (d.new or d.old)["number"], "removed" in d.kinds))
 

@@ -5,7 +5,7 @@ from workflow import permissions as perm
 
 from ..extensions import db
 from ..items import KINDS, TABLES, content_hash, item_problems, named_departments
-from ..models import Category, DraftItem, Organisation, Revision
+from ..models import Category, DraftFlag, DraftItem, Opinion, Organisation, Revision
 from ..vocabulary import CATEGORIES
 from . import departments as dept_registry
 from .diff import ItemDiff as Change
@@ -62,10 +62,65 @@ def draft_entries(revision: Revision) -> list[dict]:
 
 
 def changes(revision: Revision) -> list[Change]:
-    """Differences of the draft against the version it started from, matched by identity."""
-    base = read_entries(revision.base_version) if revision.base_version else []
-    reasons = {i.item_id: i.reason for i in revision.items if i.reason}
+    """Differences of the draft against the township's current version when it began (for a revert,
+    what it undoes), matched by identity, each with every reason it was given."""
+    against = revision.previous_version or revision.base_version
+    base = read_entries(against) if against else []
+    reasons: dict[int, list[str]] = {}
+    for r in revision.reasons:
+        reasons.setdefault(r.item_id, []).append(r.reason)
     return diff_entries(base, draft_entries(revision), reasons)
+
+
+def needs_reason(change: Change) -> bool:
+    """A change people must explain: an item added, removed, changed or moved to another table (not one
+    whose number moved only because another item was added or moved)."""
+    return bool(set(change.kinds) & {"added", "removed", "changed", "moved"})
+
+
+def where(change: Change) -> str:
+    """Where a change is, for people: 配合事项第 3 项“…”."""
+    side = change.new or change.old
+    return f"{TABLES[side['kind']].short}事项第 {side['number']} 项“{_short(side['name'])}”"
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def missing_reasons(revision: Revision, all_changes: list[Change] | None = None) -> list[Change]:
+    """The changes without any 修改理由."""
+    return [ch for ch in (changes(revision) if all_changes is None else all_changes)
+            if needs_reason(ch) and not ch.reasons]
+
+
+def open_flags(revision: Revision) -> list[DraftFlag]:
+    return [f for f in revision.flags if f.open]
+
+
+def unanswered_opinions(revision: Revision) -> list[Opinion]:
+    """Opinions of the pass just reviewed that the township has not answered yet."""
+    return [o for o in revision.opinions if o.submission == revision.submissions and o.answer is None]
+
+
+def submit_blockers(revision: Revision, all_changes: list[Change] | None = None) -> list[str]:
+    """Everything that stops the township from submitting now, as messages (empty: 可以上报). The
+    machine's guard and the pre-submit panel read this same list."""
+    all_changes = changes(revision) if all_changes is None else all_changes
+    out = list(check_problems(revision))
+    n = len(unanswered_opinions(revision))
+    if n:
+        out.append(f"还有 {n} 条意见未答复，须逐条答复后才能再次上报")
+    missing = missing_reasons(revision, all_changes)
+    if missing:
+        out.append("以下修改须填写修改理由：" + "、".join(where(ch) for ch in missing))
+    items = {i.item_id: i for i in revision.items}
+    for flag in open_flags(revision):
+        item = items.get(flag.item_id)
+        label = (f"{TABLES[item.kind].short}事项第 {item.number} 项“{_short(item.name)}”" if item is not None
+                 else f"事项 {flag.item_id}")
+        out.append(f"{label}有待处理的提示：{flag.message}（修改该事项或说明理由后确认）")
+    return out
 
 
 def department_ids(fields: dict, county: Organisation, reg: dict) -> set[int]:
@@ -97,34 +152,23 @@ def suggest_departments(revision: Revision, all_changes: list[Change] | None = N
     return sorted((o for o in reg.values() if o.id in ids), key=lambda o: o.id)
 
 
-def _signed_form(change: Change) -> str:
-    """What a sign-off records of a change: the item's current content hash, or 'removed'."""
-    return change.new["hash"] if change.new else "removed"
+def change_form(change: Change) -> str:
+    """What a sign-off records of a change: the item's table and content hash now, or 'removed'."""
+    return f"{change.new['kind']}:{change.new['hash']}" if change.new else "removed"
 
 
-def _concerning(revision: Revision, department_id: int, all_changes: list[Change] | None) -> list[Change]:
+def signed_forms(all_changes: list[Change]) -> dict[str, str]:
+    """What a department signs: every change of the draft (it sees the whole draft), by item id."""
+    return {str(ch.item_id): change_form(ch) for ch in all_changes if ch.kinds != ["renumbered"]}
+
+
+def concerning(revision: Revision, department_id: int, all_changes: list[Change]) -> set[int]:
+    """The item ids of the changes that name the department (before or after the change)."""
     county = revision.township.county
     reg = dept_registry.registry(county)
-    return [ch for ch in (changes(revision) if all_changes is None else all_changes)
-            if department_id in concerned_departments(ch, county, reg)]
+    return {ch.item_id for ch in all_changes if department_id in concerned_departments(ch, county, reg)}
 
 
-def items_for_department(revision: Revision, department_id: int, signed_hashes: dict | None = None,
-                         all_changes: list[Change] | None = None) -> list[Change]:
-    """Changes that concern the department, less those unchanged since it signed them off."""
-    signed = signed_hashes or {}
-    # a change accepted before and not touched since stays accepted
-    return [ch for ch in _concerning(revision, department_id, all_changes)
-            if signed.get(str(ch.item_id)) != _signed_form(ch)]
-
-
-def hashes_for_department(revision: Revision, department_id: int) -> dict:
-    """What a department signs off: item id -> current content hash ('removed' for deletions)."""
-    return {str(ch.item_id): _signed_form(ch) for ch in _concerning(revision, department_id, None)}
-
-
-def visible_opinions(revision: Revision, user, all_changes: list[Change] | None = None) -> list:
+def visible_opinions(revision: Revision, user) -> list:
     """The opinions the user is shown (workflow.permissions.visible_opinions decides)."""
-    concerning = ({ch.item_id for ch in _concerning(revision, user.organisation_id, all_changes)}
-                  if perm.sees_changes_concerning_only(user) else set())
-    return perm.visible_opinions(user, revision, concerning)
+    return perm.visible_opinions(user, revision)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..caching import LRU
 from ..extensions import db
-from ..models import AuditEvent, DraftItem, Revision, Version
+from ..models import AuditEvent, ItemReason, Revision, Version
 from . import diff, snapshot
 
 #: The moves that are approvals, and the level an approval from each state stands for.
@@ -46,17 +46,19 @@ def versions_of(township_id: int) -> list[VersionInfo]:
     return out
 
 
-def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, str]:
-    """修改理由 of the revisions that produced the versions after a up to b (later ones win)."""
+def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, list[str]]:
+    """Every 修改理由 given by the revisions that produced the versions after a up to b, in order."""
     lo, hi = sorted((a.number, b.number))
     rows = db.session.execute(
-        select(DraftItem.item_id, DraftItem.reason)
-        .join(Revision, DraftItem.revision_id == Revision.id)
+        select(ItemReason.item_id, ItemReason.reason)
+        .join(Revision, ItemReason.revision_id == Revision.id)
         .join(Version, Revision.published_version_id == Version.id)
-        .where(Revision.township_id == township_id, Version.number > lo, Version.number <= hi,
-               DraftItem.reason.is_not(None))
-        .order_by(Version.number)).all()
-    return {item_id: reason for item_id, reason in rows}
+        .where(Revision.township_id == township_id, Version.number > lo, Version.number <= hi)
+        .order_by(Version.number, ItemReason.id)).all()
+    out: dict[int, list[str]] = {}
+    for item_id, reason in rows:
+        out.setdefault(item_id, []).append(reason)
+    return out
 
 
 #: diffs between two published versions, per worker: both sides are immutable, and so are the reasons

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from workflow import permissions as perm
 from workflow.states import Status
 
+from .. import clock
 from ..extensions import db
 from ..models import Organisation, OrgKind, Revision
 
@@ -23,7 +24,7 @@ class Task:
     def overdue_days(self) -> int:
         if self.deadline is None:
             return 0
-        return max(0, (date.today() - self.deadline).days)
+        return max(0, (clock.today() - self.deadline).days)
 
 
 def township_ids(area: perm.Area | None) -> list[int]:

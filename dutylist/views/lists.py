@@ -86,7 +86,9 @@ def load_township(township_id: int) -> Organisation | None:
     return org if org is not None and org.kind == OrgKind.township else None
 
 
-def _render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None):
+def render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None,
+                   start_problem: str = "", start_reason: str = "", status: int = 200):
+    """A township's list (its current or an older version), with the form to start a revision."""
     if versions is None:
         versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
                                       .order_by(Version.number.desc())).all()
@@ -98,7 +100,8 @@ def _render_version(township: Organisation, version: Version | None, versions: l
         "lists/township.html", township=township, version=version, versions=versions,
         open_revision=open_revision, can_start=can_start,
         version_tables=version_tables(township, version) if version else Markup(""),
-        kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS)
+        kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, start_problem=start_problem,
+        start_reason=start_reason), status
 
 
 @bp.get("/townships/<int:township_id>")
@@ -108,7 +111,7 @@ def township(township_id: int):
     org = load_township(township_id) or abort(404)
     versions = db.session.scalars(select(Version).where(Version.township_id == org.id)
                                   .order_by(Version.number.desc())).all()
-    return _render_version(org, versions[0] if versions else None, versions)
+    return render_version(org, versions[0] if versions else None, versions)
 
 
 @bp.get("/favicon.ico")
@@ -132,4 +135,4 @@ def workflow():
 def version(version_id: int):
     """Any published version of a list."""
     ver = db.session.get(Version, version_id) or abort(404)
-    return _render_version(load_township(ver.township_id) or ver.township, ver)
+    return render_version(load_township(ver.township_id) or ver.township, ver)
