@@ -22,12 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import (auth, backup, cli, compare, documents, errors, notifications, oversight, search,
-                   security)
+                   security, timefmt)
     from .views import admin, api, history, inbox, lists, revisions
 
     auth.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    timefmt.init_app(app)
     cli.init_app(app)
     documents.init_app(app)
     for package in (search, compare, oversight, notifications, backup):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .. import timefmt
 from ..importers.parsed import KIND_LABELS, KINDS, ParsedList
 from ..models.dutylist import CONTENT_FIELDS
 
@@ -68,7 +69,7 @@ class ListDocument:
     version_number: int | None = None
     digest: str | None = None
     township_id: int | None = None
-    exported_at: datetime = field(default_factory=datetime.now)
+    exported_at: datetime = field(default_factory=lambda: timefmt.now())  #: aware, in the configured zone
 
     # ------------------------------------------------------------------ reading
     def of_kind(self, kind: str) -> list[dict]:
@@ -183,7 +184,7 @@ def from_version(version) -> ListDocument:
         title=version.title or default_title(township), township=township.name,
         county=getattr(county, "name", None), prefecture=getattr(prefecture, "name", None),
         region=getattr(region, "name", None),
-        date=version.doc_date or cn_date(version.published_at), entries=entries,
+        date=version.doc_date or cn_date(timefmt.localdate(version.published_at)), entries=entries,
         stats=stats.list_stats(entries, county), version_number=version.number, digest=version.digest,
         township_id=township.id)
 
@@ -203,7 +204,7 @@ def from_revision(revision) -> ListDocument:
         title=(base.title if base is not None and base.title else default_title(township)),
         township=township.name, county=getattr(county, "name", None),
         prefecture=getattr(prefecture, "name", None), region=getattr(region, "name", None),
-        date=cn_date(date.today()), entries=entries, stats=stats.list_stats(entries, county),
+        date=cn_date(timefmt.today()), entries=entries, stats=stats.list_stats(entries, county),
         draft=mark, township_id=township.id)
 
 
@@ -222,5 +223,5 @@ def from_parsed(parsed: ParsedList, title: str | None = None, draft: DraftMark |
         title = f"{short or ''}{parsed.county or ''}{parsed.township or ''}履职事项清单"
     return ListDocument(
         title=title, township=parsed.township or "", county=parsed.county, prefecture=parsed.prefecture,
-        region=parsed.region, date=parsed.date or cn_date(date.today()), entries=entries,
+        region=parsed.region, date=parsed.date or cn_date(timefmt.today()), entries=entries,
         stats=list_stats(entries), draft=draft)

@@ -214,7 +214,7 @@ def _deadline(data: dict) -> date | None:
 
 # -------------------------------------------------------------- serializing ----
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    return None if value is None else value.isoformat() + ("Z" if hasattr(value, "hour") and value.tzinfo is None else "")
 
 
 def _org(org: Organisation | None) -> dict | None:
