@@ -1,7 +1,7 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 from ..caching import LRU
 from ..extensions import db
 from workflow import permissions as perm
-from workflow.states import OPEN, STATUS_LABELS
+from workflow.states import OPEN, STATUS_LABELS, Status
 
-from ..models import KINDS, Organisation, OrgKind, Revision, Version
+from ..models import KINDS, ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..importers.parsed import KIND_LABELS
 from ..services import places, snapshot, stats
 
@@ -121,13 +121,21 @@ def favicon():
 @bp.get("/workflow")
 @login_required
 def workflow():
-    """The review state diagram, drawn from the machine's table."""
-    from markupsafe import Markup
+    """The review state diagram, drawn from the machine's table, and its moves in Chinese."""
     from workflow import diagram
-    from workflow.states import TRANSITIONS
 
-    return render_template("workflow.html", svg=Markup(diagram.svg()), mermaid=diagram.mermaid(),
-                           edges=diagram.edges(), transitions=TRANSITIONS)
+    return render_template("workflow.html", svg=Markup(diagram.svg()), moves=diagram.moves(),
+                           order=list(Status), status_labels=STATUS_LABELS, role_labels=ROLE_LABELS)
+
+
+@bp.get("/workflow.mmd")
+@login_required
+def workflow_mermaid():
+    """The diagram as Mermaid text (machine ids), to download: the same as docs/workflow.mmd."""
+    from workflow import diagram
+
+    return Response(diagram.mermaid(), mimetype="text/plain",
+                    headers={"Content-Disposition": "attachment; filename=workflow.mmd"})
 
 
 @bp.get("/versions/<int:version_id>")
