@@ -51,10 +51,15 @@ def pages_of(data) -> dict[str, tuple[str, str]]:
         "search": ("dayou-drafter", "/search?q=农业"),
         "inbox": ("dayou-drafter", "/inbox"),
         "workflow": ("dayou-drafter", "/workflow"),
+        "notifications": ("dayou-drafter", "/notifications"),
+        "password": ("dayou-drafter", "/auth/password"),
+        "compare": ("dayou-drafter", f"/compare?township={data.township_id}&township={data.published_township_id}"),
+        "stats": ("dayou-drafter", f"/stats/township/{data.township_id}"),
         "published-revision": ("changji-prefecture", f"/revisions/{data.published_revision_id}"),
         "dashboard": ("jimsar-office", "/dashboard"),
         "dashboard-region": ("xj-region", "/dashboard"),
         "audit": ("admin", "/admin/audit"),
+        "import": ("admin", "/imports/new"),
     }
 
 
