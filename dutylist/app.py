@@ -15,6 +15,7 @@ from . import (
     notifications,
     search,
     security,
+    timefmt,
 )
 from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    timefmt.init_app(app)
     cli.init_app(app)
     for package in (documents, search, notifications, backup):
         package.init_app(app)  # commands, settings and signal subscriptions

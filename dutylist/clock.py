@@ -1,25 +1,21 @@
 """Today's date where the users are, and counting working days: one place, so tests set the clock.
 
-Dates people see and deadlines are days in the configured zone (TIMEZONE, Asia/Shanghai by default),
-not UTC: a deadline "passes" at midnight in Beijing. Tests call `set_today()` to move the clock (the
-database keeps its own time; nothing here reads it).
+Dates people see and deadlines are days in the configured zone (TIMEZONE, Asia/Shanghai by default:
+dutylist.timefmt), not UTC: a deadline "passes" at midnight in Beijing. Tests call `set_today()` to
+move the clock (the database keeps its own time; nothing here reads it).
 """
 from __future__ import annotations
 
-import os
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+
+from . import timefmt
 
 _today: date | None = None  #: set by tests; None: the real date
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("TIMEZONE", "Asia/Shanghai"))
-
-
 def today() -> date:
     """The date in the configured zone (or the date a test set)."""
-    return _today if _today is not None else datetime.now(zone()).date()
+    return _today if _today is not None else timefmt.today()
 
 
 def set_today(day: date | None) -> None:

@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from . import timefmt
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("DUTYLIST_INSTANCE", ROOT / "instance"))
 
@@ -67,3 +69,5 @@ class Config:
         # TRUST_PROXY=1: one reverse proxy in front sets X-Forwarded-For/-Proto/-Host (werkzeug ProxyFix),
         # so client addresses (audit, sign-in limits) and https URLs are right; never without such a proxy
         self.TRUST_PROXY = os.environ.get("TRUST_PROXY", "") == "1"
+        # the zone every time shown to a person is converted to (dutylist.timefmt); the database keeps UTC
+        self.TIMEZONE = timefmt.check_zone(os.environ.get("TIMEZONE") or timefmt.DEFAULT_TIMEZONE)

@@ -67,6 +67,7 @@ ROUTES: dict[str, Route] = {
     "lists.township": Route("GET", "/townships/{town}", SIGNED),
     "lists.version": Route("GET", "/versions/{v1}", SIGNED),
     "lists.workflow": Route("GET", "/workflow", SIGNED),
+    "lists.workflow_mermaid": Route("GET", "/workflow.mmd", SIGNED),
     "inbox.index": Route("GET", "/inbox", SIGNED),
     "history.index": Route("GET", "/townships/{town}/history", SIGNED),
     "history.versions_diff": Route("GET", "/townships/{town}/diff?a={v1}&b={v1}", SIGNED),

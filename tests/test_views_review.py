@@ -157,7 +157,38 @@ def test_workflow_page_and_committed_diagram_agree_with_the_machine(app, world):
     assert (docs / "workflow.mmd").read_text(encoding="utf-8") == diagram.mermaid(), \
         "run: flask --app wsgi workflow-diagram"
     assert (docs / "workflow.svg").read_text(encoding="utf-8") == diagram.svg()
-    page = login(app, "dayou-drafter").get("/workflow").get_data(as_text=True)
+    client = login(app, "dayou-drafter")
+    page = client.get("/workflow").get_data(as_text=True)
     for src, dst, label in diagram.edges():
         assert f'data-source="{src.value}" data-dest="{dst.value}"' in page
-    assert "stateDiagram-v2" in page
+    # the Mermaid text is a download, the same as the committed file, not a block on the page
+    assert "stateDiagram-v2" not in page and 'href="/workflow.mmd"' in page
+    download = client.get("/workflow.mmd")
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert download.get_data(as_text=True) == diagram.mermaid()
+
+
+def test_workflow_page_speaks_chinese(app, world):
+    import html as htmlmod
+    import re as remod
+
+    from dutylist.models import ROLE_LABELS
+    from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
+
+    page = login(app, "dayou-drafter").get("/workflow").get_data(as_text=True)
+    main = page[page.index("<main"):page.index("</main>")]
+    text = htmlmod.unescape(remod.sub(r"<[^>]+>", " ", main))
+    for machine_id in [s.value for s in Status] + list(EVENT_LABELS):
+        assert not remod.search(rf"(?<![\w-]){machine_id}(?![\w-])", text), f"{machine_id} shown as text"
+    for label in [*STATUS_LABELS.values(), *EVENT_LABELS.values(), ROLE_LABELS["county_office"]]:
+        assert label in text
+    # the table of moves: one row per move, in Chinese
+    rows = remod.findall(r'<tr data-source="(\w+)" data-trigger="(\w+)" data-dest="(\w+)">(.*?)</tr>', main, remod.S)
+    assert len(rows) == len(diagram.edges())
+    by_move = {(s, t, d): htmlmod.unescape(remod.sub(r"<[^>]+>", " ", cells)) for s, t, d, cells in rows}
+    returned = by_move[("county_review", "return_for_revision", "returned")]
+    assert "县级审核中" in returned and "退回修改" in returned and "已退回修改" in returned
+    assert "县委编办审核人" in returned
+    # the diagram is an SVG sized by its viewBox (it fits whatever the width), labelled in Chinese
+    svg = main[main.index("<svg"):main.index("</svg>")]
+    assert "viewBox=" in svg and "修订稿审核流程图" in svg and "县级审核中" in svg

@@ -16,7 +16,8 @@ from . import loading as load
 
 
 def iso(value):
-    return value.isoformat() if value is not None else None
+    """Dates as YYYY-MM-DD; times (stored naive UTC) with their zone: …Z."""
+    return None if value is None else value.isoformat() + ("Z" if hasattr(value, "hour") and value.tzinfo is None else "")
 
 
 def org_json(org: Organisation | None) -> dict | None:

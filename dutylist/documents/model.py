@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from workflow.states import STATUS_LABELS, Status
 
-from .. import clock
+from .. import clock, timefmt
 from ..importers.parsed import ParsedList
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, receiving_lines
 from ..items import field as schema_field
@@ -67,7 +67,7 @@ class ListDocument:
     version_number: int | None = None
     digest: str | None = None
     township_id: int | None = None
-    exported_at: datetime = field(default_factory=datetime.now)
+    exported_at: datetime = field(default_factory=lambda: timefmt.now())  #: aware, in the configured zone
 
     # ------------------------------------------------------------------ reading
     def of_kind(self, kind: str) -> list[dict]:
@@ -169,7 +169,7 @@ def from_version(version) -> ListDocument:
         title=version.title or default_title(township), township=township.name,
         county=getattr(county, "name", None), prefecture=getattr(prefecture, "name", None),
         region=getattr(region, "name", None),
-        date=version.doc_date or cn_date(version.published_at), entries=entries,
+        date=version.doc_date or cn_date(timefmt.localdate(version.published_at)), entries=entries,
         stats=list_counts.list_stats(entries, county), version_number=version.number, digest=version.digest,
         township_id=township.id)
 

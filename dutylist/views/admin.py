@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflow import permissions as perm
-from workflow.states import EVENT_LABELS
+from workflow.states import EVENT_LABELS, STATUS_LABELS
 
+from .. import auditfmt
 from ..extensions import db
 from ..models import AuditEvent, Organisation, OrgKind
 from ..models.base import utcnow
@@ -58,16 +59,20 @@ def audit():
     events = db.session.scalars(stmt.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     townships = db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.township)
                                    .order_by(Organisation.id)).all()
+    consulted = auditfmt.department_ids(events[:PAGE])  # an accept's details name departments by id
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_(consulted))).all()) if consulted else {}
     return render_template("admin/audit.html", events=events[:PAGE], more=len(events) > PAGE, page=page,
                            result=verify_chain(), townships=townships,
-                           labels={**ACTION_LABELS, **EVENT_LABELS},
+                           labels={**ACTION_LABELS, **EVENT_LABELS}, status_labels=STATUS_LABELS,
+                           detail_lines=lambda details: auditfmt.detail_lines(details, names),
                            town_names={t.id: t.name for t in townships})
 
 
 @bp.get("/audit/head.json")
 def audit_head():
     """Download the chain head, to be kept outside the database."""
-    data = {**head(), "exported_at": utcnow().isoformat(timespec="seconds"), "exported_by": current_user.username}
+    data = {**head(), "exported_at": utcnow().isoformat(timespec="seconds") + "Z", "exported_by": current_user.username}
     record_event("audit_head_export", actor=current_user, details={"seq": data["seq"], "hash": data["hash"]})
     db.session.commit()
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",

@@ -1,7 +1,7 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -9,12 +9,12 @@ from sqlalchemy.orm import joinedload
 
 from workflow import diagram
 from workflow import permissions as perm
-from workflow.states import STATUS_LABELS, TRANSITIONS
+from workflow.states import STATUS_LABELS, Status
 
 from ..caching import LRU
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
-from ..models import Organisation, OrgKind, Revision, Version
+from ..models import ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..services import list_counts, places, snapshot
 
 bp = Blueprint("lists", __name__)
@@ -123,11 +123,19 @@ def favicon():
 @bp.get("/workflow")
 @login_required
 def workflow():
-    """The review state diagram, drawn from the machine's table."""
+    """The review state diagram, drawn from the machine's table, and its moves in Chinese."""
+
+    return render_template("workflow.html", svg=Markup(diagram.svg()), moves=diagram.moves(),
+                           order=list(Status), status_labels=STATUS_LABELS, role_labels=ROLE_LABELS)
 
 
-    return render_template("workflow.html", svg=Markup(diagram.svg()), mermaid=diagram.mermaid(),
-                           edges=diagram.edges(), transitions=TRANSITIONS)
+@bp.get("/workflow.mmd")
+@login_required
+def workflow_mermaid():
+    """The diagram as Mermaid text (machine ids), to download: the same as docs/workflow.mmd."""
+
+    return Response(diagram.mermaid(), mimetype="text/plain",
+                    headers={"Content-Disposition": "attachment; filename=workflow.mmd"})
 
 
 @bp.get("/versions/<int:version_id>")
