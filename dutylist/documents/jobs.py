@@ -34,7 +34,7 @@ from workflow.operations import clean_fields
 
 from ..extensions import db
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
-from ..items import CONTENT_KEYS, KINDS, TABLES
+from ..items import KINDS, TABLES, content_hash
 from ..models import DraftItem, Organisation, OrgKind, Revision, User, Version
 from ..services import drafts, snapshot
 from ..services.audit import record_event
@@ -273,7 +273,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
         if ci is not None:
             c = current[ci]
             try:
-                same = clean_fields(it.fields(), it.kind) == {f: c[f] for f in CONTENT_KEYS}
+                same = content_hash(clean_fields(it.fields(), it.kind)) == content_hash(c)
             except Invalid as exc:
                 plan.errors.append(f"{where}：{exc.message}")
                 continue
