@@ -345,7 +345,7 @@ class GridReader:
                 if col.use in taken:
                     col.use, col.how = REMARKS, "duplicate"
                 taken.add(col.use)
-            self.report.add(col.key, col.header, col.use, col.how, self.header_where)
+            self.report.add(col.key, col.header, col.use, col.how, self.header_where, col.index)
         self.cols = cols
         self.mapping = {}
         for col in cols:
@@ -358,7 +358,7 @@ class GridReader:
             n = len(self.cols)
             col = Col(n, f"（第{n + 1}列，无表头）", f"第{n + 1}列", REMARKS, "unknown")
             col.use, col.how = self.report.role(col.key, col.header, REMARKS, "unknown")
-            self.report.add(col.key, col.header, col.use, col.how, self.header_where)
+            self.report.add(col.key, col.header, col.use, col.how, self.header_where, n)
             self.cols.append(col)
         return self.cols[i]
 
@@ -380,6 +380,8 @@ class GridReader:
             subs[i] = t
         if not subs:
             return False
+        for i in subs:
+            self.report.forget(self.cols[i].key)
         cols = []
         parent_given: set[str] = set()
         for col in self.cols:
@@ -500,14 +502,12 @@ class GridReader:
     def _take(self, raw: _Raw, row: Row, continued: bool):
         """The row's cells into the item: fields of its table, the rest to 备注 under their headers."""
         for col in self.cols:
-            if col.use in (NUMBER, KIND):
-                continue
             cell = self._cell(row, col.index)
-            if continued and (cell.merged or not cell.lines):
+            if not continued:
+                self.report.saw(col.key, "\n".join(cell.lines))
+            if col.use in (NUMBER, KIND) or (continued and (cell.merged or not cell.lines)):
                 continue
             lines = list(cell.lines)
-            if not continued:
-                self.report.saw(col.key, "\n".join(lines))
             if col.use == SKIP or not lines:
                 continue
             if col.use == REMARKS:

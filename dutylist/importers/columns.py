@@ -100,9 +100,12 @@ class SourceColumn:
     cells: int = 0  #: non-empty cells read from it
     sample: str = ""  #: its first non-empty cell, shortened
     moved: int = 0  #: cells put in 备注 because their row's table has no such field
+    seq: tuple = (0, 0)  #: (table, column) where it was first seen: the order the preview lists columns in
 
     @property
     def use_label(self) -> str:
+        if self.use == REMARKS and is_remarks_header(self.header):
+            return "备注"
         return ROLE_LABELS.get(self.use, self.use)
 
     @property
@@ -110,11 +113,11 @@ class SourceColumn:
         return HOW_LABELS.get(self.how, self.how)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "understood_as": self.use_label, "how_label": self.how_label}
+        return {**asdict(self), "seq": list(self.seq), "understood_as": self.use_label, "how_label": self.how_label}
 
     @classmethod
     def from_dict(cls, data: dict) -> SourceColumn:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        return cls(**{k: tuple(v) if k == "seq" else v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 class ColumnReport:
@@ -123,6 +126,7 @@ class ColumnReport:
     def __init__(self, overrides: dict[str, str] | None = None):
         self.overrides = {k: v for k, v in (overrides or {}).items() if v in ROLE_LABELS}
         self.columns: dict[str, SourceColumn] = {}
+        self.tables: list[str] = []
 
     def role(self, key: str, header: str, role: str | None, how: str) -> tuple[str, str]:
         """The role of a column: the user's choice, else the rule's, else 备注 (never dropped)."""
@@ -132,13 +136,21 @@ class ColumnReport:
             return REMARKS, "unknown"
         return role, how
 
-    def add(self, key: str, header: str, role: str, how: str, where: str) -> SourceColumn:
+    def add(self, key: str, header: str, role: str, how: str, where: str, index: int = 0) -> SourceColumn:
+        if where not in self.tables:
+            self.tables.append(where)
         col = self.columns.get(key)
         if col is None:
-            col = self.columns[key] = SourceColumn(key, header, role, how)
+            col = self.columns[key] = SourceColumn(key, header, role, how, seq=(self.tables.index(where), index))
         if where not in col.where:
             col.where.append(where)
         return col
+
+    def forget(self, key: str) -> None:
+        """A column the first of two header rows named, now named by the second: not a column of its own."""
+        col = self.columns.get(key)
+        if col is not None and not col.cells:
+            del self.columns[key]
 
     def saw(self, key: str, text: str) -> None:
         col = self.columns.get(key)
@@ -149,7 +161,8 @@ class ColumnReport:
 
     def list(self) -> list[SourceColumn]:
         """The columns, but those without a header that held nothing (a ragged table's edge)."""
-        return [c for c in self.columns.values() if c.cells or not c.key.startswith("（第")]
+        return sorted((c for c in self.columns.values() if c.cells or not c.key.startswith("（第")),
+                      key=lambda c: c.seq)
 
 
 def remark_line(header: str, text: str) -> str:

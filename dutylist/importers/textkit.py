@@ -143,7 +143,8 @@ _TOWN_RE = re.compile(r"^[\u4e00-\u9fff]{1,20}?(?:镇|乡|街道办事处|街道
 
 
 #: a title's ending that names the list or one of its tables (…履职事项清单, …上级部门收回事项清单)
-_LIST_TITLE = re.compile("(?:上级部门)?(?:" + "|".join(title_pattern(k) for k in KINDS) + "|履职事项)清单$")
+_LIST_TITLE = re.compile("(?:上级部门)?(?:" + "|".join(title_pattern(k) for k in KINDS)
+                         + "|履职事项|权责|权力|职权|职责|责任|履职|公共服务事项|事项)清单$")
 
 
 def split_place(text: str) -> dict:
