@@ -203,7 +203,7 @@ class _Raw:
 class GridReader:
     """Reads the block stream of one document into a ParsedList.
 
-    `columns` is the user's choice of roles by header key ({"实施依据": "remarks", "子项": "skip"}):
+    `columns` is the user's choice of roles by header key ({"实施依据": 备注, "子项": "skip"}):
     it wins over the header rules."""
 
     def __init__(self, township: str | None = None, categories=None, columns: dict | None = None):
