@@ -372,6 +372,7 @@ def test_drafter_imports_a_flat_sheet_as_a_draft(app, world):
     assert column_form(page)["事项类型"][1] == "kind"
     assert 'data-kind="basic">2<' in page and 'data-kind="cooperative">2<' in page and 'data-kind="withdrawn">1<' in page
     assert "每季度报告一次" in page and "对应上级部门：吉木萨尔县政务服务中心" in page
+    assert "昌吉回族自治州吉木萨尔县大有镇（文件未写明地区，按本乡镇）" in page and "请指定乡镇" not in page
     client.post_form(f"/imports/{token}/confirm")
     assert client.get(f"/imports/{token}/status").get_json()["state"] == "done"
     db.session.expire_all()

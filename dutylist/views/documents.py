@@ -131,6 +131,8 @@ def preview(token: str):
         return redirect(url_for("documents.progress", token=token))
     parsed = jobs.parsed_from_json(data["parsed"])
     problems, plan, township = jobs.blocking_problems(data, current_user)
+    if data["mode"] != "new":  # a draft's place is its township: the file need not name one
+        parsed.warnings = [w for w in parsed.warnings if w.code not in ("missing_place", "place_unknown")]
     tables = {k: [] for k in KINDS}
     for index, item in enumerate(parsed.items):
         tables[item.kind].append((index, item))
