@@ -14,6 +14,7 @@ from workflow import diagram
 
 from .documents.file_types import parse_path
 from .extensions import db
+from .importers.columns import ROLE_LABELS
 from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, Role, User
 from .services import passwords
@@ -33,10 +34,13 @@ def _echo_json(data) -> None:
 @click.option("--township", help="乡镇名称或“州县乡镇”全称，文件未写明时使用 / place, when the document does not name it")
 @click.option("--dry-run", is_flag=True, help="只解析、报告，不写入数据库 / parse and report only")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告 / print the report as JSON")
-def import_list_command(path, township, dry_run, as_json):
+@click.option("--column", "columns", multiple=True, metavar="列名=用途",
+              help="指定某列导入为什么（可多次），如 实施依据=备注、子项=跳过、项目名称=事项名称；"
+                   f"用途：{'、'.join(re.split('[（，]', v)[0] for v in ROLE_LABELS.values())} / map a column")
+def import_list_command(path, township, dry_run, as_json, columns):
     """导入一份履职事项清单（文本、Word .docx 或 Excel .xlsx）为乡镇的第 1 版 / import a duty list as a township's version 1."""
     try:
-        parsed = parse_path(path, township=township)
+        parsed = parse_path(path, township=township, columns=_column_choices(columns))
         report = parsed.report()
         if not dry_run:
             version = import_list(parsed)
@@ -53,9 +57,25 @@ def import_list_command(path, township, dry_run, as_json):
         _echo_json(report)
     else:
         c = report["counts"]
-        click.echo(f"{report['prefecture']} {report['county']} {report['township']}: "
+        click.echo(f"{report['region'] or ''} {report['prefecture']} {report['county']} {report['township']}: "
                    f"基本 {c['basic']}，配合 {c['cooperative']}，收回 {c['withdrawn']}，"
                    f"警告 {len(report['warnings'])}{'（试运行，未写入）' if dry_run else ''}")
+        for col in parsed.columns:
+            if col.how != "official":
+                click.echo(f"  列“{col.header}”→ {col.use_label}（{col.how_label}，{col.cells} 格有内容）")
+
+
+def _column_choices(pairs) -> dict[str, str]:
+    """--column 列名=用途 as {header key: role}; the use by its key or its Chinese label (备注)."""
+    by_label = {re.split("[（，]", label)[0]: key for key, label in ROLE_LABELS.items()}
+    out = {}
+    for pair in pairs:
+        header, _, use = pair.partition("=")
+        role = use.strip() if use.strip() in ROLE_LABELS else by_label.get(use.strip())
+        if not header.strip() or role is None:
+            raise click.BadParameter(f"“{pair}”应为 列名=用途，用途为：{'、'.join(by_label)}", param_hint="--column")
+        out["".join(header.split())] = role
+    return out
 
 
 @click.command("seed-demo")

@@ -52,13 +52,15 @@ class ItemForm(BaseForm):
     lock_version = HiddenField()
 
     def sections(self) -> list[tuple[str | None, list]]:
-        """(table or None, its form fields): the fields every table has, then each table's own."""
+        """(table or None, its form fields): the fields every table has, then each table's own, then
+        the optional fields every table has (备注)."""
         common = [f.key for f in common_fields()]
-        out = [(None, [self[k] for k in common])]
+        out = [(None, [self[f.key] for f in common_fields() if not f.optional])]
         for kind in KINDS:
             own = [self[f.key] for f in fields_of(kind) if f.key not in common]
             if own:
                 out.append((kind, own))
+        out.append((None, [self[f.key] for f in common_fields() if f.optional]))
         return out
 
     def rows(self, field) -> int:

@@ -106,6 +106,7 @@ ROUTES: dict[str, Route] = {
     "documents.upload": Route("GET", "/imports/new?township_id={town}", DRAFTER),
     "documents.preview": Route("GET", "/imports/{upload}", DRAFTER),
     "documents.confirm": Route("POST", "/imports/{upload}/confirm", DRAFTER),
+    "documents.columns": Route("POST", "/imports/{upload}/columns", DRAFTER),
     "documents.cancel": Route("POST", "/imports/{upload}/cancel", DRAFTER),
     "documents.progress": Route("GET", "/imports/{job}/progress", DRAFTER),
     "documents.status": Route("GET", "/imports/{job}/status", DRAFTER),

@@ -324,7 +324,7 @@ def test_admin_cannot_import_over_an_existing_list_and_gives_the_place_when_miss
     seed = parse_file(next(SAMPLES.glob("003_*.txt")), township="昌吉回族自治州木垒哈萨克自治县大南沟乌孜别克族乡")
     doc = model.from_parsed(seed, title="履职事项清单")  # the document names no place
     token = token_of(upload(client, export_docx.to_docx(doc), "x.docx"))
-    assert "文件未写明乡镇、县、州" in client.get(f"/imports/{token}").get_data(as_text=True)
+    assert "文件未写明乡镇（街道）名称" in client.get(f"/imports/{token}").get_data(as_text=True)
     token = token_of(upload(client, export_docx.to_docx(doc), "x.docx",
                             place="昌吉回族自治州木垒哈萨克自治县大南沟乌孜别克族乡"))
     page = client.get(f"/imports/{token}").get_data(as_text=True)

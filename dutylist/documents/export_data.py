@@ -15,12 +15,14 @@ import json
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, Field, Shape, receiving_lines
 from .model import ListDocument
 
-#: the CSV's columns: the table, the number, every field of the item schema, the item's identity
-CSV_COLUMNS = ("清单", "序号", *(f.label for f in FIELDS), "事项编号")
+#: the CSV's columns: the table, the number, every field of the item schema, the item's identity (an
+#: optional field, 备注, only when some item has it: ListDocument.optional_keys)
+CSV_COLUMNS = ("清单", "序号", *(f.label for f in FIELDS if not f.optional), "事项编号")
 FORMAT = "dutylist/list-1"
 
 
 def to_json(doc: ListDocument) -> bytes:
+    unused = doc.optional_keys()
     data = {
         "format": FORMAT,
         "title": doc.title,
@@ -35,7 +37,7 @@ def to_json(doc: ListDocument) -> bytes:
         "exported_at": doc.exported_at.isoformat(timespec="seconds"),
         "stats": doc.stats,
         "items": [{"kind": e["kind"], "number": e["number"], "item_id": e.get("item_id"),
-                   **{k: e[k] for k in CONTENT_KEYS}} for e in doc.entries],
+                   **{k: e[k] for k in CONTENT_KEYS if k not in unused}} for e in doc.entries],
     }
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -53,8 +55,10 @@ def _cell(f: Field, entry: dict) -> str:
 def to_csv(doc: ListDocument) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    unused = doc.optional_keys()
+    fields = [f for f in FIELDS if f.key not in unused]
+    writer.writerow(("清单", "序号", *(f.label for f in fields), "事项编号"))
     for e in doc.entries:
-        writer.writerow([KIND_LABELS[e["kind"]], e["number"], *(_cell(f, e) for f in FIELDS),
+        writer.writerow([KIND_LABELS[e["kind"]], e["number"], *(_cell(f, e) for f in fields),
                          "" if e.get("item_id") is None else e["item_id"]])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
 from ..items import KINDS
-from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
+from .model import GENERATOR, ListDocument, cell_lines, fit_widths, xml_safe
 
 TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312", "宋体"
 #: column widths in cm for the text width of each table's page (portrait 17 cm, landscape 25.7 cm)
@@ -149,8 +149,8 @@ def _cell_text(cell, lines: list[str], center: bool):
 
 def _table(document, doc: ListDocument, kind: str):
 
-    columns = COLUMNS[kind]
-    widths = [Cm(w) for w in WIDTHS[kind]]
+    columns = doc.columns(kind)
+    widths = [Cm(w) for w in fit_widths(WIDTHS[kind], columns)]
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

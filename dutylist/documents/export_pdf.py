@@ -22,7 +22,7 @@ from fontTools.ttLib import TTCollection, TTFont
 from fpdf import FPDF
 
 from ..items import KINDS
-from .model import COLUMNS, GENERATOR, ListDocument, cell_lines
+from .model import GENERATOR, ListDocument, cell_lines, fit_widths
 
 CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"),
@@ -210,11 +210,11 @@ class _Layout:
     PAD = 1.5
     BODY = 10.0
 
-    def __init__(self, pdf, kind: str):
+    def __init__(self, pdf, kind: str, columns):
         self.pdf = pdf
         self.kind = kind
-        self.columns = COLUMNS[kind]
-        raw = WIDTHS[kind]
+        self.columns = columns
+        raw = fit_widths(WIDTHS[kind], columns)
         scale = pdf.epw / sum(raw)
         self.widths = [w * scale for w in raw]
         self.size = 9.5 if kind == "cooperative" else self.BODY
@@ -349,7 +349,7 @@ def to_pdf(doc: ListDocument) -> bytes:
         pdf.set_font("cjk", pdf.bold_style, 15)
         pdf.multi_cell(0, 9, doc.table_title(kind), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
-        layout = _Layout(pdf, kind)
+        layout = _Layout(pdf, kind, doc.columns(kind))
         layout.header()
         for entry in doc.of_kind(kind):
             layout.row(entry)

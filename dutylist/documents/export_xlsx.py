@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..items import KIND_LABELS, KINDS
-from .model import COLUMNS, GENERATOR, ListDocument, cell_lines, xml_safe
+from .model import GENERATOR, ListDocument, cell_lines, fit_widths, xml_safe
 
 #: column widths (Excel character units; a Chinese character takes about two)
 WIDTHS = {
@@ -94,10 +94,11 @@ def to_xlsx(doc: ListDocument) -> bytes:
     ws.sheet_view.showGridLines = False
 
     for kind in KINDS:
-        columns = COLUMNS[kind]
+        columns = doc.columns(kind)
+        widths = fit_widths(WIDTHS[kind], columns)
         ws = wb.create_sheet(KIND_LABELS[kind])
         last = get_column_letter(len(columns))
-        for i, width in enumerate(WIDTHS[kind], 1):
+        for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.merge_cells(f"A1:{last}1")
         _set(ws["A1"], doc.table_title(kind))
@@ -121,7 +122,7 @@ def to_xlsx(doc: ListDocument) -> bytes:
             cell.border = border
         for r, entry in enumerate(doc.of_kind(kind), HEADER_ROW + 1):
             ws.row_dimensions[r].height = row_height(
-                [(cell_lines(entry, f), w) for (f, _), w in zip(columns, WIDTHS[kind])])
+                [(cell_lines(entry, f), w) for (f, _), w in zip(columns, widths)])
             for col, (field_name, _) in enumerate(columns, 1):
                 cell = ws.cell(r, col)
                 if field_name == "number":

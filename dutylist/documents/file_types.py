@@ -64,29 +64,31 @@ def sniff(data: bytes) -> str:
     raise ImportFailure(FAIL_NOT_OFFICE)
 
 
-def parse_office(data: bytes, kind: str, township: str | None = None, categories=None) -> ParsedList:
-
+def parse_office(data: bytes, kind: str, township: str | None = None, categories=None,
+                 columns: dict | None = None) -> ParsedList:
+    """columns: the user's choice of what each column holds ({header key: role}, see importers.columns)."""
     reader = import_docx.parse_docx if kind == "docx" else import_xlsx.parse_xlsx
     try:
-        return reader(data, township=township, categories=categories)
+        return reader(data, township=township, categories=categories, columns=columns)
     except ImportFailure:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the libraries raise on a damaged file
         raise ImportFailure(FAIL_CORRUPT) from exc
 
 
-def parse_document(data: bytes, township: str | None = None, categories=None) -> ParsedList:
+def parse_document(data: bytes, township: str | None = None, categories=None,
+                   columns: dict | None = None) -> ParsedList:
     """A Word or Excel duty list (the web upload): anything else is refused with a message."""
     kind = sniff(data)
     if kind == "text":
         raise ImportFailure(FAIL_WEB_TYPE)
-    return parse_office(data, kind, township=township, categories=categories)
+    return parse_office(data, kind, township=township, categories=categories, columns=columns)
 
 
-def parse_path(path, township: str | None = None) -> ParsedList:
+def parse_path(path, township: str | None = None, columns: dict | None = None) -> ParsedList:
     """For `import-list`: .docx and .xlsx by content, everything else through the text importer."""
     data = Path(path).read_bytes()
     kind = sniff(data) if data else "text"
     if kind == "text":
-        return text_list.parse_file(path, township=township)
-    return parse_office(data, kind, township=township)
+        return text_list.parse_file(path, township=township, columns=columns)
+    return parse_office(data, kind, township=township, columns=columns)

@@ -146,6 +146,6 @@ def blocks(data: bytes):
     return out
 
 
-def parse_docx(data: bytes, township: str | None = None, categories=None) -> ParsedList:
+def parse_docx(data: bytes, township: str | None = None, categories=None, columns: dict | None = None) -> ParsedList:
     """A Word duty list as a ParsedList (raises ImportFailure when it is not one)."""
-    return GridReader(township=township, categories=categories).read(blocks(data))
+    return GridReader(township=township, categories=categories, columns=columns).read(blocks(data))

@@ -52,6 +52,6 @@ def blocks(data: bytes):
     return out
 
 
-def parse_xlsx(data: bytes, township: str | None = None, categories=None) -> ParsedList:
+def parse_xlsx(data: bytes, township: str | None = None, categories=None, columns: dict | None = None) -> ParsedList:
     """An Excel duty list as a ParsedList (raises ImportFailure when it is not one)."""
-    return GridReader(township=township, categories=categories).read(blocks(data))
+    return GridReader(township=township, categories=categories, columns=columns).read(blocks(data))

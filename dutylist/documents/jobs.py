@@ -1,7 +1,9 @@
 """Web imports: the parsed upload kept between preview and confirm, the plan, and the job.
 
 An upload is parsed at once; its ParsedList is stored server-side in
-``<UPLOAD_DIR>/<token>.json`` with the user's id (the client only holds the random token).
+``<UPLOAD_DIR>/<token>.json`` with the user's id (the client only holds the random token), and the
+file itself in ``<token>.bin``, so that the preview can read it again with the columns the user
+mapped (`remap`): the confirmed import is the list as last previewed.
 The preview shows counts, rows, warnings and, for a new draft, the plan: which current
 items are kept, changed, moved, deleted, which are added, how many reorderings it takes.
 
@@ -33,12 +35,14 @@ from workflow.errors import Invalid, WorkflowError
 from workflow.operations import clean_fields
 
 from ..extensions import db
+from ..importers.columns import SourceColumn
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
-from ..items import CONTENT_KEYS, KINDS, TABLES
+from ..items import KINDS, TABLES, content_hash
 from ..models import DraftItem, Organisation, OrgKind, Revision, User, Version
 from ..services import drafts, snapshot
 from ..services.audit import record_event
-from ..services.import_list import import_list
+from ..services.import_list import import_list, place_problems
+from .file_types import parse_document
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
 KEEP_SECONDS = 24 * 3600
@@ -69,7 +73,7 @@ def _write(path: Path, data: dict) -> None:
 
 def _cleanup() -> None:
     cutoff = time.time() - KEEP_SECONDS
-    for p in upload_dir().glob("*.json"):
+    for p in [*upload_dir().glob("*.json"), *upload_dir().glob("*.bin")]:
         try:
             if p.stat().st_mtime < cutoff:
                 p.unlink()
@@ -80,6 +84,7 @@ def _cleanup() -> None:
 def parsed_to_json(parsed: ParsedList) -> dict:
     return {"township": parsed.township, "county": parsed.county, "prefecture": parsed.prefecture,
             "region": parsed.region, "date": parsed.date, "stated_totals": parsed.stated_totals,
+            "place_problem": parsed.place_problem, "columns": [c.to_dict() for c in parsed.columns],
             "items": [i.to_dict() for i in parsed.items], "warnings": [asdict(w) for w in parsed.warnings]}
 
 
@@ -90,17 +95,40 @@ def parsed_from_json(data: dict) -> ParsedList:
     return ParsedList(township=data["township"], county=data["county"], prefecture=data["prefecture"],
                       region=data["region"], date=data["date"], items=items,
                       warnings=[ImportWarning(**w) for w in data["warnings"]],
-                      stated_totals=data["stated_totals"])
+                      stated_totals=data["stated_totals"], place_problem=data.get("place_problem"),
+                      columns=[SourceColumn.from_dict(c) for c in data.get("columns") or []])
 
 
-def save_upload(user, mode: str, township_id: int | None, filename: str, parsed: ParsedList) -> str:
+def save_upload(user, mode: str, township_id: int | None, filename: str, parsed: ParsedList,
+                data: bytes = b"", place: str | None = None) -> str:
+    """Keep a parsed upload (and its file, to read again with other columns) for its preview."""
     _cleanup()
     token = secrets.token_urlsafe(32)
+    if data:
+        _path(token, ".bin").write_bytes(data)
     _write(_path(token), {
-        "user_id": user.id, "mode": mode, "township_id": township_id, "filename": filename,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "user_id": user.id, "mode": mode, "township_id": township_id, "filename": filename, "place": place,
+        "columns": {}, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "parsed": parsed_to_json(parsed)})
     return token
+
+
+def remap(token: str, data: dict, columns: dict[str, str], categories=None) -> str | None:
+    """Read the kept file again with the user's choice of columns ({header key: role}) and keep the
+    result for the preview; the reason (Chinese) when it cannot be read so (the last preview stays)."""
+    try:
+        raw = _path(token, ".bin").read_bytes()
+    except OSError:
+        return "原文件未保留，无法按新的对应重新读取：请重新上传"
+    try:
+        parsed = parse_document(raw, township=data.get("place") if data["mode"] == "new" else None,
+                                categories=categories, columns=columns)
+    except ImportFailure as exc:
+        return str(exc)
+    data["columns"] = columns
+    data["parsed"] = parsed_to_json(parsed)
+    _write(_path(token), data)
+    return None
 
 
 def load_upload(token: str, user) -> dict | None:
@@ -115,7 +143,7 @@ def load_upload(token: str, user) -> dict | None:
 
 
 def discard(token: str) -> None:
-    for suffix in (".json",):
+    for suffix in (".json", ".bin"):
         try:
             _path(token, suffix).unlink()
         except OSError:
@@ -273,7 +301,7 @@ def make_plan(current: list[dict], imported: list[ParsedItem]) -> Plan:
         if ci is not None:
             c = current[ci]
             try:
-                same = clean_fields(it.fields(), it.kind) == {f: c[f] for f in CONTENT_KEYS}
+                same = content_hash(clean_fields(it.fields(), it.kind)) == content_hash(c)
             except Invalid as exc:
                 plan.errors.append(f"{where}：{exc.message}")
                 continue
@@ -320,10 +348,9 @@ def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]
     if data["mode"] == "new":
         if not perm.can_import_new_township(user):
             problems.append("只有系统管理员可以导入新乡镇的清单")
-        missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
-                                          ("州", parsed.prefecture)) if not v]
-        if missing:
-            problems.append(f"文件未写明{'、'.join(missing)}：请重新上传，并在“所属地区”中填写州、县、乡镇全称")
+        place = place_problems(parsed)
+        if place:
+            problems.append(f"{place}（请重新上传，并在“所属地区”中填写）")
             return problems, None, None
         county_ids = select(Organisation.id).where(Organisation.kind == OrgKind.county,
                                                    Organisation.name == parsed.county)

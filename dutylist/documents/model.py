@@ -21,9 +21,24 @@ from ..services import drafts, list_counts, snapshot
 from ..services.list_counts import list_stats
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 
-#: The official columns of each table: (field, header), from the item schema.
+#: The official columns of each table: (field, header), from the item schema; an optional field's
+#: column (备注) is added to a table only where some item has it (ListDocument.columns).
 COLUMNS: dict[str, list[tuple[str, str]]] = {
-    kind: [("number", "序号")] + [(f.key, f.column) for f in fields_of(kind)] for kind in KINDS}
+    kind: [("number", "序号")] + [(f.key, f.column) for f in fields_of(kind) if not f.optional] for kind in KINDS}
+#: the part of a table's width an optional column takes when it is printed
+OPTIONAL_SHARE = 0.2
+
+
+def fit_widths(widths, columns) -> list:
+    """The official column widths, with room made for the optional columns printed after them: each
+    takes OPTIONAL_SHARE of the total, the official ones shrink in proportion."""
+    widths = list(widths)
+    extra = len(columns) - len(widths)
+    if extra <= 0:
+        return widths
+    total = sum(widths)
+    share = min(0.5, OPTIONAL_SHARE * extra)
+    return [w * (1 - share) for w in widths] + [total * share / extra] * extra
 #: Characters XML (Word, Excel) cannot hold: dropped on export.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Marks the files this system writes (Word and Excel document properties).
@@ -72,6 +87,16 @@ class ListDocument:
     # ------------------------------------------------------------------ reading
     def of_kind(self, kind: str) -> list[dict]:
         return [e for e in self.entries if e["kind"] == kind]
+
+    def columns(self, kind: str) -> list[tuple[str, str]]:
+        """The table's columns: the official ones, and an optional field's (备注) where some item has it."""
+        entries = self.of_kind(kind)
+        return COLUMNS[kind] + [(f.key, f.column) for f in fields_of(kind)
+                                if f.optional and any(e.get(f.key) for e in entries)]
+
+    def optional_keys(self) -> set[str]:
+        """The optional fields no item of the document has: left out of CSV and JSON like the tables."""
+        return {f.key for f in FIELDS if f.optional and not any(e.get(f.key) for e in self.entries)}
 
     @property
     def title_prefix(self) -> str:

@@ -6,8 +6,13 @@ lines. This module reads that stream the way a person reads the document:
 
 * a title ("…基本履职事项清单"), a sheet name or the header decides which table rows belong to;
 * columns are found by their header text, in any order ("事项类别", "对应上级部门",
-  "六户地镇配合职责"…); a second header row may name the columns a merged header spans;
-  repeated header rows, blank rows and title rows inside a table are skipped;
+  "六户地镇配合职责"…), synonyms included (项目名称 / 职权名称 → 事项名称); a second header row may
+  name the columns a merged header spans (职权名称 → 项目, 子项); repeated header rows, blank rows and
+  title rows inside a table are skipped;
+* a column the item has no field for goes to 备注 under its header ("实施依据：……"); a column the
+  user chose to skip is skipped; the result lists every source column and what became of it
+  (importers.columns); a flat sheet with a table-type column (事项类型: 基本 / 配合 / 收回) puts each
+  row in the table it names;
 * a row whose 序号 is merged with the row above (or empty) continues the item above;
   merged category cells give each row the merged value;
 * one step per line: a cell's lines are kept as they are; a cell written as one
@@ -21,6 +26,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..importers.columns import (
+    KIND,
+    NUMBER,
+    REMARKS,
+    SKIP,
+    ColumnReport,
+    field_of_role,
+    header_role,
+    in_table,
+    is_remarks_header,
+    norm,
+    part_key,
+    remark_line,
+)
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList, Receiving
 from ..importers.textkit import (
     KNOWN_CATEGORIES,
@@ -39,6 +58,7 @@ from ..items import (
     Shape,
     departments_of_text,
     fields_of,
+    kind_of_word,
     receiving_of_lines,
     title_pattern,
 )
@@ -46,22 +66,9 @@ from ..items import (
 FAIL_NO_TABLE = "不是履职事项清单：文件中没有含“序号”“事项名称”表头的表格 / not a duty list: no table with the official headers"
 FAIL_NO_ITEMS = "不是履职事项清单：表格中没有任何带序号的事项 / not a duty list: the tables hold no numbered items"
 
-#: the columns every table must have besides its fields: the number
-NUMBER = "number"
-NUMBER_HEADERS = ("序号", "编号", "序", "No", "No.", "#")
-
-
-def _part(f, part: str) -> str:
-    """The key of a column holding one part of a field's cell (e.g. the department part of 承接部门及工作方式)."""
-    return f"{f.key}.{part}"
-
-
-#: (regular expression, column key) in the order they are tried, from the item schema's headers
-HEADER_RULES = [(re.compile(pattern), key) for f in sorted(FIELDS, key=lambda f: f.header_rank)
-                for pattern, key in ([(p, f.key) for p in f.headers]
-                                     + [(p, _part(f, part)) for part, p in f.part_headers])]
-#: the columns a table must have: the number and its required fields
-REQUIRED = {kind: (NUMBER, *(f.key for f in fields_of(kind) if f.required)) for kind in KINDS}
+_part = part_key
+#: the columns a table must have: its required fields (without a 序号 column, items are numbered in order)
+REQUIRED = {kind: tuple(f.key for f in fields_of(kind) if f.required) for kind in KINDS}
 #: what the missing columns are called in messages: the official headers
 COLUMN_NAMES = {NUMBER: "序号", **{f.key: f.column for f in FIELDS}}
 _DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?$")
@@ -100,18 +107,9 @@ class Table:
 
 # ---------------------------------------------------------------------- headers and titles
 
-def norm(text: str) -> str:
-    return _SPACES.sub("", text or "").replace("（", "(").replace("）", ")")
-
-
 def header_field(text: str) -> str | None:
-    """Which official column a header cell names (None: not a header we know)."""
-    h = norm(text)
-    if not h or len(h) > 20:
-        return None
-    if h in NUMBER_HEADERS:
-        return NUMBER
-    return next((key for rx, key in HEADER_RULES if rx.search(h)), None)
+    """Which role a header cell names (a field, a part, the number, the table type, 备注), or None."""
+    return header_role(text)[0]
 
 
 def title_kind(text: str) -> str | None:
@@ -170,13 +168,25 @@ def receiving_of(lines: list[str]) -> list[Receiving]:
 # ---------------------------------------------------------------------- the reader
 
 @dataclass
+class Col:
+    """One column of the table being read: where it is, what its header says, what it fills."""
+
+    index: int
+    key: str  #: the header without spaces, unique within the table (see importers.columns)
+    header: str  #: as printed
+    use: str  #: its role (importers.columns)
+    how: str
+
+
+@dataclass
 class _Raw:
     kind: str
-    number: int
+    number: int | None
     where: str
     line: int
-    mapping: dict
-    cells: dict = field(default_factory=dict)  #: field -> lines
+    roles: set  #: the field roles the row's table has columns for
+    cells: dict = field(default_factory=dict)  #: field role -> lines
+    notes: dict = field(default_factory=dict)  #: column key -> (header, lines): what goes to 备注
     flags: list = field(default_factory=list)
     codes: list = field(default_factory=list)
 
@@ -185,29 +195,41 @@ class _Raw:
             self.flags.append(text)
             self.codes.append(code)
 
+    def note(self, col: Col, lines: list[str]):
+        if lines:
+            self.notes.setdefault(col.key, (col.header, []))[1].extend(lines)
+
 
 class GridReader:
-    """Reads the block stream of one document into a ParsedList."""
+    """Reads the block stream of one document into a ParsedList.
 
-    def __init__(self, township: str | None = None, categories=None):
+    `columns` is the user's choice of roles by header key ({"实施依据": 备注, "子项": "skip"}):
+    it wins over the header rules."""
+
+    def __init__(self, township: str | None = None, categories=None, columns: dict | None = None):
         self.township = township
         self.categories = set(categories or ()) | set(KNOWN_CATEGORIES)
         self.result = ParsedList()
+        self.report = ColumnReport(columns)
         self.warnings: list[ImportWarning] = []
         self.pre_texts: list[str] = []  # text before the first table: title, date, 说明
         self.title_texts: list[str] = []
         self.seen_table = False
         self.hint: str | None = None
-        self.mapping: dict | None = None
+        self.cols: list[Col] | None = None
+        self.mapping: dict[str, int] = {}  #: role -> column (the first column of each role)
+        self.header_keys: list[str] = []
+        self.first_row: list[str] = []
         self.kind: str | None = None
         self.header_where = ""
-        self.width = 0
         self.validated = False
         self.after_header = False
         self.rows: list[_Raw] = []
         self.current: _Raw | None = None
         self.found_header = False
         self.orphans = 0
+        self.flat = False  #: some table had a table-type column: its rows were renumbered per table
+        self.missing: dict[str, str] = {}  #: kind -> where its rows lack required columns
 
     # -- warnings
     def warn(self, line: int, code: str, message: str):
@@ -241,7 +263,7 @@ class GridReader:
     def _switch(self, kind: str):
         """A title announces a table: its header comes next."""
         self.hint = kind
-        self.mapping = None
+        self.cols = None
         self.current = None
 
     def _table(self, block: Table):
@@ -250,7 +272,13 @@ class GridReader:
         self.after_header = False
         if block.name is not None:  # a new sheet: everything starts again
             self.hint = sheet_kind(block.name)
-            self.mapping = None
+            self.cols = None
+
+    @staticmethod
+    def _is_header(roles: list) -> bool:
+        """A header row names the item's name and the number, or the name and at least two other columns."""
+        known = [r for r in roles if r]
+        return "name" in known and (NUMBER in known or len(set(known)) >= 3)
 
     def _row(self, row: Row):
         self.seen_table = True
@@ -258,21 +286,19 @@ class GridReader:
         filled = [t for t in texts if t.strip()]
         if not filled:
             return  # a blank row
-        fields = [header_field(t) for t in texts]
-        if "number" in fields and "name" in fields:
-            num_col = fields.index("number")
-            if parse_number(texts[num_col]) is None:
-                self._header(row, fields)
-                return
+        roles = [header_field(t) for t in texts]
+        if self._is_header(roles) and not any(parse_number(t) is not None for t in texts[:1]):
+            self._header(row, texts)
+            return
         distinct = {t.strip() for t in filled}
         if len(distinct) == 1:
             only = distinct.pop()
             kind = title_kind(only)
-            if kind and (self.mapping is None or parse_number(only) is None):
+            if kind and (self.cols is None or parse_number(only) is None):
                 self.title_texts.append(only)
                 self._switch(kind)
                 return
-        if self.mapping is None:
+        if self.cols is None:
             numbered = any(parse_number(t) is not None for t in texts[:1])
             if numbered and self.found_header:
                 self.orphans += 1
@@ -285,88 +311,217 @@ class GridReader:
         self.after_header = False
         self._data(row, texts)
 
-    def _header(self, row: Row, fields: list):
-        mapping: dict[str, int] = {}
-        for col, f in enumerate(fields):
-            if f and f not in mapping:
-                mapping[f] = col
-        if self.mapping is not None and mapping == self.mapping and self.current is not None:
+    # -- columns
+    def _header(self, row: Row, texts: list[str]):
+        keys = [norm(t) for t in texts]
+        if self.cols is not None and keys == self.header_keys and self.current is not None:
             return  # a header row repeated inside the table (page break): nothing changes
-        self.mapping = mapping
-        self.width = len(row.cells)
+        cols = []
+        for i, t in enumerate(texts):
+            role, how = header_role(t)
+            header = _SPACES.sub(" ", t).strip()
+            cols.append(Col(i, keys[i] or f"（第{i + 1}列，无表头）", header or f"第{i + 1}列", role, how))
+        self.header_keys = keys
+        self.first_row = [_SPACES.sub(" ", t).strip() for t in texts]
         self.header_where = row.where
+        self._apply(cols)
         self.validated = False
         self.after_header = True
         self.found_header = True
         self.current = None
 
+    def _apply(self, cols: list[Col]):
+        """Settle the roles (the user's choice first; one column per field; the rest to 备注) and
+        record the columns in the report."""
+        seen_keys: dict[str, int] = {}
+        taken: set[str] = set()
+        for col in cols:
+            n = seen_keys[col.key] = seen_keys.get(col.key, 0) + 1
+            if n > 1:  # one header over two columns (a merged cell): each column its own key
+                col.key = f"{col.key}（第{n}列）"
+                col.header = f"{col.header}（第{n}列）"
+            col.use, col.how = self.report.role(col.key, col.header, col.use, col.how)
+            if col.use not in (REMARKS, SKIP):
+                if col.use in taken:
+                    col.use, col.how = REMARKS, "duplicate"
+                taken.add(col.use)
+            self.report.add(col.key, col.header, col.use, col.how, self.header_where, col.index)
+        self.cols = cols
+        self.mapping = {}
+        for col in cols:
+            if col.use not in (REMARKS, SKIP):
+                self.mapping.setdefault(col.use, col.index)
+
+    def _col(self, i: int) -> Col:
+        """The column at i; a column beyond the header's (cells without a header) goes to 备注."""
+        while i >= len(self.cols):
+            n = len(self.cols)
+            col = Col(n, f"（第{n + 1}列，无表头）", f"第{n + 1}列", REMARKS, "unknown")
+            col.use, col.how = self.report.role(col.key, col.header, REMARKS, "unknown")
+            self.report.add(col.key, col.header, col.use, col.how, self.header_where, n)
+            self.cols.append(col)
+        return self.cols[i]
+
     def _subheader(self, row: Row, texts: list[str]) -> bool:
-        """A second header row naming the columns a merged header cell spans."""
-        filled = [(col, t) for col, t in enumerate(texts) if t.strip()]
-        if not filled or any(parse_number(t) is not None for _, t in filled):
+        """A second header row naming the columns a merged header cell spans (职权名称 → 项目 / 子项,
+        承接部门及工作方式 → 承接部门 / 工作方式), or naming a column the first row left blank."""
+        filled = [(i, t) for i, t in enumerate(texts) if t.strip()]
+        if not filled or any(parse_number(t) is not None for _, t in filled) or len(texts) > len(self.header_keys):
             return False
-        fields = [(col, header_field(t)) for col, t in filled]
-        if not all(f for _, f in fields):
+        tops = self.header_keys
+        spanned = {i for i in range(len(tops)) if tops[i] and (
+            (i > 0 and tops[i - 1] == tops[i]) or (i + 1 < len(tops) and tops[i + 1] == tops[i]))}
+        subs: dict[int, str] = {}
+        for i, t in filled:
+            if row.cells[i].merged or norm(t) == tops[i]:
+                continue  # merged down from the first header row
+            if i not in spanned and header_field(t) is None:
+                return False
+            subs[i] = t
+        if not subs:
             return False
-        for col, f in fields:
-            self.mapping = {k: v for k, v in self.mapping.items() if v != col or k == f}
-            self.mapping[f] = col
+        for i in subs:
+            self.report.forget(self.cols[i].key)
+        cols = []
+        parent_given: set[str] = set()
+        for col in self.cols:
+            i = col.index
+            if i not in subs:
+                cols.append(Col(i, *self._first_row(i)))
+                continue
+            sub = _SPACES.sub(" ", subs[i]).strip()
+            top_header = self._top_header(i)
+            role, how = header_role(sub)
+            if role is None and i in spanned:
+                parent, _ = header_role(top_header)
+                if parent and parent not in parent_given:
+                    role, how = parent, "subheader"
+                    parent_given.add(parent)
+                else:
+                    role, how = REMARKS, "subheader"
+            key = f"{tops[i]}/{norm(sub)}" if tops[i] else norm(sub)
+            header = f"{top_header}/{sub}" if tops[i] else sub
+            cols.append(Col(i, key, header, role, how))
+        self._apply(cols)
         return True
 
-    def _validate(self):
-        if self.validated:
-            return
-        cols = set(self.mapping)
-        kind = kind_of_columns(cols)
-        if self.hint and self.hint != kind:
-            if kind == "basic":
-                kind = self.hint  # the title says which table: its columns are missing
-            else:
-                self.warn(0, "table_kind", f"{self.header_where}：表格标题为“{KIND_LABELS[self.hint]}清单”，"
-                                           f"但表头为{KIND_LABELS[kind]}清单的列，已按表头处理")
-        have = set(cols) | {key.split(".")[0] for key in cols}  # a part's column stands for its field
+    def _top_header(self, i: int) -> str:
+        return self.first_row[i] if i < len(self.first_row) else ""
+
+    def _first_row(self, i: int) -> tuple[str, str, str | None, str]:
+        header = self._top_header(i)
+        role, how = header_role(header)
+        return (self.header_keys[i] or f"（第{i + 1}列，无表头）", header or f"第{i + 1}列", role, how)
+
+    # -- data
+    def _validate(self, kind: str | None = None) -> str:
+        """The table of the rows under this header (or of one row, in a flat sheet): its required
+        columns must be there."""
+        roles = set(self.mapping)
+        have = roles | {field_of_role(r) for r in roles}  # a part's column stands for its field
+        if kind is None:
+            if self.validated:
+                return self.kind
+            kind = kind_of_columns(roles)
+            if self.hint and self.hint != kind:
+                if kind == "basic":
+                    kind = self.hint  # the title says which table: its columns are missing
+                else:
+                    self.warn(0, "table_kind", f"{self.header_where}：表格标题为“{KIND_LABELS[self.hint]}清单”，"
+                                               f"但表头为{KIND_LABELS[kind]}清单的列，已按表头处理")
         missing = [COLUMN_NAMES[f] for f in REQUIRED[kind] if f not in have]
         if missing:
             raise ImportFailure(f"{KIND_LABELS[kind]}清单的表格缺少列：{'、'.join(missing)}（{self.header_where}）。"
-                                f"应有的列：{'、'.join(COLUMN_NAMES[f] for f in REQUIRED[kind])} / "
-                                f"a table lacks columns")
-        self.kind = kind
-        self.validated = True
+                                f"应有的列：{'、'.join(COLUMN_NAMES[f] for f in ('number', *REQUIRED[kind]))}"
+                                f"；若列名不同，请在预览中指定各列对应的字段 / a table lacks columns")
+        if not self.flat_table:
+            self.kind = kind
+            self.validated = True
+        return kind
+
+    @property
+    def flat_table(self) -> bool:
+        return KIND in self.mapping
 
     def _cell(self, row: Row, col: int) -> Cell:
         return row.cells[col] if col < len(row.cells) else Cell([])
 
+    def _content_cols(self):
+        return [c for c in self.cols if c.use not in (NUMBER, KIND, SKIP)]
+
     def _data(self, row: Row, texts: list[str]):
-        self._validate()
-        num_cell = self._cell(row, self.mapping[NUMBER])
-        number = parse_number("".join(num_cell.lines))
-        if num_cell.merged and self.current is not None:
-            self._continue(row, merged_number=True)
-            return
-        if number is None:
-            content = [self._cell(row, c) for f, c in self.mapping.items() if f != NUMBER]
-            if not any(c.lines for c in content):
+        for i in range(len(self.cols), len(row.cells)):
+            if texts[i].strip():
+                self._col(i)
+        if not self.flat_table:
+            self._validate()
+        num_col = self.mapping.get(NUMBER)
+        if num_col is not None:
+            num_cell = self._cell(row, num_col)
+            number = parse_number("".join(num_cell.lines))
+            if num_cell.merged and self.current is not None:
+                self._continue(row, merged_number=True)
                 return
-            if not num_cell.lines and self.current is not None:
+            if number is None:
+                if not any(self._cell(row, c.index).lines for c in self._content_cols()):
+                    return
+                if not num_cell.lines and self.current is not None:
+                    self._continue(row)
+                    return
+                self.warn(row.line, "ignored_row", f"{row.where}：没有序号，已忽略（{' '.join(texts).strip()[:30]}）")
+                return
+        else:
+            number = None
+            name = self._cell(row, self.mapping["name"])
+            if (name.merged or not name.lines) and self.current is not None:
                 self._continue(row)
                 return
-            self.warn(row.line, "ignored_row", f"{row.where}：没有序号，已忽略（{' '.join(texts).strip()[:30]}）")
-            return
-        raw = _Raw(self.kind, number, row.where, row.line, dict(self.mapping))
-        for f, col in self.mapping.items():
-            if f != NUMBER:
-                raw.cells[f] = list(self._cell(row, col).lines)
+        kind = self._row_kind(row) if self.flat_table else self.kind
+        raw = _Raw(kind, number, row.where, row.line, {r for r in self.mapping if r not in (NUMBER, KIND)})
+        self._take(raw, row, continued=False)
         self.rows.append(raw)
         self.current = raw
 
-    def _continue(self, row: Row, merged_number: bool = False):
-        raw = self.current
-        for f, col in self.mapping.items():
-            cell = self._cell(row, col)
-            if f == NUMBER or cell.merged or not cell.lines:
+    def _row_kind(self, row: Row) -> str:
+        """The table a flat sheet's row names in its table-type column (or, if it names none we
+        know, the one its filled columns belong to, flagged)."""
+        self.flat = True
+        word = " ".join(self._cell(row, self.mapping[KIND]).lines).strip()
+        kind = kind_of_word(word)
+        if kind is None:
+            filled = {c.use for c in self._content_cols() if self._cell(row, c.index).lines}
+            kind = kind_of_columns(filled)
+            self.warn(row.line, "unknown_kind", f"{row.where}：清单类型“{word}”无法识别（应为基本、配合或收回），"
+                                                f"按所填的列归入{KIND_LABELS[kind]}清单，请核对")
+        try:
+            self._validate(kind)
+        except ImportFailure as exc:
+            self.missing.setdefault(kind, str(exc))
+        return kind
+
+    def _take(self, raw: _Raw, row: Row, continued: bool):
+        """The row's cells into the item: fields of its table, the rest to 备注 under their headers."""
+        for col in self.cols:
+            cell = self._cell(row, col.index)
+            if not continued:
+                self.report.saw(col.key, "\n".join(cell.lines))
+            if col.use in (NUMBER, KIND) or (continued and (cell.merged or not cell.lines)):
                 continue
-            raw.cells.setdefault(f, []).extend(cell.lines)
-        raw.flag(f"{row.where}续接上一行（单元格跨行），已合并", "continued_row")
+            lines = list(cell.lines)
+            if col.use == SKIP or not lines:
+                continue
+            if col.use == REMARKS:
+                raw.note(col, lines)
+            elif not in_table(col.use, raw.kind) or (col.index != self.mapping.get(col.use)):
+                raw.note(col, lines)  # a column the row's table has no field for: kept in 备注
+                self.report.columns[col.key].moved += 1
+                raw.flag(f"“{col.header}”列的内容不属于{KIND_LABELS[raw.kind]}清单的字段，已记入备注", "moved_to_remarks")
+            else:
+                raw.cells.setdefault(col.use, []).extend(lines)
+
+    def _continue(self, row: Row, merged_number: bool = False):
+        self._take(self.current, row, continued=True)
+        self.current.flag(f"{row.where}续接上一行（单元格跨行），已合并", "continued_row")
 
     # -- results
     def _finish(self) -> ParsedList:
@@ -374,6 +529,8 @@ class GridReader:
             raise ImportFailure(FAIL_NO_TABLE)
         if not self.rows:
             raise ImportFailure(FAIL_NO_ITEMS)
+        if self.missing:
+            raise ImportFailure(next(iter(self.missing.values())))
         result = self.result
         self._places()
         for text in self.pre_texts:
@@ -385,6 +542,15 @@ class GridReader:
         result.items = self._items()
         if self.orphans:
             self.warn(0, "ignored_row", f"有 {self.orphans} 行带序号的内容不在任何表头之下，已忽略")
+        if self.flat:
+            self.warn(0, "flat_sheet", "表格按“清单类型”列把各行分入基本、配合、收回三张清单，各清单的序号从 1 重新编排")
+        for col in self.report.list():
+            if col.use == SKIP and col.cells:
+                self.warn(0, "skipped_column", f"按您的选择，“{col.header}”列（{col.cells} 格有内容）未导入")
+            elif col.how == "unknown" and col.cells:
+                self.warn(0, "unknown_column", f"“{col.header}”列没有对应的字段，其内容以“{col.header}：……”记入备注；"
+                                               "可在预览中改为其他字段或跳过")
+        result.columns = self.report.list()
         result.warnings = self.warnings + result.total_mismatches()
         return result
 
@@ -397,7 +563,11 @@ class GridReader:
         last_number: dict[str, int] = {}
         numbers: dict[str, set] = {k: set() for k in KINDS}
         last_category: dict[str, str] = {}
+        counter: dict[str, int] = {}
         for raw in self.rows:
+            counter[raw.kind] = counter.get(raw.kind, 0) + 1
+            if raw.number is None or self.flat:
+                raw.number = counter[raw.kind]
             c = raw.cells
             label = f"{KIND_LABELS[raw.kind]}第{raw.number}项"
             category = join_text(c.get("category", []))
@@ -424,6 +594,7 @@ class GridReader:
             for f in fields_of(raw.kind):
                 if f.shape != Shape.text:
                     self._fill(item, f, raw)
+            setattr(item, REMARKS, _remarks(raw))
             item.flags = list(raw.flags)
             for text, code in zip(raw.flags, raw.codes):
                 self.warn(raw.line, code, f"{raw.where} {label}：{text}")
@@ -445,7 +616,7 @@ class GridReader:
             if not getattr(item, f.key):
                 raw.flag(f"{f.column}为空", "empty_cell")
         elif f.shape == Shape.department_rows:
-            if f.key in raw.mapping:
+            if f.key in raw.roles:
                 rows = receiving_of(lines)
             else:  # one column of departments, one of the way of working
                 _, depts = departments_of(raw.cells.get(_part(f, "department"), []))
@@ -454,3 +625,13 @@ class GridReader:
             setattr(item, f.key, rows)
             if not rows:
                 raw.flag(f"{f.label}为空（未写明承接部门）", "missing_department")
+
+
+def _remarks(raw: _Raw) -> str:
+    """备注: a 备注 column as it is, every other column kept there under its header."""
+    out = []
+    for header, lines in raw.notes.values():
+        text = "\n".join(clean_text(x) for x in lines if clean_text(x))
+        if text:
+            out.append(text if is_remarks_header(header) else remark_line(header, text))
+    return "\n".join(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..items import KIND_LABELS, KINDS
+from .columns import SourceColumn
 
 
 class ImportFailure(Exception):
@@ -31,6 +32,7 @@ class ParsedItem:
     dept_duties: list[str] = field(default_factory=list)  #: 上级部门职责, one line per step
     township_duties: list[str] = field(default_factory=list)  #: 乡镇配合职责, one line per step
     receiving: list[Receiving] = field(default_factory=list)  #: withdrawn 承接部门及工作方式
+    remarks: str = ""  #: 备注: its own column, and the columns without a field of their own ("实施依据：……")
     line: int = 0  #: 1-based source line where the row starts
     flags: list[str] = field(default_factory=list)  #: why the parser is unsure of this row
 
@@ -47,7 +49,8 @@ class ParsedItem:
         return {"category": self.category, "name": self.name, "departments_text": self.departments_text,
                 "departments": list(self.departments), "dept_duties": list(self.dept_duties),
                 "township_duties": list(self.township_duties),
-                "receiving": [{"department": r.department, "method": r.method} for r in self.receiving]}
+                "receiving": [{"department": r.department, "method": r.method} for r in self.receiving],
+                "remarks": self.remarks}
 
 
 @dataclass
@@ -61,12 +64,16 @@ class ImportWarning:
 class ParsedList:
     township: str | None = None  #: e.g. 大有镇
     county: str | None = None  #: e.g. 吉木萨尔县
-    prefecture: str | None = None  #: full name, e.g. 昌吉回族自治州
-    region: str | None = None  #: e.g. 新疆维吾尔自治区
+    prefecture: str | None = None  #: full name, e.g. 昌吉回族自治州, 铁岭市
+    region: str | None = None  #: the province-level place, e.g. 新疆维吾尔自治区, 辽宁省, 北京市
     date: str | None = None  #: e.g. 2025年7月
     items: list[ParsedItem] = field(default_factory=list)
     warnings: list[ImportWarning] = field(default_factory=list)
     stated_totals: dict[str, int] | None = None  #: {"total":309,"basic":119,...} when the document states them
+    #: the question to ask when the place is not known well enough to file the list (Chinese), else None
+    place_problem: str | None = None
+    #: every column of the source and what became of it (a field, 备注, skipped, the number…)
+    columns: list[SourceColumn] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[ParsedItem]:
         return [i for i in self.items if i.kind == kind]
@@ -93,8 +100,10 @@ class ParsedList:
             "county": self.county,
             "prefecture": self.prefecture,
             "region": self.region,
+            "place_problem": self.place_problem,
             "counts": self.counts(),
             "total": len(self.items),
             "stated_totals": self.stated_totals,
             "warnings": [asdict(w) for w in self.warnings],
+            "columns": [c.to_dict() for c in self.columns],
         }

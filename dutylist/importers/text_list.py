@@ -18,8 +18,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..items import KIND_LABELS, KINDS, title_pattern
+from ..items import CATCH_ALL, KIND_LABELS, KINDS, fields_of, kind_of_word, title_pattern
 from ..vocabulary import PREFECTURE_SHORT_NAMES
+from .columns import (
+    KIND,
+    NUMBER,
+    REMARKS,
+    SKIP,
+    ColumnReport,
+    header_role,
+    in_table,
+    is_remarks_header,
+    norm,
+    remark_line,
+)
 from .parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
 from .textkit import (
     DATE_LINE,
@@ -76,6 +88,8 @@ class _Row:
     flags: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     table: int = 0
+    layout: list | None = None  #: the columns of a header other than the official one (_TextCol)
+    notes: list[tuple[str, str]] = field(default_factory=list)  #: (header, text) kept in 备注
 
     def flag(self, text: str, code: str):
         if text not in self.flags:
@@ -120,10 +134,46 @@ class _Tables:
             self.kind, self.index, self.last_number = kind, self.index + 1, 0
 
 
-def _parse_tabbed(lines: list[str]) -> list[_Row]:
+@dataclass
+class _TextCol:
+    key: str
+    header: str
+    use: str
+
+
+def _official(kind: str) -> list[str]:
+    """The roles of a table's official columns, in order."""
+    return [NUMBER, *(f.key for f in fields_of(kind) if not f.optional)]
+
+
+def _layout(cells: list[str], line: int, report: ColumnReport, kind: str) -> tuple[list[_TextCol], bool]:
+    """The columns a header line names (recorded in the report), and whether they are the official
+    ones in the official order (then read by position, as the Word exports' text has always been read)."""
+    cols, taken, seen = [], set(), {}
+    for i, text in enumerate(cells):
+        header = clean_text(text) or f"第{i + 1}列"
+        key = norm(text) or f"（第{i + 1}列，无表头）"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key, header = f"{key}（第{seen[key]}列）", f"{header}（第{seen[key]}列）"
+        role, how = header_role(text)
+        use, how = report.role(key, header, role, how)
+        if use not in (REMARKS, SKIP):
+            if use in taken:
+                use, how = REMARKS, "duplicate"
+            taken.add(use)
+        report.add(key, header, use, how, f"第{line}行的表头", i)
+        cols.append(_TextCol(key, header, use))
+    return cols, [c.use for c in cols] == _official(kind) and not report.overrides
+
+
+def _parse_tabbed(lines: list[str], report: ColumnReport | None = None) -> list[_Row]:
+    report = report if report is not None else ColumnReport()
     rows: list[_Row] = []
     tables = _Tables()
     current: _Row | None = None
+    layout: list[_TextCol] | None = None
+    header: list[_TextCol] = []
     for idx, raw in enumerate(lines, 1):
         if _is_noise_line(raw):
             continue
@@ -132,6 +182,8 @@ def _parse_tabbed(lines: list[str]) -> list[_Row]:
         first = fields[0].strip()
         if re.sub(r"\s+", "", first).startswith("序号"):
             tables.switch(_header_kind(raw))
+            header, positional = _layout(fields, idx, report, tables.kind)
+            layout = None if positional else header
             current = None
             continue
         title = _title_kind(raw) if "\t" not in raw else None
@@ -145,16 +197,21 @@ def _parse_tabbed(lines: list[str]) -> list[_Row]:
             guess = "cooperative" if len(filled) >= 5 else "withdrawn" if len(filled) == 3 else "basic"
             if tables.kind is None:
                 tables.switch(guess)
-            elif number == 1 and tables.last_number > 1 and guess != tables.kind and len(filled) >= 3:
+            elif (layout is None and number == 1 and tables.last_number > 1 and guess != tables.kind
+                  and len(filled) >= 3):
                 tables.switch(guess)
-            current = _Row(tables.kind, number, idx, table=tables.index)
-            width = NCOLS[tables.kind] - 1
+            current = _Row(tables.kind, number, idx, table=tables.index, layout=layout)
+            width = (len(layout) if layout is not None else NCOLS[tables.kind]) - 1
             content = fields[1:]
             cells = content[:width] + [""] * max(0, width - len(content))
-            overflow = [f for f in content[width:] if f.strip()]
-            if overflow:
-                cells[-1] = (cells[-1] + " " + " ".join(overflow)).strip()
-                current.flag("单元格数多于表头，多余内容并入最后一列", "extra_cells")
+            for j, extra in enumerate(content[width:], width + 2):
+                if extra.strip():  # a cell beyond the header: kept in 备注, never run into another column
+                    report.add(f"（第{j}列，无表头）", f"第{j}列", REMARKS, "unknown", f"第{idx}行", j - 1)
+                    report.saw(f"（第{j}列，无表头）", extra)
+                    current.notes.append((f"第{j}列", cell(extra)))
+                    current.flag(f"单元格数多于表头，第{j}列的内容已记入备注", "extra_cells")
+            for col, text in zip(header, fields):
+                report.saw(col.key, text)
             current.cells = cells
             tables.last_number = number
             rows.append(current)
@@ -177,12 +234,55 @@ def _parse_tabbed(lines: list[str]) -> list[_Row]:
             current.flag("单元格内容溢出到下一行，已合并", "continued_row")
     for row in rows:
         c = row.cells
+        if row.layout is not None:
+            _by_layout(row, report)
+            continue
         row.category, row.name = c[0], c[1]
         if row.kind == "cooperative":
             row.dept, row.dept_duties, row.town_duties = c[2], c[3], c[4]
         elif row.kind == "withdrawn":
             row.receiving = c[2]
+    if any(r.layout is not None and any(col.use == KIND for col in r.layout) for r in rows):
+        _renumber(rows)
     return rows
+
+
+#: where the text importer keeps each field's cell on a row
+_ROW_ATTRS = {"category": "category", "name": "name", "departments_text": "dept", "dept_duties": "dept_duties",
+              "township_duties": "town_duties", "receiving": "receiving"}
+
+
+def _by_layout(row: _Row, report: ColumnReport) -> None:
+    """A row under a header in another layout: each cell to the field its column names, the table
+    its table-type column names, the rest to 备注 under the column's header."""
+    pairs = list(zip(row.layout[1:], row.cells))
+    for col, text in pairs:
+        if col.use == KIND:
+            kind = kind_of_word(text)
+            if kind is None:
+                row.flag(f"清单类型“{text.strip()}”无法识别（应为基本、配合或收回），按表头归入{KIND_LABELS[row.kind]}清单",
+                         "unknown_kind")
+            else:
+                row.kind = kind
+    for col, text in pairs:
+        if not text.strip() or col.use in (NUMBER, KIND, SKIP):
+            continue
+        if col.use == REMARKS or col.use not in _ROW_ATTRS or not in_table(col.use, row.kind):
+            row.notes.append((col.header, cell(text)))
+            if col.use not in (REMARKS,):
+                report.columns[col.key].moved += 1
+                row.flag(f"“{col.header}”列的内容不属于{KIND_LABELS[row.kind]}清单的字段，已记入备注", "moved_to_remarks")
+            continue
+        setattr(row, _ROW_ATTRS[col.use], text)
+
+
+def _renumber(rows: list[_Row]) -> None:
+    """A flat list sorted into tables by its table-type column: each table numbered from 1."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        seen[row.kind] = seen.get(row.kind, 0) + 1
+        row.number = seen[row.kind]
+        row.table = KINDS.index(row.kind) + 1000
 
 
 # --------------------------------------------------------------------------- PDF text
@@ -480,6 +580,8 @@ def _build_items(rows: list[_Row], depts: Depts) -> tuple[list[ParsedItem], list
             texts += [r.department + r.method for r in item.receiving]
         if any(_ocr_noise(t) for t in texts if t):
             row.flag("含重复乱码，疑似OCR噪声", "ocr_noise")
+        setattr(item, CATCH_ALL, "\n".join(text if is_remarks_header(header) else remark_line(header, text)
+                                            for header, text in row.notes if text))
         item.flags = list(row.flags)
         for text, code in zip(row.flags, row.codes):
             warnings.append(ImportWarning(line=row.line, code=code,
@@ -517,13 +619,14 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def parse_file(path, township: str | None = None) -> ParsedList:
+def parse_file(path, township: str | None = None, columns: dict | None = None) -> ParsedList:
     """Read a duty list file (bytes: UTF-8, UTF-8-SIG or GB18030) and parse it."""
-    return parse_text(_decode(Path(path).read_bytes()), township=township)
+    return parse_text(_decode(Path(path).read_bytes()), township=township, columns=columns)
 
 
-def parse_text(text: str, township: str | None = None) -> ParsedList:
-    """Parse the text of a duty list; `township` names the place when the text does not."""
+def parse_text(text: str, township: str | None = None, columns: dict | None = None) -> ParsedList:
+    """Parse the text of a duty list; `township` names the place when the text does not; `columns`
+    is the user's choice of what each column of a tab-separated table holds ({header key: role})."""
     if text is None or not text.strip():
         raise ImportFailure(FAIL_EMPTY)
     if "\x00" in text:
@@ -556,11 +659,19 @@ def parse_text(text: str, township: str | None = None) -> ParsedList:
     if not any(re.sub(r"\s+", "", ln).startswith("序号") for ln in lines):
         raise ImportFailure(FAIL_NO_TABLE)
     tabbed = sum(1 for ln in lines if re.match(r"^\s*\d{1,4}\t", ln))
-    rows = _parse_tabbed(lines) if tabbed else _parse_pdf(lines, depts)
+    report = ColumnReport(columns)
+    rows = _parse_tabbed(lines, report) if tabbed else _parse_pdf(lines, depts)
     if not rows:
         raise ImportFailure(FAIL_NO_TABLE)
     result.items, row_warnings = _build_items(rows, depts)
     warnings += row_warnings
+    result.columns = report.list()
+    for col in result.columns:
+        if col.use == SKIP and col.cells:
+            warnings.append(ImportWarning(0, "skipped_column", f"按您的选择，“{col.header}”列（{col.cells} 格有内容）未导入"))
+        elif col.how == "unknown" and col.cells:
+            warnings.append(ImportWarning(0, "unknown_column", f"“{col.header}”列没有对应的字段，其内容以“{col.header}：……”"
+                                                               "记入备注"))
 
     warnings += result.total_mismatches()
     result.warnings = warnings

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..items import KINDS, title_pattern
 from ..vocabulary import CATEGORIES, PREFECTURE_SHORT_NAMES
+from . import divisions
 from .parsed import ImportWarning, ParsedList, Receiving
 
 #: Categories that real lists use although the official vocabulary does not name them.
@@ -37,7 +38,10 @@ _CN_HEAD = re.compile(r"(?<![^\s。；;])([一二三四五六七八九十]{1,3})
 _LINE_MARKER = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|[（(](\d{1,2})[）)])")
 LINE_CN_HEAD = re.compile(r"^([一二三四五六七八九十]{1,3})、")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?$")
-_PLACE_NAMES = {"region": "自治区", "prefecture": "州", "county": "县", "township": "乡镇"}
+_PLACE_NAMES = {"region": "省（自治区、直辖市）", "prefecture": "市（州、盟、地区）", "county": "县（区、县级市、旗）",
+                "township": "乡镇（街道）"}
+#: how a place is written in full, for the questions asked when a place cannot be found
+PLACE_EXAMPLE = "辽宁省铁岭市清河区红旗街道"
 
 
 # --------------------------------------------------------------------------- text cleaning
@@ -139,7 +143,8 @@ _TOWN_RE = re.compile(r"^[\u4e00-\u9fff]{1,20}?(?:镇|乡|街道办事处|街道
 
 
 #: a title's ending that names the list or one of its tables (…履职事项清单, …上级部门收回事项清单)
-_LIST_TITLE = re.compile("(?:上级部门)?(?:" + "|".join(title_pattern(k) for k in KINDS) + "|履职事项)清单$")
+_LIST_TITLE = re.compile("(?:上级部门)?(?:" + "|".join(title_pattern(k) for k in KINDS)
+                         + "|履职事项|权责|权力|职权|职责|责任|履职|公共服务事项|事项)清单$")
 
 
 def split_place(text: str) -> dict:
@@ -502,7 +507,51 @@ def resolve_places(result: ParsedList, found: list[dict | None], township: str |
                                               f"文件中的{_PLACE_NAMES[key]}为“{mine}”，与指定的“{value}”不同，以文件为准"))
     if not result.township:
         warnings.append(ImportWarning(0, "missing_place", "文件未写明乡镇名称，请指定乡镇"))
+    result.place_problem = locate(result)
+    if result.place_problem and result.township:
+        warnings.append(ImportWarning(0, "place_unknown", result.place_problem))
     return warnings
+
+
+def locate(result: ParsedList) -> str | None:
+    """Complete the province and prefecture of the result's county from the national division list
+    (a county named alone, or with its prefecture); the question to ask, in Chinese, when the place
+    cannot be found or is not one place. Never guesses a default region."""
+    town = result.township
+    if not town:
+        return f"文件未写明乡镇（街道）名称：请写明所在地区的全称，如“{PLACE_EXAMPLE}”"
+    county, prefecture, region = result.county, result.prefecture, result.region
+    ask_full = f"请写明{town}所在的省、市、县（区）全称，如“{PLACE_EXAMPLE}”"
+    if not county:
+        found = divisions.prefectures_named(prefecture, region) if prefecture else []
+        if len(found) == 1 and not divisions.has_counties(found[0]):  # 东莞市: its towns are right under it
+            result.region, result.prefecture = found[0].province, found[0].prefecture
+            result.county = found[0].prefecture
+            return None
+        return f"未写明“{town}”所在的县（区、县级市、旗）。{ask_full}"
+    found = divisions.counties_named(county, prefecture, region)
+    if len(found) == 1:
+        place = found[0]
+        result.region, result.prefecture = place.province, place.prefecture
+        return None
+    if len(found) > 1:
+        listed = "、".join(p.full_name for p in found[:6])
+        return (f"“{(prefecture or '') + county}”不止一处：{listed}。请写明{town}所在的省、市（州），"
+                f"如“{found[0].full_name}{town}”")
+    as_prefecture = divisions.prefectures_named(county, region) if not prefecture else []
+    if len(as_prefecture) == 1 and not divisions.has_counties(as_prefecture[0]):  # 东莞市虎门镇
+        result.region, result.prefecture = as_prefecture[0].province, as_prefecture[0].prefecture
+        return None
+    if as_prefecture:
+        return f"“{county}”是地级市（州），未写明{town}所在的区、县。{ask_full}"
+    elsewhere = divisions.counties_named(county)
+    if elsewhere and (region or prefecture):
+        listed = "、".join(p.full_name for p in elsewhere[:6])
+        return (f"全国行政区划中的“{county}”在{listed}，与文件或所填写的"
+                f"“{(region or '') + (prefecture or '')}”不符。{ask_full}")
+    if region and prefecture and divisions.is_province(region):
+        return None  # written in full, but not (yet) in the division list: taken as written
+    return f"在全国行政区划中找不到“{(region or '') + (prefecture or '') + county}”。{ask_full}"
 
 
 def stated_totals(pre: str) -> dict[str, int] | None:

@@ -17,12 +17,12 @@ from .content import (
                     item_problems,
                     named_departments,
 )
-from .fields import CONTENT_KEYS, FIELDS, Field, Shape, common_fields, field, fields_of
-from .tables import KIND_LABELS, KINDS, TABLES, Table, title_pattern
+from .fields import CATCH_ALL, CONTENT_KEYS, FIELDS, NOTE_HEADERS, Field, Shape, common_fields, field, fields_of
+from .tables import KIND_LABELS, KINDS, TABLE_TYPE_HEADERS, TABLES, Table, kind_of_word, title_pattern
 
 __all__ = [
-    "CONTENT_KEYS", "FIELDS", "KINDS", "KIND_LABELS", "TABLES", "Field", "FieldError", "Shape", "Table",
+    "CATCH_ALL", "CONTENT_KEYS", "FIELDS", "KINDS", "KIND_LABELS", "NOTE_HEADERS", "TABLES", "TABLE_TYPE_HEADERS", "Field", "FieldError", "Shape", "Table",
     "canonical_content", "clean_fields", "common_fields", "content_hash", "departments_of_text", "empty_fields", "field",
-    "field_text", "fields_of", "item_problems", "lines_of", "looks_like_department", "named_departments",
+    "field_text", "fields_of", "item_problems", "kind_of_word", "lines_of", "looks_like_department", "named_departments",
     "receiving_lines", "receiving_of_lines", "steps_text", "title_pattern",
 ]

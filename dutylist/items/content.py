@@ -23,6 +23,9 @@ def empty_fields() -> dict:
             for k in CONTENT_KEYS}
 
 
+_OPTIONAL = {f.key for f in FIELDS if f.optional}
+
+
 def _shape_of(key: str) -> Shape | None:
     return next((f.shape for f in FIELDS if f.key == key), None)
 
@@ -117,6 +120,8 @@ def canonical_content(fields: dict) -> str:
     data = {}
     for key in CONTENT_KEYS:
         value = fields.get(key)
+        if not value and key in _OPTIONAL:
+            continue  # an optional field left empty: the content hashes as it did before the field existed
         if key == NAMES_KEY or _shape_of(key) in (Shape.steps, Shape.department_rows):
             data[key] = list(value or [])
         else:

@@ -28,6 +28,7 @@ class ItemColumns:
     dept_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 上级部门职责, one step a line
     township_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 乡镇配合职责
     receiving: Mapped[list] = mapped_column(JSON, default=list)  #: [{department, method}] 承接部门及工作方式
+    remarks: Mapped[str] = mapped_column(Text, default="", server_default="")  #: 备注
 
     def fields(self) -> dict:
         return {f: getattr(self, f) for f in CONTENT_KEYS}

@@ -28,6 +28,36 @@ ORG_KIND_LABELS = {
     OrgKind.township: "乡镇", OrgKind.office: "县委编办", OrgKind.department: "县直部门",
 }
 
+#: What each level is called, by the ending of a place's name (most specific first): a level is one of
+#: the four kinds, and each place carries its own name for it (省 or 自治区 or 直辖市; 市, 州, 盟 or 地区;
+#: 县, 区, 县级市 or 旗; 乡, 镇, 街道 or 苏木).
+LEVEL_SUFFIXES: dict[str, tuple[tuple[str, str], ...]] = {
+    OrgKind.region: (("特别行政区", "特别行政区"), ("自治区", "自治区"), ("省", "省"), ("市", "直辖市")),
+    OrgKind.prefecture: (("自治州", "州"), ("州", "州"), ("地区", "地区"), ("盟", "盟"), ("市", "市")),
+    OrgKind.county: (("自治县", "县"), ("县", "县"), ("自治旗", "旗"), ("旗", "旗"), ("林区", "林区"),
+                     ("特区", "特区"), ("市", "县级市"), ("区", "区")),
+    OrgKind.township: (("街道办事处", "街道"), ("街道", "街道"), ("民族乡", "乡"), ("乡", "乡"), ("镇", "镇"),
+                       ("苏木", "苏木")),
+}
+#: The establishment office (编办) of a place, by its level name: 县委编办, 区委编办, 市委编办, 州编办…
+OFFICE_LABELS = {
+    "省": "省委编办", "自治区": "自治区编办", "直辖市": "市委编办", "特别行政区": "编制管理部门",
+    "市": "市委编办", "州": "州编办", "盟": "盟委编办", "地区": "地委编办",
+    "县": "县委编办", "区": "区委编办", "县级市": "市委编办", "旗": "旗委编办", "林区": "林区编办", "特区": "特区编办",
+}
+#: What a county-level place's own departments are called: 县直部门, 区直部门, 市直部门, 旗直部门
+DEPARTMENT_LABELS = {"县": "县直部门", "区": "区直部门", "县级市": "市直部门", "旗": "旗直部门", "林区": "林区直部门",
+                     "特区": "特区直部门"}
+
+
+def level_name_of(name: str, kind: str) -> str | None:
+    """The level name a place's name ends with (铁岭市 as a prefecture: 市; 清河区: 区; 红旗街道: 街道)."""
+    for suffix, level in LEVEL_SUFFIXES.get(kind, ()):
+        if (name or "").endswith(suffix):
+            return level
+    return None
+
+
 #: The kind of parent each kind of organisation hangs under.
 PARENT_KIND = {
     OrgKind.region: None, OrgKind.prefecture: OrgKind.region, OrgKind.county: OrgKind.prefecture,
@@ -67,6 +97,9 @@ class Organisation(db.Model):
     #: the short form used in titles, e.g. 昌吉州 for 昌吉回族自治州
     short_name: Mapped[str | None] = mapped_column(String(50))
     kind: Mapped[str] = mapped_column(String(20), index=True)
+    #: what this place's level is called (省/自治区/直辖市, 市/州/盟/地区, 县/区/县级市/旗, 乡/镇/街道/苏木);
+    #: NULL: read from the name's ending (level_name_of)
+    level_name: Mapped[str | None] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
@@ -76,8 +109,24 @@ class Organisation(db.Model):
         return f"<Organisation {self.kind} {self.name}>"
 
     @property
+    def level(self) -> str | None:
+        """What this place's level is called: its own level name, else the one its name ends with."""
+        return self.level_name or level_name_of(self.name, self.kind)
+
+    @property
     def kind_label(self) -> str:
-        return ORG_KIND_LABELS[OrgKind(self.kind)]
+        """市 for a prefecture-level city, 区 for a district, 街道 for a sub-district…; the kind's label otherwise."""
+        if self.kind in (OrgKind.office, OrgKind.department) and self.parent is not None:
+            level = self.parent.level
+            table = OFFICE_LABELS if self.kind == OrgKind.office else DEPARTMENT_LABELS
+            return table.get(level or "", ORG_KIND_LABELS[OrgKind(self.kind)])
+        return self.level or ORG_KIND_LABELS[OrgKind(self.kind)]
+
+    @property
+    def office_label(self) -> str:
+        """The establishment office of this place: 县委编办, 区委编办, 市委编办, 州编办, 省委编办…"""
+        default = {OrgKind.region: "自治区编办", OrgKind.prefecture: "州编办"}.get(self.kind, "县委编办")
+        return OFFICE_LABELS.get(self.level or "", default)
 
     def ancestor(self, kind: OrgKind) -> Organisation | None:
         """This organisation or the nearest one above it of the given kind."""
@@ -166,4 +215,15 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[Role(self.role)]
+        """The role as the user's own place calls it: 区委编办审核人 in a district, 市委编办审核人 in a city."""
+        role, org = Role(self.role), self.organisation
+        if org is None or role == Role.admin:
+            return ROLE_LABELS[role]
+        if role == Role.township_drafter:
+            level = org.level
+            return f"{level}起草人" if level in ("街道", "苏木") else ROLE_LABELS[role]
+        if role in (Role.county_office, Role.county_department) and org.parent is not None:
+            return f"{org.kind_label}审核人"
+        if role in (Role.prefecture_reviewer, Role.region_reviewer) and org.level:
+            return f"{org.office_label}审核人"
+        return ROLE_LABELS[role]

@@ -9,10 +9,13 @@ from ..extensions import db
 from ..importers.parsed import ImportFailure, ParsedList
 from ..items import named_departments
 from ..models import Organisation, OrgKind, Version
+from ..models.org import level_name_of
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 from . import departments as dept_registry
 from .snapshot import EntryData, publish_version
 
+#: the demo's and the benchmark's region (an import never defaults to it: its place comes from the
+#: document, the place the user gives, or the national division list)
 REGION = "新疆维吾尔自治区"
 _SHORT = {full: short for short, full in PREFECTURE_SHORT_NAMES.items()}
 
@@ -22,7 +25,8 @@ def ensure_org(name: str, kind: OrgKind, parent: Organisation | None, short_name
         Organisation.name == name, Organisation.kind == kind,
         Organisation.parent_id == (parent.id if parent else None)))
     if org is None:
-        org = Organisation(name=name, kind=kind, parent=parent, short_name=short_name)
+        org = Organisation(name=name, kind=kind, parent=parent, short_name=short_name,
+                           level_name=level_name_of(name, kind))
         db.session.add(org)
         db.session.flush()
     return org
@@ -36,7 +40,8 @@ def county_short_name(county: str) -> str | None:
 
 
 def ensure_township(region: str, prefecture: str, county: str, township: str) -> Organisation:
-    """The township organisation and everything above it, plus the county office."""
+    """The township organisation and everything above it, plus the county's establishment office
+    (named after the county: 吉木萨尔县委编办, 清河区委编办, 开原市委编办)."""
     reg = ensure_org(region, OrgKind.region, None)
     pref = ensure_org(prefecture, OrgKind.prefecture, reg, _SHORT.get(prefecture))
     cty = ensure_org(county, OrgKind.county, pref, county_short_name(county))
@@ -57,8 +62,8 @@ LIMITS = {"category": 50, "department": 100, "place": 100}
 
 def check_lengths(parsed: ParsedList) -> None:
     """Refuse, before anything is written, cells longer than the columns that hold them."""
-    for label, value in (("乡镇", parsed.township), ("县", parsed.county), ("州", parsed.prefecture),
-                         ("自治区", parsed.region)):
+    for label, value in (("乡镇", parsed.township), ("县", parsed.county), ("市（州）", parsed.prefecture),
+                         ("省（自治区）", parsed.region)):
         if value and len(value) > LIMITS["place"]:
             raise ImportFailure(f"{label}名称过长（超过 {LIMITS['place']} 字） / place name too long")
     for it in parsed.items:
@@ -69,15 +74,27 @@ def check_lengths(parsed: ParsedList) -> None:
             raise ImportFailure(f"第 {it.line} 行：部门名称过长（超过 {LIMITS['department']} 字） / department name too long")
 
 
-def import_list(parsed: ParsedList, *, published_by=None, region: str = REGION) -> Version:
-    """Create the township (if new) and store the parsed list as its version 1."""
-    check_lengths(parsed)
-    missing = [label for label, v in (("乡镇", parsed.township), ("县", parsed.county),
-                                      ("州", parsed.prefecture)) if not v]
+def place_problems(parsed: ParsedList) -> str | None:
+    """Why the list cannot be filed under a place (a question, in Chinese), or None."""
+    if parsed.place_problem:
+        return parsed.place_problem
+    missing = [label for label, v in (("乡镇（街道）", parsed.township), ("县（区）", parsed.county),
+                                      ("市（州）", parsed.prefecture), ("省（自治区、直辖市）", parsed.region)) if not v]
     if missing:
-        raise ImportFailure(f"文件未写明{'、'.join(missing)}，请用 --township 指定 / "
-                            "the document does not name its place; give --township")
-    township = ensure_township(parsed.region or region, parsed.prefecture, parsed.county, parsed.township)
+        return f"文件未写明{'、'.join(missing)}：请写明所在地区的全称，如“辽宁省铁岭市清河区红旗街道”"
+    return None
+
+
+def import_list(parsed: ParsedList, *, published_by=None) -> Version:
+    """Create the township (if new) and store the parsed list as its version 1. The place is the
+    one the document or the user names, completed from the national division list; a place that
+    cannot be found is refused with a question, never filed under a default region."""
+    check_lengths(parsed)
+    problem = place_problems(parsed)
+    if problem:
+        raise ImportFailure(f"{problem}（命令行请用 --township 指定） / "
+                            "the place is missing or not found; give it in full with --township")
+    township = ensure_township(parsed.region, parsed.prefecture, parsed.county, parsed.township)
     if db.session.scalar(select(Version.id).where(Version.township_id == township.id).limit(1)):
         raise ImportFailure(f"{parsed.township}已有清单版本，修改须走修订流程 / "
                             "this township already has a list; revise it instead")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from .. import signals
 from ..extensions import db
-from ..items import CONTENT_KEYS, KINDS, content_hash, named_departments
+from ..items import CONTENT_KEYS, KINDS, content_hash, empty_fields, named_departments
 from ..models import ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation, Version, VersionChunk
 from . import departments as dept_registry
 
@@ -27,7 +27,8 @@ class EntryData:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
-        self.fields = {f: self.fields.get(f) for f in CONTENT_KEYS}
+        empty = empty_fields()
+        self.fields = {f: empty[f] if self.fields.get(f) is None else self.fields[f] for f in CONTENT_KEYS}
         self.hash = content_hash(self.fields)
 
 

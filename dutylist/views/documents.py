@@ -14,6 +14,7 @@ from ..documents.export import FORMATS, audit_details, render
 from ..documents.export_pdf import PdfFontMissing
 from ..documents.file_types import parse_document
 from ..extensions import db
+from ..importers.columns import ROLE_LABELS, SKIP
 from ..importers.parsed import ImportFailure
 from ..items import KIND_LABELS, KINDS
 from ..models import Category, Organisation, OrgKind, Revision, Version
@@ -109,7 +110,8 @@ def upload():
             else:
                 filename = file.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:120]
                 token = jobs.save_upload(current_user, "new" if township is None else "draft",
-                                         township.id if township is not None else None, filename, parsed)
+                                         township.id if township is not None else None, filename, parsed,
+                                         data=data, place=place if township is None else None)
                 return redirect(url_for("documents.preview", token=token))
     return render_template("documents/upload.html", township=township, error=error), 400 if error else 200
 
@@ -129,6 +131,8 @@ def preview(token: str):
         return redirect(url_for("documents.progress", token=token))
     parsed = jobs.parsed_from_json(data["parsed"])
     problems, plan, township = jobs.blocking_problems(data, current_user)
+    if data["mode"] != "new":  # a draft's place is its township: the file need not name one
+        parsed.warnings = [w for w in parsed.warnings if w.code not in ("missing_place", "place_unknown")]
     tables = {k: [] for k in KINDS}
     for index, item in enumerate(parsed.items):
         tables[item.kind].append((index, item))
@@ -140,7 +144,34 @@ def preview(token: str):
         renamed = {ii: current[ci]["name"] for ii, ci in plan.pairs.items() if current[ci]["name"] != parsed.items[ii].name}
     return render_template("documents/preview.html", token=token, data=data, parsed=parsed, problems=problems,
                            plan=plan, township=township, tables=tables, deleted=deleted, renamed=renamed, kinds=KINDS,
-                           kind_labels=KIND_LABELS, counts=parsed.counts())
+                           kind_labels=KIND_LABELS, counts=parsed.counts(), uses=ROLE_LABELS,
+                           skipped=[c for c in parsed.columns if c.use == SKIP])
+
+
+@bp.post("/imports/<token>/columns")
+@login_required
+def columns(token: str):
+    """The user's choice of what each source column holds: the file is read again with it."""
+    data = _upload_or_404(token)
+    if jobs.read_status(token) is not None:
+        flash("导入已经开始，不能再更改各列的对应", "warning")
+        return redirect(url_for("documents.progress", token=token))
+    parsed = jobs.parsed_from_json(data["parsed"])
+    chosen = dict(data.get("columns") or {})
+    for n, col in enumerate(parsed.columns):
+        use = request.form.get(f"use-{n}")
+        if request.form.get(f"key-{n}") != col.key or use is None:
+            continue
+        if use not in ROLE_LABELS:
+            abort(400)
+        if use != col.use or col.key in chosen:
+            chosen[col.key] = use
+    error = jobs.remap(token, data, chosen, categories=_categories())
+    if error:
+        flash(f"未能按所选的对应读取，预览未变：{error}", "danger")
+    else:
+        flash("已按所选的对应重新读取文件，请核对下方预览后再确认导入", "success")
+    return redirect(url_for("documents.preview", token=token) + "#import-columns")
 
 
 @bp.post("/imports/<token>/confirm")
