@@ -15,7 +15,7 @@ benchmark township gets a real revision through workflow.operations (start, edit
 approve at every level, publish), so its history and diff pages show what the app itself writes.
 
 Users: one drafter per township, one office user per county, three department users per county, one reviewer
-per prefecture, xj-region and admin, all with the demo password (one shared hash). The seeds' places keep the
+per prefecture, xj-region and sysadmin, all with the demo password (one shared hash). The seeds' places keep the
 demo user names (aheqi-drafter, akqi-office, akqi-dept01, kizilsu-prefecture...).
 """
 from __future__ import annotations
@@ -379,7 +379,7 @@ class Generator:
         """Prefectures, counties (the seeds' real ones first), townships: yields (county, [(name, seed)])."""
         region_id = self.org(REGION, OrgKind.region, None)
         self.region = {"id": region_id, "name": REGION}
-        self.admin = self.user("admin", Role.admin, region_id, REGION)
+        self.admin = self.user("sysadmin", Role.system_admin, region_id, REGION)
         self.region_user = self.user(f"{SLUGS[REGION]}-region", Role.region_reviewer, region_id, REGION)
         prefs = {}
         for name in PREFECTURES:

@@ -1,15 +1,20 @@
 """Sign-in and sign-out (Flask-Login), each attempt written to the audit log; sign-in is
-rate-limited (dutylist.ratelimit); users change their own password under the policy."""
+rate-limited (dutylist.ratelimit); users change their own password under the policy.
+
+A gate before every page (workflow.permissions decides): a user with a temporary password may do
+nothing but change it (or sign out); an account without a role and the audit administrator open only
+what is theirs. The API applies the same rules to its tokens (dutylist.api.auth)."""
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forms.auth import EmailForm, LoginForm, PasswordChangeForm
+from workflow import permissions as perm
 
 from . import ratelimit
 from .extensions import db, login_manager
@@ -26,6 +31,28 @@ def init_app(app):
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
     app.register_blueprint(bp)
+    app.before_request(gate)
+
+
+def gate():
+    """Before every page: the temporary password first; then what an account without a role, or the
+    audit administrator, may open at all (the pages check the rest)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in perm.PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
+        return None  # the API checks its tokens (api.auth.token_required)
+    if not current_user.is_authenticated:
+        return None
+    if perm.must_change_password_first(current_user, endpoint):
+        flash(perm.TEMPORARY_PASSWORD_MESSAGE, "warning")
+        return redirect(url_for("auth.change_password"))
+    refused = perm.refusal(current_user, endpoint)
+    if refused:
+        abort(403, refused)
+    return None
+
+
+def home_url(user) -> str:
+    return url_for(perm.home_endpoint(user))
 
 
 @login_manager.user_loader
@@ -41,13 +68,13 @@ def load_user(session_id: str):
     return user
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never redirect to another host after sign-in."""
+def _safe_next(target: str | None, user) -> str:
+    """Only same-site relative paths: never redirect to another host after sign-in (else the user's home)."""
     # browsers read "/\\host" like "//host", so backslashes are refused too
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not urlsplit(target).netloc):
         return target
-    return url_for("lists.index")
+    return home_url(user)
 
 
 _dummy_hashes: dict[str, str] = {}
@@ -64,7 +91,7 @@ def _dummy_check(password: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("lists.index"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
@@ -84,7 +111,10 @@ def login():
             login_user(user, remember=form.remember.data)
             record_event("login", actor=user, ip=request.remote_addr)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            if user.must_change_password:
+                flash(perm.TEMPORARY_PASSWORD_MESSAGE, "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next"), user))
         record_event("login_failed", actor=user, outcome="failed", ip=request.remote_addr,
                      details=ratelimit.failure_details(username))
         db.session.commit()
@@ -127,15 +157,28 @@ def change_password():
             if form.new_password.data == form.current_password.data:
                 problems.append("新密码不能与当前密码相同")
             if not problems:
+                temporary = user.must_change_password
                 passwords.set_password(user, form.new_password.data)
-                record_event("password_change", actor=user, ip=request.remote_addr)
+                user.must_change_password = False
+                record_event("password_change", actor=user, ip=request.remote_addr,
+                             details={"temporary": True} if temporary else None)
                 db.session.commit()
+                home = home_url(user)  # before login_user, which is handed the current_user proxy itself
                 # other sessions of the user end (their key no longer matches); this one goes on
                 login_user(user, remember=False, fresh=True)
-                flash("密码已修改", "success")
-                return redirect(url_for("lists.index"))
+                flash("密码已修改" + ("，现在可以使用系统了" if temporary else ""), "success")
+                return redirect(home)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form, problems=problems), status
+
+
+@bp.get("/waiting")
+@login_required
+def waiting():
+    """Where an account without a role lands: it may do nothing until the security administrator gives one."""
+    if perm.has_role(current_user):
+        return redirect(home_url(current_user))
+    return render_template("auth/waiting.html")
 
 
 @bp.route("/email", methods=["GET", "POST"])

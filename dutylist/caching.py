@@ -8,7 +8,7 @@ cached under a token of the state they derive from, read in one cheap query per 
   or a version writes an audit event in its transaction, and every audit event moves the audit
   chain's head, so a cached value is served only while the head is where it was;
 - `published_token()` for what only publishing changes (search, the home page's places): the last
-  version and the last organisation.
+  version, the last organisation and the last change of one.
 
 Each key also carries the database URL, so a worker never mixes two databases. QUERY_CACHE = False
 (environment QUERY_CACHE=0) turns the query caches off.
@@ -73,9 +73,11 @@ def state_token() -> tuple:
 
 
 def published_token() -> tuple:
-    """(database URL, last version's id and digest, last organisation's id): moves when a version is
-    published or an organisation added (versions are never changed or deleted)."""
+    """(database URL, last version's id and digest, last organisation's id, last organisation change):
+    moves when a version is published or an organisation added, renamed, moved, closed or reopened
+    (versions are never changed or deleted)."""
     last = select(func.max(Version.id)).scalar_subquery()
     row = db.session.execute(select(last, select(Version.digest).where(Version.id == last).scalar_subquery(),
-                                    select(func.max(Organisation.id)).scalar_subquery())).one()
+                                    select(func.max(Organisation.id)).scalar_subquery(),
+                                    select(func.max(Organisation.updated_at)).scalar_subquery())).one()
     return (str(db.engine.url), *row)

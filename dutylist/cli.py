@@ -11,16 +11,18 @@ from sqlalchemy import select
 
 from forms.auth import EMAIL_PATTERN
 from workflow import diagram
+from workflow.errors import WorkflowError
 
 from .documents.file_types import parse_path
 from .extensions import db
 from .importers.columns import ROLE_LABELS
 from .importers.parsed import ImportFailure
-from .models import ROLE_ORG_KIND, Organisation, Role, User
+from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, User
 from .services import passwords
 from .services.audit import check_head, head, record_event, verify_chain
 from .services.demo import seed_demo
 from .services.import_list import import_list
+from .services.orgs import add_organisation, find_organisation
 from .services.passwords import problems as password_problems
 from .services.tokens import create_token, revoke_tokens
 
@@ -104,7 +106,7 @@ def create_user_command(username, role, org_name, email, password):
     """创建用户 / create a user."""
     role = Role(role)
     kind = ROLE_ORG_KIND.get(role)
-    stmt = select(Organisation).where(Organisation.name == org_name)
+    stmt = select(Organisation).where(Organisation.name == org_name, Organisation.closed_at.is_(None))
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
     orgs = db.session.scalars(stmt).all()
@@ -133,6 +135,30 @@ def create_user_command(username, role, org_name, email, password):
                  details={"username": username, "role": role.value, "via": "cli"})
     db.session.commit()
     click.echo(f"已创建用户 {username}")
+
+
+@click.command("create-org")
+@click.argument("name")
+@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), required=True,
+              help="region 自治区, prefecture 州, county 县, township 乡镇, office 县委编办, department 县直部门")
+@click.option("--parent", "parent_text", default=None, help="上级单位的名称或路径（自治区不填）")
+@click.option("--short-name", default=None, help="简称，如 昌吉州")
+def create_org_command(name, kind, parent_text, short_name):
+    """新增单位（首次安装时建立自治区，供三员账号所属；此后请在“机构管理”页面维护）/ add an organisation."""
+    parent = None
+    if parent_text:
+        parent, problem = find_organisation(parent_text)
+        if problem:
+            click.echo(f"错误 / error: {problem}", err=True)
+            sys.exit(2)
+    try:
+        org = add_organisation(name, kind, parent, None, short_name=short_name)
+    except WorkflowError as exc:
+        db.session.rollback()
+        click.echo(f"错误 / error: {exc.message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"已新增{org.kind_label} {org.name}（id {org.id}）")
 
 
 @click.command("create-token")
@@ -203,6 +229,6 @@ def workflow_diagram_command(out_dir):
 
 
 def init_app(app):
-    for cmd in (import_list_command, seed_demo_command, create_user_command, create_token_command,
+    for cmd in (import_list_command, seed_demo_command, create_user_command, create_org_command, create_token_command,
                 audit_verify_command, audit_head_command, workflow_diagram_command):
         app.cli.add_command(cmd)

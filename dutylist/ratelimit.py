@@ -73,10 +73,14 @@ def login_refused(username: str, ip: str | None) -> bool:
     failed = (AuditEvent.action == "login_failed", AuditEvent.outcome == "failed", AuditEvent.created_at >= since)
     if ip and _count(*failed, AuditEvent.ip == ip) >= lim.per_ip:
         return True
-    # a successful sign-in of the name starts its count afresh (the address count is not reset)
+    # a successful sign-in of the name starts its count afresh, and so does the security administrator
+    # unlocking it (an account_unlock entry with the same details); the address count is not reset
+    details = canonical_json(failure_details(username))
     last_ok = db.session.scalar(select(func.max(AuditEvent.created_at)).where(
-        AuditEvent.action == "login", AuditEvent.actor_name == username[:80], AuditEvent.created_at >= since))
-    conditions = [*failed, AuditEvent.details_text == canonical_json(failure_details(username))]
+        ((AuditEvent.action == "login") & (AuditEvent.actor_name == username[:80]))
+        | ((AuditEvent.action == "account_unlock") & (AuditEvent.details_text == details)),
+        AuditEvent.created_at >= since))
+    conditions = [*failed, AuditEvent.details_text == details]
     if last_ok is not None:
         conditions.append(AuditEvent.created_at > last_ok)
     return _count(*conditions) >= lim.per_username

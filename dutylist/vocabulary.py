@@ -17,3 +17,6 @@ PREFECTURE_SHORT_NAMES = {
     "博州": "博尔塔拉蒙古自治州",
     "巴州": "巴音郭楞蒙古自治州",
 }
+
+#: an e-mail address as people type it (no display name, no list): something@domain.tld
+EMAIL_PATTERN = r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+"

@@ -2,6 +2,7 @@
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from dutylist.vocabulary import EMAIL_PATTERN
 from forms import BaseForm
 
 
@@ -21,8 +22,7 @@ class PasswordChangeForm(BaseForm):
         DataRequired("请再次输入新密码"), EqualTo("new_password", "两次输入的新密码不一致")])
 
 
-#: an address as people type it (no display name, no list): something@domain.tld
-EMAIL_PATTERN = r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+"
+__all__ = ["EMAIL_PATTERN", "EmailForm", "LoginForm", "PasswordChangeForm"]
 
 
 class EmailForm(BaseForm):

@@ -65,7 +65,10 @@ class World:
         self.pref_user = u("changji-prefecture", Role.prefecture_reviewer, self.prefecture)
         self.other_pref_user = u("kizilsu-prefecture", Role.prefecture_reviewer, self.other_prefecture)
         self.region_user = u("xj-region", Role.region_reviewer, self.region)
-        self.admin = u("admin", Role.admin, self.region)
+        # 三员分立: the system administrator keeps the old single administrator's user name
+        self.admin = u("admin", Role.system_admin, self.region)
+        self.secadmin = u("secadmin", Role.security_admin, self.region)
+        self.auditor = u("auditor", Role.audit_admin, self.region)
         db.session.flush()
         self.version = publish_version(self.town, self.entries(), source="import", title="大有镇履职事项清单")
         db.session.commit()

@@ -1,5 +1,6 @@
 """Who may use which route: every endpoint × every role (and a user of another organisation of the
-same role), checked against ONE table. A route without an entry in ROUTES fails the test.
+same role; the three administrators; an account without a role; one with a temporary password),
+checked against ONE table. A route without an entry in ROUTES fails the test.
 
 The scenario: 大有镇 has a revision in county review (round 1) on which 吉木萨尔县民政局 was consulted
 and has written an opinion. Requests are made so that an allowed user passes authorization and
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
-from dutylist.models import DraftFlag, Organisation, OrgKind, Role, User
+from dutylist.models import DepartmentAlias, DraftFlag, Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
 from dutylist.services import passwords
 from dutylist.services.tokens import create_token
@@ -34,14 +35,22 @@ USERS = {  # key -> username (None: not signed in)
     "dept": "jimsar-civil", "dept_unconsulted": "jimsar-water", "dept_other": "manas-civil",
     "prefecture": "changji-prefecture", "prefecture_other": "kizilsu-prefecture",
     "region": "xj-region", "region_other": "xz-region",
-    "admin": "admin",
+    # 三员分立: the system administrator (World's "admin"), the security and the audit administrators
+    "sysadmin": "admin", "secadmin": "secadmin", "auditor": "auditor",
+    "norole": "newcomer",  # an account the security administrator has not given a role yet
+    "temp": "dayou-temp",  # a drafter whose password is a temporary one (must change it first)
 }
-SIGNED = frozenset(USERS) - {"anon"}
 EVERYONE = frozenset(USERS)
-READERS = frozenset({"drafter", "office", "dept", "admin"})  # may read the revision in county review
+ACCOUNTS = frozenset(USERS) - {"anon"}  # signing out, changing the password: every signed-in account
+OWN = ACCOUNTS - {"temp"}  # the account's own pages (e-mail…): once the temporary password is changed
+SIGNED = OWN - {"auditor", "norole"}  # published lists and the rest: every role but the auditor
+READERS = frozenset({"drafter", "office", "dept", "sysadmin"})  # may read the revision in county review
 DRAFTER = frozenset({"drafter"})
 OFFICE = frozenset({"office"})
-ADMIN = frozenset({"admin"})
+SYSADMIN = frozenset({"sysadmin"})
+SECADMIN = frozenset({"secadmin"})
+AUDITOR = frozenset({"auditor"})
+ACCOUNT_READERS = SYSADMIN | SECADMIN
 
 
 @dataclass
@@ -60,9 +69,10 @@ ROUTES: dict[str, Route] = {
     "auth.login": Route("GET", "/auth/login", EVERYONE),
     "api.openapi": Route("GET", "/api/v1/openapi.json", EVERYONE),
     # anyone signed in: published lists, history, differences between versions
-    "auth.logout": Route("POST", "/auth/logout", SIGNED),
-    "auth.change_password": Route("GET", "/auth/password", SIGNED),
-    "auth.change_email": Route("GET", "/auth/email", SIGNED),
+    "auth.logout": Route("POST", "/auth/logout", ACCOUNTS),
+    "auth.change_password": Route("GET", "/auth/password", ACCOUNTS),
+    "auth.change_email": Route("GET", "/auth/email", OWN),
+    "auth.waiting": Route("GET", "/auth/waiting", OWN),  # (those with a role are sent home)
     "lists.index": Route("GET", "/", SIGNED),
     "lists.township": Route("GET", "/townships/{town}", SIGNED),
     "lists.version": Route("GET", "/versions/{v1}", SIGNED),
@@ -117,14 +127,50 @@ ROUTES: dict[str, Route] = {
     "compare.county": Route("GET", "/compare/county/{county}", SIGNED),
     # oversight: dashboards for the reviewing levels; statistics of published lists for everyone
     "oversight.dashboard": Route("GET", "/dashboard", frozenset({
-        "office", "office_other", "prefecture", "prefecture_other", "region", "region_other", "admin"})),
+        "office", "office_other", "prefecture", "prefecture_other", "region", "region_other", "sysadmin"})),
     "oversight.stats": Route("GET", "/stats/township/{town}", SIGNED),
     "notifications.index": Route("GET", "/notifications", SIGNED),
     "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
     "notifications.read": Route("POST", "/notifications/{notification}/read", frozenset({"dept"})),  # its owner
-    # administration
-    "admin.audit": Route("GET", "/admin/audit", ADMIN),
-    "admin.audit_head": Route("GET", "/admin/audit/head.json", ADMIN),
+    # administration (三员分立): the audit log is the auditor's alone
+    "admin.audit": Route("GET", "/admin/audit", AUDITOR),
+    "admin.audit_head": Route("GET", "/admin/audit/head.json", AUDITOR),
+    "admin.audit_verify": Route("GET", "/admin/audit/verify?seq=1&hash=" + "0" * 64, AUDITOR),
+    # organisations and the department registry: the system administrator
+    "orgs.index": Route("GET", "/admin/orgs?q=镇", SYSADMIN),
+    "orgs.show": Route("GET", "/admin/orgs/{county}", SYSADMIN),
+    "orgs.new": Route("GET", "/admin/orgs/new?parent={county}", SYSADMIN),
+    "orgs.edit": Route("GET", "/admin/orgs/{water}/edit", SYSADMIN),
+    "orgs.move": Route("GET", "/admin/orgs/{other_town}/move", SYSADMIN),
+    "orgs.close": Route("POST", "/admin/orgs/{other_town}/close", SYSADMIN),  # (refused: it has an account)
+    "orgs.reopen": Route("POST", "/admin/orgs/{other_town}/reopen", SYSADMIN),  # (refused: it is open)
+    "registry.index": Route("GET", "/admin/counties/{county}/departments", SYSADMIN),
+    "registry.add_alias": Route("POST", "/admin/departments/{water}/aliases", SYSADMIN, {"alias": "县水务局"}),
+    "registry.remove_alias": Route("POST", "/admin/aliases/{alias}/delete", SYSADMIN),
+    "registry.merge": Route("GET", "/admin/departments/{agri}/merge?into={water}", SYSADMIN),
+    "registry.set_office": Route("GET", "/admin/departments/{water}/office", SYSADMIN),
+    "registry.unmatched": Route("GET", "/admin/counties/{county}/departments/unmatched", SYSADMIN),
+    "registry.map_name": Route("POST", "/admin/counties/{county}/departments/unmatched", SYSADMIN,
+                               {"name": "县林草局", "target": "ignore"}),
+    # accounts: the system administrator keeps them, the security administrator reads them to give roles
+    "accounts.index": Route("GET", "/admin/users", ACCOUNT_READERS),
+    "accounts.show": Route("GET", "/admin/users/{target}", ACCOUNT_READERS),
+    "accounts.new": Route("GET", "/admin/users/new?organisation={county}", SYSADMIN),
+    "accounts.edit": Route("GET", "/admin/users/{target}/edit", SYSADMIN),
+    "accounts.deactivate": Route("POST", "/admin/users/{target}/deactivate", SYSADMIN),
+    "accounts.reactivate": Route("POST", "/admin/users/{target}/reactivate", SYSADMIN),  # (refused: active)
+    "accounts.reset_password": Route("POST", "/admin/users/{target}/password", SYSADMIN),
+    "accounts.export": Route("GET", "/admin/users/export.xlsx", SYSADMIN),
+    "accounts.sheet_template": Route("GET", "/admin/users/import/template.xlsx", SYSADMIN),
+    "accounts.bulk": Route("GET", "/admin/users/import", SYSADMIN),
+    "accounts.bulk_confirm": Route("POST", "/admin/users/import/confirm", SYSADMIN, {"rows": "[]"}),
+    # roles, locks, sessions, tokens: the security administrator
+    "accounts.assign_role": Route("GET", "/admin/users/{norole}/role", SECADMIN),
+    "accounts.unlock": Route("POST", "/admin/users/{target}/unlock", SECADMIN),
+    "accounts.end_sessions": Route("POST", "/admin/users/{target}/sessions/end", SECADMIN),
+    "accounts.revoke_tokens": Route("POST", "/admin/users/{target}/tokens/revoke", SECADMIN),
+    "security.index": Route("GET", "/admin/security", SECADMIN),
+    "security.auditor_log": Route("GET", "/admin/security/auditor-log", SECADMIN),
     # the JSON API: the same rules, with bearer tokens
     "api.ping": Route("GET", "/api/v1/ping", SIGNED),
     "api.me": Route("GET", "/api/v1/me", SIGNED),
@@ -174,8 +220,15 @@ class Scenario:
         db.session.add(region2)
         db.session.flush()
         xz = User(username="xz-region", display_name="xz-region", role=Role.region_reviewer, organisation=region2)
-        passwords.set_password(xz, PASSWORD)
-        db.session.add(xz)
+        newcomer = User(username="newcomer", display_name="newcomer", role=None, organisation=w.town)
+        temp = User(username="dayou-temp", display_name="dayou-temp", role=Role.township_drafter, organisation=w.town)
+        for user in (xz, newcomer, temp):
+            passwords.set_password(user, PASSWORD)
+            db.session.add(user)
+        temp.must_change_password = True
+        alias = DepartmentAlias(county_id=w.county.id, key="县民政", name="吉木萨尔县民政", department_id=w.civil.id)
+        db.session.add(alias)
+        db.session.flush()
         rev = ops.start_revision(w.town, w.drafter)
         item = next(i for i in rev.items if i.name == "老年人高龄津贴的发放管理")
         ops.edit_item(rev, w.drafter, item.id, {**item.fields(), "dept_duties": ["1.组织开展政策宣传；", "2.发放。"]},
@@ -196,7 +249,9 @@ class Scenario:
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
                        "consultation": rev.consultations[0].id, "flag": flag.id,
                        "opinion": opinion.id, "upload": upload, "job": job, "notification": notification,
-                       "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id}
+                       "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id,
+                       "water": w.water.id, "agri": w.agri.id, "alias": alias.id, "target": w.water_user.id,
+                       "norole": newcomer.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()
@@ -223,8 +278,11 @@ def call(app, scenario: Scenario, route: Route, who: str):
 def denied(response, path: str) -> bool:
     if response.status_code in (401, 403, 404):
         return True
-    # login_required sends the visitor to sign in, remembering where they were going
-    return response.status_code == 302 and "/auth/login?next=" in response.headers.get("Location", "")
+    # login_required sends the visitor to sign in, remembering where they were going; a temporary
+    # password sends the user to change it first
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and ("/auth/login?next=" in location or (
+        location.endswith("/auth/password") and not path.startswith("/auth/password")))
 
 
 def test_every_route_has_an_entry(app):

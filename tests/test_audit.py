@@ -131,7 +131,7 @@ def test_cli_head_export_and_verify_against_it(chain, app, tmp_path):
 def admin_client(app, make_org, make_user):
     from dutylist.models import OrgKind, Role
     region = make_org("新疆维吾尔自治区", OrgKind.region)
-    make_user("admin", Role.admin, region)
+    make_user("admin", Role.audit_admin, region)
     make_user("reviewer", Role.region_reviewer, region)
     client = app.test_client()
     assert client.login("admin").status_code == 302

@@ -52,7 +52,7 @@ def test_audit_page_speaks_chinese_and_keeps_the_raw_record(app, world):
     assert rev.status == Status.returned.value
 
     client = app.test_client()
-    assert client.login("admin").status_code == 302
+    assert client.login("auditor").status_code == 302
     page = client.get("/admin/audit").get_data(as_text=True)
     table = page[page.index('<table class="grid audit">'):page.index("</table>")]
     rows = {}

@@ -112,7 +112,7 @@ def populate() -> None:
           deadline=date.today() + timedelta(days=3))
     ops.add_opinion(rev, d1, "意见：第 2 步请写明时限", item_id=it.item_id)
     ops.sign_off(rev, d1, "with_opinions")
-    create_token(_user("admin"), "backup test")
+    create_token(_user("sysadmin"), "backup test")
     record_event("login_failed", outcome="failed", details={"username": "nobody"}, ip="127.0.0.1")
     db.session.commit()
     assert verify_chain().ok

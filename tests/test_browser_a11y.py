@@ -71,7 +71,7 @@ def test_main_pages_pass_axe(page, context, live_server):
             "stats": f"/stats/township/{data.township_id}"}),
         ("jimsar-office", {"dashboard": "/dashboard", "inbox-office": "/inbox"}),
         ("changji-prefecture", {"revision-reviewer": f"/revisions/{data.published_revision_id}"}),
-        ("admin", {"audit": "/admin/audit"}),
+        ("auditor", {"audit": "/admin/audit"}),
     ]
     for user, paths in pages:
         page.context.clear_cookies()

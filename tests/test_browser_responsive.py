@@ -58,8 +58,8 @@ def pages_of(data) -> dict[str, tuple[str, str]]:
         "published-revision": ("changji-prefecture", f"/revisions/{data.published_revision_id}"),
         "dashboard": ("jimsar-office", "/dashboard"),
         "dashboard-region": ("xj-region", "/dashboard"),
-        "audit": ("admin", "/admin/audit"),
-        "import": ("admin", "/imports/new"),
+        "audit": ("auditor", "/admin/audit"),
+        "import": ("sysadmin", "/imports/new"),
     }
 
 

@@ -118,7 +118,7 @@ def test_seed_demo_json_lists_one_account_per_role_and_organisation(runner):
     assert result.exit_code == 0, result.output
     accounts = json.loads(result.output)
     roles = {a["role"] for a in accounts}
-    assert roles == {"admin", "region_reviewer", "prefecture_reviewer", "county_office",
+    assert roles == {"system_admin", "security_admin", "audit_admin", "region_reviewer", "prefecture_reviewer", "county_office",
                      "county_department", "township_drafter"}
     assert {a["organisation"] for a in accounts if a["role"] == "township_drafter"} == {s[0] for s in SEEDS.values()}
     assert {a["organisation"] for a in accounts if a["role"] == "county_office"} == {

@@ -66,7 +66,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[size])))
     path = tmp_path / "红旗街道权责清单.xlsx"
     path.write_bytes(power_list())
-    sign_in(page, live_server, "admin")
+    sign_in(page, live_server, "sysadmin")
     goto(page, "/imports/new")
     page.locator("input[type=file]").set_input_files(str(path))
     submit(page, page.locator("form.upload-form"))
@@ -75,7 +75,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     assert columns.locator("tbody tr").count() == 8
     row = columns.locator('tr[data-key="实施依据"]')
     assert row.locator("select").input_value() == "remarks" and "无对应字段" in row.inner_text()
-    assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-box", scrolls=True)
+    assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-scroll", scrolls=True)
     shot(page, f"admin-preview-{size}")
 
     columns.locator('tr[data-key="子项"] select').select_option("skip")
@@ -118,7 +118,7 @@ def test_drafter_imports_a_flat_sheet_as_a_draft(page, context, live_server, tmp
     assert page.locator('[data-kind="cooperative"]').inner_text() == "2"
     assert page.locator('[data-kind="withdrawn"]').inner_text() == "1"
     assert "对应上级部门：吉木萨尔县政务服务中心" in page.locator("#preview-basic").inner_text()
-    assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-box", scrolls=True)
+    assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-scroll", scrolls=True)
     shot(page, f"drafter-preview-{size}", full=False)
     page.locator("#preview-basic").scroll_into_view_if_needed()
     shot(page, f"drafter-preview-rows-{size}", full=False)

@@ -52,7 +52,7 @@ def chip(html: str, state: str) -> int:
     ("changji-prefecture", 200, CHANGJI),
     ("kizilsu-prefecture", 200, {"阿合奇镇"}),
     ("xj-region", 200, ALL_DEMO),
-    ("admin", 200, ALL_DEMO),
+    ("sysadmin", 200, ALL_DEMO),
 ])
 def test_dashboard_shows_the_townships_of_the_users_area(demo_client, username, status, expected):
     sign_in(demo_client, username, DEMO_PASSWORD)

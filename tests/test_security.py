@@ -185,7 +185,7 @@ def test_templates_have_no_inline_scripts_or_event_handlers():
 
 # ============================================================ passwords ====
 def test_passwords_are_hashed_with_scrypt(app, drafter):
-    user = User(username="x", display_name="x", role=Role.admin, organisation=drafter.organisation)
+    user = User(username="x", display_name="x", role=Role.system_admin, organisation=drafter.organisation)
     app.config.pop("PASSWORD_HASH_METHOD")
     try:
         passwords.set_password(user, "Another-pass-42")
@@ -502,7 +502,7 @@ def test_markup_in_item_text_is_shown_as_text_on_every_page(app, hostile):
         },
         "jimsar-civil": {f"/revisions/{rev.id}": ("name", "opinion", "answer", "reply"), "/inbox": ()},
         "jimsar-office": {f"/revisions/{rev.id}": (*ITEM_TEXTS, "opinion", "answer"), "/inbox": ()},
-        "admin": {"/admin/audit": ()},
+        "auditor": {"/admin/audit": ()},
     }
     # the areas other work adds, when they are there: search results, notifications, comparison, dashboard
     optional = {"search.index": ("dayou-drafter", "/search?q=事项", ("payload",)),  # hits are <mark>ed
@@ -521,7 +521,7 @@ def test_markup_in_item_text_is_shown_as_text_on_every_page(app, hostile):
             assert_escaped(response.get_data(as_text=True), keys, f"{username} {url}")
     # the audit page shows the details as JSON, where markup is \u003c-escaped (never raw)
     client = app.test_client()
-    client.login("admin")
+    client.login("auditor")
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "\\u003cscript\\u003e" in html or "&lt;script&gt;" in html
 

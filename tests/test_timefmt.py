@@ -117,7 +117,7 @@ def test_revision_timeline_opinions_and_version_page_show_beijing_time(app, worl
 
 def test_audit_log_page_shows_local_times_and_says_which(app, world, zone):
     zone("Asia/Shanghai")
-    client = login(app, "admin")
+    client = login(app, "auditor")
     login_event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login")
                                      .order_by(AuditEvent.seq.desc())).first()
     page = client.get("/admin/audit").get_data(as_text=True)

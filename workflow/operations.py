@@ -407,6 +407,8 @@ def _department_of(revision: Revision, dept_id) -> Organisation:
     org = db.session.get(Organisation, dept_id)
     if org is None or org.parent_id != revision.township.county.id or org.kind != OrgKind.department:
         raise Invalid("所选部门不属于本县的县直部门")
+    if org.closed_at is not None:
+        raise Invalid(f"“{org.name}”已撤销，不能再征求其意见")
     return org
 
 

@@ -14,8 +14,11 @@ from .errors import Conflict, Forbidden
 from .states import EDITABLE, Status, waiting_role
 
 DRAFTER, OFFICE, DEPARTMENT = "township_drafter", "county_office", "county_department"
-PREFECTURE, REGION, ADMIN = "prefecture_reviewer", "region_reviewer", "admin"
-#: the roles that review revisions (everyone but the administrator)
+PREFECTURE, REGION = "prefecture_reviewer", "region_reviewer"
+#: 三员分立: the system, security and audit administrators; none of them acts in reviews
+SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN = "system_admin", "security_admin", "audit_admin"
+ADMINISTRATORS = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+#: the roles that review revisions (everyone but the administrators)
 REVIEWERS = (DRAFTER, OFFICE, DEPARTMENT, PREFECTURE, REGION)
 
 #: From which state on each higher level may see a revision.
@@ -36,7 +39,8 @@ class Area:
 
 def area_of(user) -> Area | None:
     """The user's area: a drafter's township, a county body's county, a prefecture, a region;
-    the administrator's is everything (to read), a user of another kind has none."""
+    the system administrator's is everything (to read, as the former single administrator's was);
+    the security and audit administrators and an account without a role have none."""
     org = user.organisation
     if user.role == DRAFTER:
         return Area("township", org.id)
@@ -46,7 +50,7 @@ def area_of(user) -> Area | None:
         return Area("prefecture", org.id)
     if user.role == REGION:
         return Area("region", org.id)
-    if user.role == ADMIN:
+    if user.role == SYSTEM_ADMIN:
         return Area("all", None)
     return None
 
@@ -72,7 +76,8 @@ def acts_for(user, township) -> bool:
 
 # ------------------------------------------------------------------ reading ----
 def is_administrator(user) -> bool:
-    return user.role == ADMIN
+    """One of the three administrators (三员)."""
+    return user.role in ADMINISTRATORS
 
 
 def is_consulted(user, revision) -> bool:
@@ -87,8 +92,9 @@ def consultation_of(user, revision):
 
 
 def can_read_revision(user, revision) -> bool:
-    """Drafts and their opinions are shown only to those with business in them."""
-    if user.role == ADMIN:
+    """Drafts and their opinions are shown only to those with business in them (and, to read only, to
+    the system administrator, who helps the users)."""
+    if user.role == SYSTEM_ADMIN:
         return True
     if not acts_for(user, revision.township):
         return False
@@ -124,16 +130,139 @@ def visible_opinions(user, revision) -> list:
 
 
 def can_view_dashboard(user) -> bool:
-    return user.role in (OFFICE, PREFECTURE, REGION, ADMIN)
+    return user.role in (OFFICE, PREFECTURE, REGION, SYSTEM_ADMIN)
 
 
 def can_read_audit_log(user) -> bool:
-    return user.role == ADMIN
+    """The audit log, its verification and its head: the audit administrator's, and only theirs."""
+    return user.role == AUDIT_ADMIN
 
 
 def can_import_new_township(user) -> bool:
-    """A new township's first list comes from a file imported by the administrator."""
-    return user.role == ADMIN
+    """A new township's first list comes from a file imported by the system administrator."""
+    return user.role == SYSTEM_ADMIN
+
+
+# ------------------------------------------------------------------ administration (三员分立) ----
+def can_manage_organisations(user) -> bool:
+    """Add, rename, move, close organisations; the county department registries (aliases, merges)."""
+    return user.role == SYSTEM_ADMIN
+
+
+def can_manage_accounts(user) -> bool:
+    """Create, edit, bulk-create and export accounts (roles are not theirs to give)."""
+    return user.role == SYSTEM_ADMIN
+
+
+def can_view_accounts(user) -> bool:
+    """The list and pages of accounts: the system administrator's work, and the security
+    administrator's (to give roles, unlock, end sessions)."""
+    return user.role in (SYSTEM_ADMIN, SECURITY_ADMIN)
+
+
+def can_edit_account(user, account) -> bool:
+    """Name, organisation, e-mail: the system administrator, of any account but their own."""
+    return user.role == SYSTEM_ADMIN and account.id != user.id
+
+
+def can_reset_account(user, account) -> bool:
+    """Reset the password, deactivate, reactivate: the system administrator for ordinary accounts;
+    an administrator's account only the security administrator (else the system administrator could
+    take over the auditor's); never one's own (that is /auth/password)."""
+    if account.id == user.id:
+        return False
+    if account.role in ADMINISTRATORS:
+        return user.role == SECURITY_ADMIN
+    return user.role == SYSTEM_ADMIN
+
+
+def can_assign_roles(user) -> bool:
+    return user.role == SECURITY_ADMIN
+
+
+def can_assign_role(user, account) -> bool:
+    """The security administrator gives roles, never to their own account."""
+    return can_assign_roles(user) and account.id != user.id
+
+
+def can_secure_account(user, account) -> bool:
+    """Unlock a sign-in, end every session, revoke API tokens: the security administrator, of any
+    account but their own."""
+    return user.role == SECURITY_ADMIN and account.id != user.id
+
+
+def can_read_auditor_actions(user) -> bool:
+    """The security administrator sees what the audit administrator did (the auditor sees the other two
+    in the whole log)."""
+    return user.role == SECURITY_ADMIN
+
+
+def is_administrator_role(role) -> bool:
+    """Whether a role (not a user) is one of the three administrators'."""
+    return role in ADMINISTRATORS
+
+
+def has_role(user) -> bool:
+    return user.role is not None
+
+
+# ------------------------------------------------------------------ what a signed-in account may open ----
+#: open to everyone, signed in or not
+PUBLIC_ENDPOINTS = frozenset({"static", "lists.favicon", "auth.login", "api.openapi"})
+#: every signed-in account, whatever its role (or none): its own password, e-mail, signing out
+OWN_ACCOUNT_ENDPOINTS = frozenset({"auth.logout", "auth.change_password", "auth.change_email", "auth.waiting"})
+#: while the password is a temporary one: only changing it, and signing out
+TEMPORARY_PASSWORD_ENDPOINTS = frozenset({"auth.logout", "auth.change_password"})
+#: the audit administrator's pages: the log, its verification, its head
+AUDIT_ENDPOINTS = frozenset({"admin.audit", "admin.audit_verify", "admin.audit_head"})
+
+TEMPORARY_PASSWORD_MESSAGE = "请先修改临时密码，然后才能继续使用系统"
+NO_ROLE_MESSAGE = "您的账号尚未分配角色，请联系安全保密管理员"
+AUDITOR_MESSAGE = "安全审计员只能查看和校验操作日志"
+
+
+def must_change_password_first(user, endpoint: str | None) -> bool:
+    """A user with a temporary password may only change it (or sign out) before anything else."""
+    return bool(user.must_change_password) and endpoint not in PUBLIC_ENDPOINTS | TEMPORARY_PASSWORD_ENDPOINTS
+
+
+def refusal(user, endpoint: str | None) -> str | None:
+    """Why the signed-in user may not open this page at all (None: the page decides): an account
+    without a role opens only its own account's pages; the audit administrator the audit log too."""
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS | OWN_ACCOUNT_ENDPOINTS:
+        return None
+    if user.role is None:
+        return NO_ROLE_MESSAGE
+    if user.role == AUDIT_ADMIN and endpoint not in AUDIT_ENDPOINTS:
+        return AUDITOR_MESSAGE
+    return None
+
+
+def api_refusal(user) -> str | None:
+    """Why the user's API token may not be used now (None: it may): a temporary password to change
+    first, no role yet, or the audit administrator (whose work is the audit log pages)."""
+    if user.must_change_password:
+        return "请先在网页上修改临时密码，然后才能使用 API"
+    if user.role is None:
+        return NO_ROLE_MESSAGE
+    if user.role == AUDIT_ADMIN:
+        return AUDITOR_MESSAGE
+    return None
+
+
+def home_endpoint(user) -> str:
+    """Where the user lands after signing in: the audit log for the auditor, a waiting page for an
+    account without a role, the lists for everyone else."""
+    if user.role is None:
+        return "auth.waiting"
+    if user.role == AUDIT_ADMIN:
+        return "admin.audit"
+    return "lists.index"
+
+
+def reads_lists(user) -> bool:
+    """Published lists, search, comparison, the inbox: every role but the audit administrator."""
+    return user.role is not None and user.role != AUDIT_ADMIN
 
 
 # ------------------------------------------------------------------ drafting ----
@@ -251,4 +380,5 @@ def waits_on_user(user, revision) -> bool:
 def nav(user) -> dict[str, bool]:
     """Which entries of the header's menu the user has."""
     return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
-            "audit": can_read_audit_log(user)}
+            "audit": can_read_audit_log(user), "organisations": can_manage_organisations(user),
+            "accounts": can_view_accounts(user), "security": can_assign_roles(user)}

@@ -5,12 +5,15 @@ from functools import wraps
 
 from flask import g, jsonify, request
 
+from workflow import permissions as perm
+
 from ..extensions import db
 from ..services.tokens import user_for
 
 
 def token_required(view):
-    """Authenticate `Authorization: Bearer <token>`; 401 JSON otherwise."""
+    """Authenticate `Authorization: Bearer <token>`; 401 JSON otherwise, 403 JSON (in Chinese) when the
+    account may not use the API now (workflow.permissions.api_refusal)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
@@ -19,6 +22,10 @@ def token_required(view):
         if user is None:
             db.session.rollback()
             return jsonify(error="需要有效的 API 令牌（Authorization: Bearer …）", details=[], status=401), 401
+        refused = perm.api_refusal(user)
+        if refused:  # a temporary password to change first, no role yet, the audit administrator
+            db.session.rollback()
+            return jsonify(error=refused, details=[], status=403), 403
         g.api_user = user
         response = view(*args, **kwargs)
         db.session.commit()  # keeps last_used_at (a no-op after a view that committed)

@@ -113,8 +113,7 @@ def departments():
         raise Invalid("缺少查询参数 township（乡镇 id）")
     org = load.township(check.integer(raw, "township", required=True, from_query=True))
     county = org.county
-    reg = dept_registry.registry(county) if county is not None else {}
-    return jsonify(township=ser.township_ref(org),
-                   departments=[ser.org_json(o) for o in sorted(reg.values(), key=lambda o: o.id)])
+    bodies = dept_registry.bodies(county) if county is not None else []
+    return jsonify(township=ser.township_ref(org), departments=[ser.org_json(o) for o in bodies])
 
 

@@ -2,20 +2,32 @@
 from .audit import AuditEvent, AuditHead
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .notification import NOTIFICATION_LABELS, Notification
-from .org import ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
+from .org import (
+                  ADMIN_ROLES,
+                  NO_ROLE_LABEL,
+                  ORG_KIND_LABELS,
+                  PARENT_KIND,
+                  ROLE_LABELS,
+                  ROLE_ORG_KIND,
+                  DepartmentAlias,
+                  Organisation,
+                  OrgKind,
+                  Role,
+                  User,
+)
 from .revision import (
-                       ANSWERS,
-                       CONSULTATION_STATES,
-                       VERDICTS,
-                       ApiToken,
-                       Consultation,
-                       ConsultationRound,
-                       DraftFlag,
-                       DraftItem,
-                       ItemReason,
-                       Opinion,
-                       OpinionReply,
-                       Revision,
+                  ANSWERS,
+                  CONSULTATION_STATES,
+                  VERDICTS,
+                  ApiToken,
+                  Consultation,
+                  ConsultationRound,
+                  DraftFlag,
+                  DraftItem,
+                  ItemReason,
+                  Opinion,
+                  OpinionReply,
+                  Revision,
 )
 
 __all__ = [
@@ -24,4 +36,5 @@ __all__ = [
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
+    "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias",
 ]

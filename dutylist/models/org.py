@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,16 +71,26 @@ class Role(StrEnum):
     county_department = "county_department"
     prefecture_reviewer = "prefecture_reviewer"
     region_reviewer = "region_reviewer"
-    admin = "admin"
+    #: 三员分立: organisations, accounts, configuration
+    system_admin = "system_admin"
+    #: roles, security policy, unlocking, ending sessions and revoking tokens
+    security_admin = "security_admin"
+    #: reads and verifies the audit log, exports its head
+    audit_admin = "audit_admin"
 
 
 ROLE_LABELS = {
     Role.township_drafter: "乡镇起草人", Role.county_office: "县委编办审核人",
     Role.county_department: "县直部门审核人", Role.prefecture_reviewer: "州编办审核人",
-    Role.region_reviewer: "自治区编办审核人", Role.admin: "系统管理员",
+    Role.region_reviewer: "自治区编办审核人", Role.system_admin: "系统管理员",
+    Role.security_admin: "安全保密管理员", Role.audit_admin: "安全审计员",
 }
+#: how an account without a role yet reads (it may do nothing until the security administrator gives one)
+NO_ROLE_LABEL = "未分配角色"
+#: the three administrators (三员): each account holds at most one of them, and takes part in no review
+ADMIN_ROLES = (Role.system_admin, Role.security_admin, Role.audit_admin)
 
-#: Which kind of organisation a role belongs to (admin: any).
+#: Which kind of organisation a role belongs to (the administrators: any).
 ROLE_ORG_KIND = {
     Role.township_drafter: OrgKind.township, Role.county_office: OrgKind.office,
     Role.county_department: OrgKind.department, Role.prefecture_reviewer: OrgKind.prefecture,
@@ -101,6 +111,10 @@ class Organisation(db.Model):
     #: NULL: read from the name's ending (level_name_of)
     level_name: Mapped[str | None] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    #: set when the organisation is closed (撤销): hidden from pickers and registries, kept in history
+    closed_at: Mapped[datetime | None]
+    #: the last rename, move, close or reopening (the home page's cached places follow it)
+    updated_at: Mapped[datetime | None] = mapped_column(index=True)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organisation]] = relationship(back_populates="parent", order_by="Organisation.id")
@@ -127,6 +141,15 @@ class Organisation(db.Model):
         """The establishment office of this place: 县委编办, 区委编办, 市委编办, 州编办, 省委编办…"""
         default = {OrgKind.region: "自治区编办", OrgKind.prefecture: "州编办"}.get(self.kind, "县委编办")
         return OFFICE_LABELS.get(self.level or "", default)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name, marked when the organisation has been closed (history still shows it)."""
+        return f"{self.name}（已撤销）" if self.closed_at is not None else self.name
 
     def ancestor(self, kind: OrgKind) -> Organisation | None:
         """This organisation or the nearest one above it of the given kind."""
@@ -169,24 +192,26 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+#: NULL: an account created but given no role yet (it may do nothing until it has one)
+ROLE_CHECK = "role IS NULL OR role IN ({})".format(",".join(f"'{r.value}'" for r in Role))
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
-    __table_args__ = (
-        CheckConstraint(
-            "role IN ('township_drafter','county_office','county_department',"
-            "'prefecture_reviewer','region_reviewer','admin')", name="role"),
-    )
+    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(30))
+    role: Mapped[str | None] = mapped_column(String(30))  #: None until the security administrator gives one
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(String(254))  #: optional, for notification mail
     #: random; in every session of the user, replaced to end them all (a new password, say)
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: new_session_token())
+    #: a temporary password was set (new account, reset): nothing but changing it until it is changed
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
@@ -216,8 +241,10 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         """The role as the user's own place calls it: 区委编办审核人 in a district, 市委编办审核人 in a city."""
+        if not self.role:  # an account waiting for its role
+            return NO_ROLE_LABEL
         role, org = Role(self.role), self.organisation
-        if org is None or role == Role.admin:
+        if org is None or role in ADMIN_ROLES:
             return ROLE_LABELS[role]
         if role == Role.township_drafter:
             level = org.level
@@ -227,3 +254,24 @@ class User(UserMixin, db.Model):
         if role in (Role.prefecture_reviewer, Role.region_reviewer) and org.level:
             return f"{org.office_label}审核人"
         return ROLE_LABELS[role]
+
+
+class DepartmentAlias(db.Model):
+    """Another way the lists of a county write one of its bodies (县残联 for 县残疾人联合会), or a name
+    known to be no department at all (an OCR fragment): the registry resolves it, the page of
+    unmatched names no longer lists it."""
+
+    __tablename__ = "department_alias"
+    __table_args__ = (UniqueConstraint("county_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    #: services.departments.department_key of the name (county prefix as 县, spaces and bracket widths normalised)
+    key: Mapped[str] = mapped_column(String(110))
+    name: Mapped[str] = mapped_column(String(100))  #: as a list wrote it
+    #: the body it names; None: not a department
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    county: Mapped[Organisation] = relationship(foreign_keys=[county_id])
+    department: Mapped[Organisation | None] = relationship(foreign_keys=[department_id])

@@ -26,6 +26,15 @@ ACTION_LABELS = {
     "signoff_carried": "沿用前轮签署", "consultation_add": "增加征求意见部门", "consultation_release": "撤回征求意见",
     "consultation_extend": "延长部门截止日期", "consultation_lapse": "记为逾期未反馈、视为无意见",
     "item_explain": "补充修改理由", "flag_confirm": "确认保留提示事项",
+    # administration (三员分立): organisations and the department registry, accounts, roles, the log itself
+    "organisation_create": "新增单位", "organisation_rename": "单位更名", "organisation_move": "调整上级单位",
+    "organisation_close": "撤销单位", "organisation_reopen": "重新启用单位",
+    "department_merge": "合并部门", "department_alias_add": "添加部门别名", "department_alias_remove": "删除部门别名",
+    "department_name_ignore": "标记为非部门名称", "county_office_set": "设为县委编办",
+    "user_edit": "修改账号", "user_deactivate": "停用账号", "user_reactivate": "启用账号",
+    "password_reset": "重置密码", "users_export": "导出账号", "role_assign": "分配角色",
+    "account_unlock": "解除登录锁定", "sessions_end": "结束全部会话",
+    "audit_view": "查看操作日志", "audit_verify": "核对链头",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",

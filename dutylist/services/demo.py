@@ -65,7 +65,10 @@ def create_demo_users() -> list[dict]:
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
     for org in orgs:
         if org.kind == OrgKind.region:
-            add("admin", org, Role.admin)
+            # 三员分立: three administrators, none of whom takes part in reviews
+            add("sysadmin", org, Role.system_admin)
+            add("secadmin", org, Role.security_admin)
+            add("auditor", org, Role.audit_admin)
             add(f"{_slug(org)}-region", org, Role.region_reviewer)
         elif org.kind == OrgKind.prefecture:
             add(f"{_slug(org)}-prefecture", org, Role.prefecture_reviewer)

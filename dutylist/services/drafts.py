@@ -149,7 +149,8 @@ def suggest_departments(revision: Revision, all_changes: list[Change] | None = N
     ids: set[int] = set()
     for ch in changes(revision) if all_changes is None else all_changes:
         ids |= concerned_departments(ch, county, reg)
-    return sorted((o for o in reg.values() if o.id in ids), key=lambda o: o.id)
+    found = {o.id: o for o in reg.values() if o.id in ids}  # an alias names the same body again
+    return sorted(found.values(), key=lambda o: o.id)
 
 
 def change_form(change: Change) -> str:

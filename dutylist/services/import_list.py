@@ -45,7 +45,8 @@ def ensure_township(region: str, prefecture: str, county: str, township: str) ->
     reg = ensure_org(region, OrgKind.region, None)
     pref = ensure_org(prefecture, OrgKind.prefecture, reg, _SHORT.get(prefecture))
     cty = ensure_org(county, OrgKind.county, pref, county_short_name(county))
-    ensure_org(f"{county}委编办", OrgKind.office, cty)
+    if not dept_registry.bodies(cty, kinds=(OrgKind.office,)):  # the administrator may have named it otherwise
+        ensure_org(f"{county}委编办", OrgKind.office, cty)
     return ensure_org(township, OrgKind.township, cty)
 
 

@@ -133,7 +133,7 @@ def _township_groups(place: Organisation | None) -> dict:
     stmt = (select(town.id, town.name, town.kind, county.id, county.name, county.kind, pref.id, pref.name, pref.kind,
                    Version.number, Version.published_at, Version.counts)
             .select_from(town).join(county, town.parent_id == county.id)
-            .join(pref, county.parent_id == pref.id).where(town.kind == OrgKind.township)
+            .join(pref, county.parent_id == pref.id).where(town.kind == OrgKind.township, town.closed_at.is_(None))
             .outerjoin(Version, (Version.township_id == town.id) & (Version.number == latest)))
     if place is not None:
         stmt = stmt.where({OrgKind.county: county.id, OrgKind.prefecture: pref.id,
@@ -156,7 +156,7 @@ def _children(place: Organisation) -> list[Child]:
         per_county = (select(t.parent_id.label("county_id"), func.count(t.id).label("n"),
                              func.count(first.id).label("published"))
                       .select_from(t).outerjoin(first, (first.township_id == t.id) & (first.number == 1))
-                      .where(t.kind == OrgKind.township).group_by(t.parent_id).subquery())
+                      .where(t.kind == OrgKind.township, t.closed_at.is_(None)).group_by(t.parent_id).subquery())
         counts = db.session.execute(
             select(c.parent_id, func.sum(per_county.c.n), func.sum(per_county.c.published))
             .join(c, c.id == per_county.c.county_id)
@@ -167,13 +167,13 @@ def _children(place: Organisation) -> list[Child]:
             select(c.id, func.count(t.id), func.count(first.id))
             .select_from(t).join(c, c.id == t.parent_id)
             .outerjoin(first, (first.township_id == t.id) & (first.number == 1))
-            .where(t.kind == OrgKind.township, c.parent_id == place.id)
+            .where(t.kind == OrgKind.township, t.closed_at.is_(None), c.parent_id == place.id)
             .group_by(c.id)).all()
     by_id = {oid: (int(n), int(published)) for oid, n, published in counts}
     kids = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
         Organisation.parent_id == place.id,
-        Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county))
-        .order_by(Organisation.id)).all()
+        Organisation.kind == (OrgKind.prefecture if place.kind == OrgKind.region else OrgKind.county),
+        Organisation.closed_at.is_(None)).order_by(Organisation.id)).all()
     return [Child(Place(*k), *by_id.get(k.id, (0, 0))) for k in kids]
 
 

@@ -37,12 +37,14 @@ def user_for(token: str) -> User | None:
     return row.user
 
 
-def revoke_tokens(user: User) -> int:
-    """Revoke every live token of the user; returns how many."""
+def revoke_tokens(user: User, by: User | None = None) -> int:
+    """Revoke every live token of the user (by the user, or by the security administrator `by`);
+    returns how many."""
     rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                      ApiToken.revoked_at.is_(None))).all()
     for row in rows:
         row.revoked_at = utcnow()
     if rows:
-        record_event("token_revoke", actor=user, details={"count": len(rows)})
+        record_event("token_revoke", actor=by or user, target=f"user:{user.id}" if by is not None else None,
+                     details={"count": len(rows), **({"username": user.username} if by is not None else {})})
     return len(rows)

@@ -1,7 +1,23 @@
 """The pages: one blueprint per area. Thin views: load, ask workflow.permissions, validate, call one
-operation, commit, answer."""
-from . import admin, compare, documents, history, inbox, lists, notifications, oversight, revisions, search
+operation, commit, answer. The administrators' pages (三员分立): orgs, registry, accounts, security."""
+from . import (
+    accounts,
+    admin,
+    compare,
+    documents,
+    history,
+    inbox,
+    lists,
+    notifications,
+    orgs,
+    oversight,
+    registry,
+    revisions,
+    search,
+    security,
+)
 
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp)

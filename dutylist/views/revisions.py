@@ -35,7 +35,7 @@ from .. import clock
 from ..documents import opinion_table
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
-from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, OrgKind, Revision, Version
+from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, Version
 from ..services import departments as dept_registry
 from ..services import drafts, opinion_summary, snapshot
 from ..services.audit import ACTION_LABELS, record_event
@@ -101,8 +101,7 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
     if concern:  # the changes that name the department first, then the others, each in list order
         changes = [c for c in changes if c.item_id in concern] + [c for c in changes if c.item_id not in concern]
     county = revision.township.county
-    bodies = sorted((o for o in dept_registry.registry(county).values() if o.kind == OrgKind.department),
-                    key=lambda o: o.id)
+    bodies = dept_registry.departments(county)  # open departments only: a closed one is asked no more
     status_now = Status(revision.status)
     decision = DecisionForm()
     decision.departments.choices = [(o.id, o.name) for o in bodies]
