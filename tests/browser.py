@@ -25,7 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000  # generous: full-page screenshots of 300-item pages on a loaded 2-core machine
 
 __all__ = ["LiveServer", "live_server", "chromium", "context", "page", "ARTIFACTS"]
 
