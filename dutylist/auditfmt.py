@@ -8,6 +8,7 @@ from __future__ import annotations
 from workflow.states import STATUS_LABELS
 
 from .items import FIELDS, TABLES, Shape, receiving_lines
+from .models.org import ORG_KIND_LABELS, ROLE_LABELS, OrgKind
 from .models.revision import ANSWERS, VERDICTS
 
 #: detail key -> how it is named on the page
@@ -26,10 +27,21 @@ KEY_LABELS = {
     "current_version": "现行版本", "message": "提示", "prefecture": "州", "region": "自治区",
     **{f.key: f.label for f in FIELDS},
 }
+#: the same keys where an event is about an organisation or an account, not an item
+ADMIN_KEY_LABELS = {
+    "kind": "单位类型", "name": "名称", "parent": "上级单位", "organisation": "所属单位", "old": "原值",
+    "new": "新值", "old_short": "原简称", "new_short": "新简称", "temporary": "临时密码", "linked": "关联",
+    "county": "所在县", "alias": "别名", "into": "并入", "into_id": "并入单位编号", "merged": "被合并的部门",
+    "merged_id": "被合并部门编号", "users": "账号数", "users_without_role": "无角色的账号",
+    "references": "引用数", "office": "编办", "consultations": "征求意见记录数", "display_name": "姓名",
+    "active": "启用", "from": "原上级单位", "to": "新上级单位",
+}
+ADMIN_PREFIXES = ("organisation_", "department_", "county_office", "user_", "role_", "password",
+                  "account_", "sessions_")
 SHORT_KINDS = {k: t.short for k, t in TABLES.items()}
 STAGES = {"county": "县级", "prefecture": "州级", "region": "自治区级"}
 REASONS = {"rate_limited": "尝试次数过多，已暂时限制", "wrong_current_password": "当前密码不正确"}
-VIA = {"cli": "命令行", "api": "接口"}
+VIA = {"cli": "命令行", "api": "接口", "web": "网页"}
 FORMATS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "csv": "CSV", "json": "JSON"}
 MODES = {"draft": "导入为修订稿", "new": "导入为新乡镇的第 1 版"}
 
@@ -109,15 +121,32 @@ def _value(key: str, value, names: dict) -> str:
     return _plain(value)
 
 
-def detail_lines(details, names: dict | None = None) -> list[tuple[str, str]]:
-    """[(中文字段名, 值)] for a details dict, in its order; keys whose value is empty are left out."""
+def _admin_value(key: str, value, role_event: bool) -> str:
+    if key == "kind" and value in set(OrgKind):
+        return ORG_KIND_LABELS[OrgKind(value)]
+    if (role_event or key == "role") and key in ("old", "new", "role") and value in ROLE_LABELS:
+        return ROLE_LABELS[value]
+    if key == "via":
+        return VIA.get(value, str(value))
+    return _plain(value)
+
+
+def detail_lines(details, names: dict | None = None, action: str = "") -> list[tuple[str, str]]:
+    """[(中文字段名, 值)] for a details dict, in its order; keys whose value is empty are left out.
+    ``action`` says what the entry is about: an organisation's or an account's ``kind`` or ``name``
+    is not an item's 所在清单 or 事项名称."""
     if not details:
         return []
     if not isinstance(details, dict):
         return [("内容", _plain(details))]
     names = names or {}
-    return [(KEY_LABELS.get(key, key), _value(key, value, names))
-            for key, value in details.items() if value is not None and value != "" and value != []]
+    present = [(k, v) for k, v in details.items() if v is not None and v != "" and v != []]
+    if action.startswith(ADMIN_PREFIXES):
+        role_event = action.startswith("role_")
+        return [(("新角色" if key == "new" else "原角色") if role_event and key in ("old", "new")
+                 else ADMIN_KEY_LABELS.get(key) or KEY_LABELS.get(key, key),
+                 _admin_value(key, value, role_event)) for key, value in present]
+    return [(KEY_LABELS.get(key, key), _value(key, value, names)) for key, value in present]
 
 
 def department_ids(events) -> set[int]:

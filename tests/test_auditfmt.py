@@ -37,6 +37,18 @@ def test_details_read_as_chinese_lines():
     assert detail_lines(None) == [] and detail_lines({}) == []
 
 
+def test_organisation_and_account_entries_are_not_read_as_items():
+    """A department's kind is not an item's 所在清单, a role is shown by its Chinese name."""
+    created = detail_lines({"kind": "department", "name": "吉木萨尔县数据局", "parent": "吉木萨尔县"},
+                           action="organisation_create")
+    assert created == [("单位类型", "县直部门"), ("名称", "吉木萨尔县数据局"), ("上级单位", "吉木萨尔县")]
+    role = detail_lines({"username": "jimsar-data", "old": None, "new": "county_department"}, action="role_assign")
+    assert role == [("用户名", "jimsar-data"), ("新角色", "县直部门审核人")]
+    assert detail_lines({"temporary": True}, action="password_change") == [("临时密码", "是")]
+    user = detail_lines({"username": "u1", "organisation": "昌吉州/吉木萨尔县", "via": "web"}, action="user_create")
+    assert user == [("用户名", "u1"), ("所属单位", "昌吉州/吉木萨尔县"), ("途径", "网页")]
+
+
 def test_audit_page_speaks_chinese_and_keeps_the_raw_record(app, world):
     rev = ops.start_revision(world.town, world.drafter)
     db.session.flush()

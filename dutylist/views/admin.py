@@ -72,7 +72,7 @@ def audit():
     return render_template("admin/audit.html", events=events[:PAGE], more=len(events) > PAGE, page=page,
                            result=result, townships=townships,
                            labels={**ACTION_LABELS, **EVENT_LABELS}, status_labels=STATUS_LABELS,
-                           detail_lines=lambda details: auditfmt.detail_lines(details, names),
+                           detail_lines=lambda details, action="": auditfmt.detail_lines(details, names, action),
                            town_names={t.id: t.name for t in townships})
 
 
