@@ -766,8 +766,7 @@ def reassign_consultation(revision: Revision, actor, consultation_id: int, assig
             assignee = db.session.get(User, int(assignee_id))
         except (TypeError, ValueError):
             assignee = None
-        if (assignee is None or assignee.organisation_id != c.department_id or not assignee.active
-                or assignee.role != perm.DEPARTMENT):
+        if not perm.may_be_assigned(assignee, c.department):
             raise Invalid("只能改派给该部门在用的审核人账号")
     if (assignee.id if assignee else None) == c.assignee_id:
         raise Conflict("该部门的征求意见已由此人办理，无需改派")

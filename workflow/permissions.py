@@ -120,12 +120,20 @@ def acting_for(user, revision=None, day=None):
     on_behalf_of. A department's consultation assigned to a user is that user's work: their deputy acts
     for them, they act for themselves. Otherwise, while a deputyship is in force, the deputy does the
     review work of the one who named them (the first named, if several did) in that person's name."""
+    if user is None:  # the system itself (a sign-off carried over)
+        return None
     delegators = delegators_of(user, day)
     if revision is not None and user.role == DEPARTMENT:
         c = consultation_of(user, revision)
         if c is not None and c.assignee_id is not None:
             return next((p for p in delegators if p.id == c.assignee_id), None)
     return delegators[0] if delegators else None
+
+
+def may_be_assigned(user, department) -> bool:
+    """Whether the county office may give a department's consultation to this user: an active
+    reviewer of that department."""
+    return user is not None and user.active and user.role == DEPARTMENT and user.organisation_id == department.id
 
 
 def may_handle_consultation(user, consultation) -> bool:
@@ -234,6 +242,10 @@ def can_reset_account(user, account) -> bool:
     if account.role in ADMINISTRATORS:
         return user.role == SECURITY_ADMIN
     return user.role == SYSTEM_ADMIN
+
+
+def is_security_administrator(user) -> bool:
+    return user.role == SECURITY_ADMIN
 
 
 def can_assign_roles(user) -> bool:

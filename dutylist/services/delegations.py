@@ -44,7 +44,7 @@ def candidates(user: User) -> list[User]:
         return []
     return list(db.session.scalars(select(User).where(
         User.organisation_id == user.organisation_id, User.id != user.id, User.active.is_(True),
-        User.role == user.role).order_by(User.username)))
+        User.role.in_([user.role])).order_by(User.username)))
 
 
 def name_deputy(actor: User, deputy: User | None, starts_on: date, ends_on: date) -> Delegation:

@@ -147,7 +147,7 @@ def _assignable(revision: Revision) -> dict[int, list]:
         return {}
     out: dict[int, list] = {}
     for u in db.session.scalars(select(User).where(User.organisation_id.in_(ids), User.active.is_(True),
-                                                   User.role == perm.DEPARTMENT).order_by(User.username)):
+                                                   User.role.in_([perm.DEPARTMENT])).order_by(User.username)):
         out.setdefault(u.organisation_id, []).append(u)
     return out
 
