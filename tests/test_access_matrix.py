@@ -237,6 +237,8 @@ ROUTES: dict[str, Route] = {
     "api.add_department_alias": Route("POST", "/api/v1/admin/departments/{civil}/aliases", SYSADMIN, {}),
     "api.remove_department_alias": Route("DELETE", "/api/v1/admin/departments/{civil}/aliases/{alias}", SYSADMIN),
     "api.audit": Route("GET", "/api/v1/audit", AUDITOR),
+    "api.reassign_consultation": Route("PUT", "/api/v1/revisions/{rev}/consultations/{consultation}/assignee", OFFICE,
+                                       {"assignee_id": None}),
     "api.list_delegations": Route("GET", "/api/v1/delegations", DELEGATORS),
     "api.create_delegation": Route("POST", "/api/v1/delegations", DELEGATORS, {}),
     "api.withdraw_delegation": Route("POST", "/api/v1/delegations/{delegation}/withdraw", OFFICE - {"office_deputy"}),

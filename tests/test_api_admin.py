@@ -5,7 +5,7 @@ Both databases."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -268,3 +268,24 @@ def test_a_revisions_history_names_actor_and_on_behalf_of(api, world):
     assert moves == [("submit", "dayou-drafter", None), ("accept", "jimsar-office-2", "jimsar-office")]
     refused(api("GET", f"/revisions/{rev.id}/history", "manas-office"), 403, "")
     refused(api("GET", "/revisions/999999/history", "jimsar-office"), 404, "")
+
+
+def test_the_office_reassigns_a_consultation_through_the_api(api, world):
+    civil_2 = World._user("jimsar-civil-2", Role.county_department, world.civil)
+    rev = ops.start_revision(world.town, world.drafter)
+    db.session.commit()
+    fire(rev, "submit", world.drafter)
+    fire(rev, "accept", world.officer, departments=[world.civil.id], deadline=TODAY + timedelta(days=5))
+    c = rev.consultations[0]
+    url = f"/revisions/{rev.id}/consultations/{c.id}/assignee"
+    refused(api("PUT", url, "jimsar-office", {"assignee_id": world.water_user.id}), 400, "只能改派给该部门")
+    refused(api("PUT", url, "jimsar-office", {}), 400, "assignee_id")
+    refused(api("PUT", url, "jimsar-civil", {"assignee_id": civil_2.id}), 403, "")
+    refused(api("PUT", url, "manas-office", {"assignee_id": civil_2.id}), 403, "")
+    assert entries("consultation_reassign") == []
+    r = api("PUT", url, "jimsar-office", {"assignee_id": civil_2.id})
+    assert r.status_code == 200 and r.get_json()["assignee"]["username"] == "jimsar-civil-2"
+    refused(api("POST", f"/revisions/{rev.id}/signoff", "jimsar-civil", {"verdict": "no_opinion"}), 403, "已交由")
+    r = api("POST", f"/revisions/{rev.id}/signoff", "jimsar-civil-2", {"verdict": "no_opinion"})
+    assert r.status_code == 200, r.get_json()
+    refused(api("PUT", url, "jimsar-office", {"assignee_id": None}), 409, "")  # signed: nothing pending to reassign

@@ -8,6 +8,7 @@ from datetime import date
 from flask import g, jsonify, request
 from sqlalchemy import select
 
+from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import Forbidden, Invalid, NotFound
 from workflow.states import EVENT_LABELS
@@ -281,3 +282,18 @@ def withdraw_delegation(delegation_id: int):
     delegations.withdraw(d, g.api_user)
     db.session.commit()
     return jsonify(delegation_json(d))
+
+
+@bp.put("/revisions/<int:revision_id>/consultations/<int:consultation_id>/assignee")
+@auth.token_required
+def reassign_consultation(revision_id: int, consultation_id: int):
+    """The county office gives a department's pending consultation to one of its reviewers
+    ({"assignee_id": id}; null: back to any of them)."""
+    revision = load.revision(revision_id)
+    data = check.body(("assignee_id",))
+    if "assignee_id" not in data:
+        raise Invalid("缺少字段 assignee_id（null 表示交回本部门任一审核人）")
+    assignee_id = check.integer(data["assignee_id"], "assignee_id")
+    c = ops.reassign_consultation(revision, g.api_user, consultation_id, assignee_id)
+    db.session.commit()
+    return jsonify(ser.consultation_json(c))

@@ -521,6 +521,12 @@ PATHS = {
         "post": _op("指定代理人（县委编办、县直部门、州、自治区的审核人）：本单位同一角色的用户；给出天数（从今天起）或起止日期",
                     "deputies", {"201": _json(_ref("Delegation"), "新的代理")}, errors=WRITE,
                     body=_body(_ref("NewDelegation")), operation_id="createDelegation")},
+    "/revisions/{revision_id}/consultations/{consultation_id}/assignee": {"put": _op(
+        "改派部门经办人（县委编办，县级审核中）：把待签署的征求意见交给该部门的某一审核人；null 交回本部门任一审核人",
+        "deputies", {"200": _json(_ref("Consultation"), "改派后的征求意见记录")}, errors=WRITE,
+        params=[REVISION, _param("consultation_id", "征求意见记录 id")],
+        body=_body({"type": "object", "required": ["assignee_id"], "additionalProperties": False,
+                    "properties": {"assignee_id": {"type": ["integer", "null"]}}}), operation_id="reassignConsultation")},
     "/delegations/{delegation_id}/withdraw": {"post": _op(
         "撤回本人指定的代理", "deputies", {"200": _json(_ref("Delegation"), "已撤回的代理")}, errors=WRITE,
         params=[_param("delegation_id", "代理 id")], operation_id="withdrawDelegation")},
