@@ -254,3 +254,20 @@ def test_the_audit_chain_verifies_with_deputies_entries_mixed_in(app, world):
     db.session.commit()
     bad = verify_chain()
     assert not bad.ok and bad.first_bad_seq == accept.seq
+
+
+def test_the_townships_history_names_a_deputy_who_approved(app, world):
+    """A version's approvals on the history page: the region's deputy published it for the region."""
+    region_2 = World._user("xj-region-2", Role.region_reviewer, world.region)
+    db.session.commit()
+    delegations.name_deputy(world.region_user, region_2, TODAY, TODAY)
+    db.session.commit()
+    rev = submitted(world)
+    fire(rev, "accept", world.officer)
+    fire(rev, "approve", world.officer, reason="县级通过")
+    fire(rev, "escalate", world.officer)
+    fire(rev, "approve", world.pref_user, reason="州级通过")
+    fire(rev, "publish", region_2, reason="自治区通过")
+    assert rev.status == "published"
+    page = signed_in(app, "dayou-drafter").get(f"/townships/{world.town.id}/history").get_data(as_text=True)
+    assert "xj-region-2（代xj-region）" in page and "changji-prefecture，" in page

@@ -753,7 +753,6 @@ def reply_opinion(opinion: Opinion, actor, body: str) -> OpinionReply:
     return reply
 
 
-
 # ------------------------------------------------------------------ deputies (代理) ----
 def reassign_consultation(revision: Revision, actor, consultation_id: int, assignee_id) -> Consultation:
     """The county office gives a department's pending consultation to another user of that department
