@@ -95,3 +95,44 @@ def test_a_deputy_takes_in_a_draft_and_both_people_are_named(page, live_server):
     page.goto(f"/revisions/{revision_id}", wait_until="load")
     assert page.locator("#acting-note").count() == 0
     shot(page, "withdrawn")
+
+
+def test_the_office_reassigns_a_departments_consultation(page, live_server):
+    """The office gives 吉木萨尔县民政局's pending consultation to a named reviewer of it; the revision
+    page shows who handles it."""
+    with live_server.app.app_context():
+        civil = db.session.scalar(db.select(Organisation).where(Organisation.name == "吉木萨尔县民政局"))
+        town = db.session.scalar(db.select(Organisation).where(Organisation.name == "大有镇"))
+        colleague = User(username="jimsar-civil-2", display_name="赵干事", role=Role.county_department,
+                         organisation=civil)
+        passwords.set_password(colleague, live_server.password)
+        db.session.add(colleague)
+        drafter = db.session.scalar(db.select(User).where(User.organisation_id == town.id,
+                                                           User.role == Role.township_drafter))
+        office = db.session.scalar(db.select(User).where(User.username == "jimsar-office"))
+        rev = ops.start_revision(town, drafter)
+        explain(rev, drafter)
+        levels = ("prefecture", "region")
+        ops.fire(rev, "submit", drafter, levels=levels)
+        ops.fire(rev, "accept", office, levels=levels, departments=[civil.id],
+                 deadline=clock.today() + timedelta(days=10))
+        db.session.commit()
+        revision_id = rev.id
+    sign_in(page, "jimsar-office", live_server.password)
+    page.goto(f"/revisions/{revision_id}", wait_until="load")
+    row = page.locator('#consultations tr[data-department="吉木萨尔县民政局"]')
+    row.locator("details.reassign summary").click()
+    form = row.locator("form.consultation-reassign")
+    form.locator("select[name=assignee]").select_option(label="赵干事（jimsar-civil-2）")
+    submit(page, form)
+    assert "已改派吉木萨尔县民政局的经办人：赵干事" in page.locator(".flash").inner_text()
+    row = page.locator('#consultations tr[data-department="吉木萨尔县民政局"]')
+    assert "经办人：赵干事" in row.inner_text()
+    page.locator("#consultations").screenshot(path=str(ARTIFACTS / "deputy-reassigned.png"))
+    # the department's other reviewer no longer has the sign-off on the page; 赵干事 has
+    sign_in(page, live_server.username_for("吉木萨尔县民政局", "county_department"), live_server.password)
+    page.goto(f"/revisions/{revision_id}", wait_until="load")
+    assert page.locator('form[action$="/signoff"]').count() == 0
+    sign_in(page, "jimsar-civil-2", live_server.password)
+    page.goto(f"/revisions/{revision_id}", wait_until="load")
+    assert page.locator('form[action$="/signoff"]').count() == 1
