@@ -14,10 +14,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from dutylist import clock
 from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
-from dutylist.models import DepartmentAlias, DraftFlag, Organisation, OrgKind, Role, User
+from dutylist.models import Delegation, DepartmentAlias, DraftFlag, Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
 from dutylist.services import passwords
 from dutylist.services.tokens import create_token
@@ -31,7 +32,11 @@ LEVELS = ("prefecture", "region")
 USERS = {  # key -> username (None: not signed in)
     "anon": None,
     "drafter": "dayou-drafter", "drafter_other": "quanzijie-drafter",
+    # deputies (代理) come before the one they act for: the first allowed request is the deputy's
+    "office_deputy": "jimsar-office-2",  # named deputy by jimsar-office, in force today
     "office": "jimsar-office", "office_other": "manas-office",
+    "dept_deputy": "jimsar-civil-2",  # named deputy by jimsar-civil, to whom the consultation is assigned
+    "dept_colleague": "jimsar-civil-3",  # of the consulted department, neither assignee nor deputy
     "dept": "jimsar-civil", "dept_unconsulted": "jimsar-water", "dept_other": "manas-civil",
     "prefecture": "changji-prefecture", "prefecture_other": "kizilsu-prefecture",
     "region": "xj-region", "region_other": "xz-region",
@@ -44,9 +49,14 @@ EVERYONE = frozenset(USERS)
 ACCOUNTS = frozenset(USERS) - {"anon"}  # signing out, changing the password: every signed-in account
 OWN = ACCOUNTS - {"temp"}  # the account's own pages (e-mail…): once the temporary password is changed
 SIGNED = OWN - {"auditor", "norole"}  # published lists and the rest: every role but the auditor
-READERS = frozenset({"drafter", "office", "dept", "sysadmin"})  # may read the revision in county review
+READERS = frozenset({"drafter", "office", "office_deputy", "dept", "dept_deputy", "dept_colleague", "sysadmin"})
 DRAFTER = frozenset({"drafter"})
-OFFICE = frozenset({"office"})
+OFFICE = frozenset({"office", "office_deputy"})  # the county office: each of its reviewers, a deputy too
+#: the consulted department's work: its assignee and the assignee's deputy (not another colleague)
+CONSULTED = frozenset({"dept", "dept_deputy"})
+#: those who may name a deputy: every reviewer but the township's drafters
+DELEGATORS = frozenset({"office", "office_deputy", "office_other", "dept", "dept_deputy", "dept_colleague",
+                        "dept_unconsulted", "dept_other", "prefecture", "prefecture_other", "region", "region_other"})
 SYSADMIN = frozenset({"sysadmin"})
 SECADMIN = frozenset({"secadmin"})
 AUDITOR = frozenset({"auditor"})
@@ -96,9 +106,9 @@ ROUTES: dict[str, Route] = {
     "revisions.renumber": Route("POST", "/revisions/{rev}/renumber", DRAFTER),
     "revisions.fire": Route("POST", "/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
     "revisions.extend": Route("POST", "/revisions/{rev}/extend", OFFICE, {"reason": "部门意见分歧"}),
-    "revisions.add_opinion": Route("POST", "/revisions/{rev}/opinions", frozenset({"office", "dept"}),
+    "revisions.add_opinion": Route("POST", "/revisions/{rev}/opinions", OFFICE | CONSULTED,
                                    {"body": "意见"}),
-    "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", frozenset({"dept"}), {"verdict": "with_opinions"}),
+    "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", CONSULTED, {"verdict": "with_opinions"}),
     "revisions.answer_all": Route("POST", "/revisions/{rev}/answers", DRAFTER, {"opinion_id": "0"}),
     "revisions.explain": Route("POST", "/revisions/{rev}/items/{item}/reason", DRAFTER, {"reason": "理由"}),
     "revisions.confirm_flag": Route("POST", "/revisions/{rev}/flags/{flag}/confirm", DRAFTER, {"reason": "核对无误"}),
@@ -108,7 +118,13 @@ ROUTES: dict[str, Route] = {
     "revisions.summary": Route("GET", "/revisions/{rev}/opinions/summary", READERS),
     "revisions.summary_download": Route("GET", "/revisions/{rev}/opinions/summary.xlsx", READERS),
     "revisions.reply": Route("POST", "/revisions/{rev}/opinions/{opinion}/reply",
-                             frozenset({"drafter", "office", "dept"}), {"body": "回复"}),
+                             READERS - SYSADMIN, {"body": "回复"}),
+    "revisions.reassign_consultation": Route("POST", "/revisions/{rev}/consultations/{consultation}/reassign",
+                                             OFFICE, {"assignee": ""}),
+    # deputies (代理): every reviewer names theirs; only the one who named a deputyship withdraws it
+    "deputies.index": Route("GET", "/deputies", DELEGATORS),
+    "deputies.create": Route("POST", "/deputies", DELEGATORS, {"deputy": "0"}),
+    "deputies.withdraw": Route("POST", "/deputies/{delegation}/withdraw", OFFICE - {"office_deputy"}),
     # documents: published versions to anyone signed in; drafts to their readers (a consulted department
     # too: it sees the whole draft); imports to the township's drafter (admin: new lists)
     "documents.export_version": Route("GET", "/versions/{v1}/export.csv", SIGNED),
@@ -127,7 +143,7 @@ ROUTES: dict[str, Route] = {
     "compare.county": Route("GET", "/compare/county/{county}", SIGNED),
     # oversight: dashboards for the reviewing levels; statistics of published lists for everyone
     "oversight.dashboard": Route("GET", "/dashboard", frozenset({
-        "office", "office_other", "prefecture", "prefecture_other", "region", "region_other", "sysadmin"})),
+        "office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other", "sysadmin"})),
     "oversight.stats": Route("GET", "/stats/township/{town}", SIGNED),
     "notifications.index": Route("GET", "/notifications", SIGNED),
     "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
@@ -195,9 +211,9 @@ ROUTES: dict[str, Route] = {
     "api.fire_event": Route("POST", "/api/v1/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
     "api.extend_rounds": Route("POST", "/api/v1/revisions/{rev}/extend", OFFICE, {"reason": "理由"}),
     "api.opinions": Route("GET", "/api/v1/revisions/{rev}/opinions", READERS),
-    "api.add_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions", frozenset({"office", "dept"}),
+    "api.add_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions", OFFICE | CONSULTED,
                              {"body": "意见"}),
-    "api.sign_off": Route("POST", "/api/v1/revisions/{rev}/signoff", frozenset({"dept"}), {"verdict": "with_opinions"}),
+    "api.sign_off": Route("POST", "/api/v1/revisions/{rev}/signoff", CONSULTED, {"verdict": "with_opinions"}),
     "api.answer_opinions": Route("POST", "/api/v1/revisions/{rev}/answers", DRAFTER, {"answers": []}),
     "api.consultations": Route("GET", "/api/v1/revisions/{rev}/consultations", READERS),
     "api.add_consultation": Route("POST", "/api/v1/revisions/{rev}/consultations", OFFICE, {"department": 0}),
@@ -208,7 +224,24 @@ ROUTES: dict[str, Route] = {
     "api.answer_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/answers", DRAFTER,
                                 {"answer": "adopted", "body": "理由"}),
     "api.reply_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/replies",
-                               frozenset({"drafter", "office", "dept"}), {"body": "回复"}),
+                               READERS - SYSADMIN, {"body": "回复"}),
+    "api.revision_history": Route("GET", "/api/v1/revisions/{rev}/history", READERS),
+    # the API for provisioning scripts (三员分立): the same rules as the pages; the auditor only reads the log
+    "api.create_organisation": Route("POST", "/api/v1/admin/organisations", SYSADMIN, {}),
+    "api.create_user": Route("POST", "/api/v1/admin/users", SYSADMIN, {}),
+    "api.assign_role": Route("PUT", "/api/v1/admin/users/{norole}/role", SECADMIN, {}),
+    "api.deactivate_user": Route("POST", "/api/v1/admin/users/{target}/deactivate", SYSADMIN),
+    "api.reset_password": Route("POST", "/api/v1/admin/users/{target}/reset-password", SYSADMIN),
+    "api.merge_department": Route("POST", "/api/v1/admin/departments/{agri}/merge", SYSADMIN, {"into": "x"}),
+    "api.department_aliases": Route("GET", "/api/v1/admin/departments/{civil}/aliases", SYSADMIN),
+    "api.add_department_alias": Route("POST", "/api/v1/admin/departments/{civil}/aliases", SYSADMIN, {}),
+    "api.remove_department_alias": Route("DELETE", "/api/v1/admin/departments/{civil}/aliases/{alias}", SYSADMIN),
+    "api.audit": Route("GET", "/api/v1/audit", AUDITOR),
+    "api.reassign_consultation": Route("PUT", "/api/v1/revisions/{rev}/consultations/{consultation}/assignee", OFFICE,
+                                       {"assignee_id": None}),
+    "api.list_delegations": Route("GET", "/api/v1/delegations", DELEGATORS),
+    "api.create_delegation": Route("POST", "/api/v1/delegations", DELEGATORS, {}),
+    "api.withdraw_delegation": Route("POST", "/api/v1/delegations/{delegation}/withdraw", OFFICE - {"office_deputy"}),
 }
 
 
@@ -222,7 +255,12 @@ class Scenario:
         xz = User(username="xz-region", display_name="xz-region", role=Role.region_reviewer, organisation=region2)
         newcomer = User(username="newcomer", display_name="newcomer", role=None, organisation=w.town)
         temp = User(username="dayou-temp", display_name="dayou-temp", role=Role.township_drafter, organisation=w.town)
-        for user in (xz, newcomer, temp):
+        office2 = User(username="jimsar-office-2", display_name="张三", role=Role.county_office, organisation=w.office)
+        civil2 = User(username="jimsar-civil-2", display_name="赵干事", role=Role.county_department,
+                      organisation=w.civil)
+        civil3 = User(username="jimsar-civil-3", display_name="钱干事", role=Role.county_department,
+                      organisation=w.civil)
+        for user in (xz, newcomer, temp, office2, civil2, civil3):
             passwords.set_password(user, PASSWORD)
             db.session.add(user)
         temp.must_change_password = True
@@ -237,6 +275,12 @@ class Scenario:
         ops.fire(rev, "accept", w.officer, levels=LEVELS, departments=[w.civil.id],
                  deadline=date.today() + timedelta(days=5))
         opinion = ops.add_opinion(rev, w.civil_user, "请写明发放时限", item_id=item.item_id)
+        rev.consultations[0].assignee = w.civil_user  # the office gave it to jimsar-civil by name
+        today = clock.today()
+        office_deputyship = Delegation(delegator=w.officer, deputy=office2, organisation_id=w.office.id,
+                                       starts_on=today, ends_on=today + timedelta(days=5))
+        db.session.add_all([office_deputyship, Delegation(delegator=w.civil_user, deputy=civil2,
+                                                          organisation_id=w.civil.id, starts_on=today, ends_on=today)])
         rev.flags.append(DraftFlag(item_id=item.item_id, source="import", message="导入时无法确认的内容"))
         db.session.commit()
         # an uploaded list waiting for confirmation, and one whose import job has started
@@ -251,7 +295,7 @@ class Scenario:
                        "opinion": opinion.id, "upload": upload, "job": job, "notification": notification,
                        "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id,
                        "water": w.water.id, "agri": w.agri.id, "alias": alias.id, "target": w.water_user.id,
-                       "norole": newcomer.id}
+                       "norole": newcomer.id, "civil": w.civil.id, "delegation": office_deputyship.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()

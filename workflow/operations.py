@@ -25,6 +25,7 @@ from dutylist.models import (
     Organisation,
     OrgKind,
     Revision,
+    User,
 )
 from dutylist.models.base import utcnow
 from dutylist.models.revision import CARRIED, LAPSED, PENDING, RELEASED, SIGNED
@@ -62,9 +63,17 @@ def _require_drafter(revision: Revision, actor) -> None:
 
 
 def _log(action: str, actor, revision: Revision, **kw):
-    event = record_event(action, actor=actor, revision=revision, round=revision.round, **kw)
+    """Audit and announce a change; a deputy's is recorded with the reviewer they act for."""
+    event = record_event(action, actor=actor, revision=revision, round=revision.round,
+                         on_behalf_of=perm.acting_for(actor, revision), **kw)
     signals.revision_event.send(revision, event=event)  # notifications subscribe: same transaction
     return event
+
+
+def _principal_id(actor, revision: Revision) -> int | None:
+    """The id of the reviewer a deputy acts for (permissions.acting_for), for opinions and sign-offs."""
+    principal = perm.acting_for(actor, revision)
+    return principal.id if principal is not None else None
 
 
 def clean_fields(data: dict, kind: str) -> dict:
@@ -388,7 +397,8 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
         else:
             revision.region_send_backs += 1
         db.session.add(Opinion(revision=revision, round=revision.round, submission=revision.submissions,
-                               author_id=actor.id, organisation_id=actor.organisation_id, body=reason, stage=level))
+                               author_id=actor.id, on_behalf_of_id=_principal_id(actor, revision),
+                               organisation_id=actor.organisation_id, body=reason, stage=level))
         details["send_backs"] = revision.send_backs
     version = published[0] if published else None
     if version is not None:
@@ -607,7 +617,8 @@ def add_opinion(revision: Revision, actor, body: str, item_id: int | None = None
                                 or not any(i.item_id == item_id for i in revision.items)):
         raise Invalid("意见所针对的事项不在本修订稿中")
     opinion = Opinion(revision=revision, round=revision.round, submission=revision.submissions, item_id=item_id,
-                      author_id=actor.id, organisation_id=actor.organisation_id, body=body, stage=stage)
+                      author_id=actor.id, on_behalf_of_id=_principal_id(actor, revision),
+                      organisation_id=actor.organisation_id, body=body, stage=stage)
     db.session.add(opinion)
     db.session.flush()
     _log("opinion", actor, revision, target=f"opinion:{opinion.id}",
@@ -631,6 +642,7 @@ def sign_off(revision: Revision, actor, verdict: str) -> ConsultationRound:
         raise Conflict(f"本部门本轮已提出 {len(mine)} 条意见，请以“有意见”签署")
     row.state, row.verdict = SIGNED, verdict
     row.signed_at, row.signed_by_id = utcnow(), actor.id
+    row.signed_on_behalf_of_id = _principal_id(actor, revision)
     row.signed_items = drafts.signed_forms(drafts.changes(revision))
     db.session.flush()
     _log("sign_off", actor, revision, target=f"consultation:{c.id}",
@@ -677,7 +689,7 @@ def answer_opinions(revision: Revision, actor, answers: list[tuple[Opinion, str,
     replies = []
     for opinion, answer, body in checked:
         reply = OpinionReply(opinion=opinion, author_id=actor.id, organisation_id=actor.organisation_id,
-                             answer=answer, body=body)
+                             on_behalf_of_id=_principal_id(actor, revision), answer=answer, body=body)
         db.session.add(reply)
         db.session.flush()
         _log("opinion_answer", actor, revision, target=f"opinion:{opinion.id}",
@@ -734,9 +746,33 @@ def reply_opinion(opinion: Opinion, actor, body: str) -> OpinionReply:
         raise Invalid("回复内容不能为空，且不超过 4000 字")
     lock_revision(revision, OPEN)
     reply = OpinionReply(opinion=opinion, author_id=actor.id, organisation_id=actor.organisation_id,
-                         body=body)
+                         on_behalf_of_id=_principal_id(actor, revision), body=body)
     db.session.add(reply)
     db.session.flush()
     _log("opinion_reply", actor, revision, target=f"opinion:{opinion.id}", details={"body": body})
     return reply
 
+
+# ------------------------------------------------------------------ deputies (代理) ----
+def reassign_consultation(revision: Revision, actor, consultation_id: int, assignee_id) -> Consultation:
+    """The county office gives a department's pending consultation to another user of that department
+    (someone away: their colleague signs instead); None gives it back to the whole department."""
+    _managing(revision, actor)
+    c, _row = _current_row(revision, consultation_id)
+    assignee = None
+    if assignee_id not in (None, ""):
+        try:
+            assignee = db.session.get(User, int(assignee_id))
+        except (TypeError, ValueError):
+            assignee = None
+        if not perm.may_be_assigned(assignee, c.department):
+            raise Invalid("只能改派给该部门在用的审核人账号")
+    if (assignee.id if assignee else None) == c.assignee_id:
+        raise Conflict("该部门的征求意见已由此人办理，无需改派")
+    previous = c.assignee
+    c.assignee = assignee
+    db.session.flush()
+    _log("consultation_reassign", actor, revision, target=f"consultation:{c.id}",
+         details={"department": c.department.name, "from": previous.username if previous else None,
+                  "to": assignee.username if assignee else None})
+    return c

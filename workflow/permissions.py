@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dutylist import clock
+
 from .errors import Conflict, Forbidden
 from .states import EDITABLE, Status, waiting_role
 
@@ -72,6 +74,72 @@ def acts_for(user, township) -> bool:
         return area.org_id == township.id
     county_id, prefecture_id, region_id = _chain(township)
     return area.org_id == {"county": county_id, "prefecture": prefecture_id, "region": region_id}[area.level]
+
+
+# ------------------------------------------------------------------ deputies (代理) ----
+#: the reviewers who may name a deputy (a township's drafter does not: the draft is the township's)
+DELEGATING = (OFFICE, DEPARTMENT, PREFECTURE, REGION)
+
+
+def can_name_deputy(user) -> bool:
+    return user.role in DELEGATING
+
+
+def deputy_refusal(user, deputy) -> str | None:
+    """Why this user may not name that one as deputy (None: they may): only a reviewer, only another
+    active user of the same organisation with the same role (no deputy across organisations)."""
+    if not can_name_deputy(user):
+        return "只有县委编办、县直部门、州和自治区的审核人可以指定代理人"
+    if deputy is None:
+        return "请选择代理人"
+    if deputy.id == user.id:
+        return "不能指定本人为代理人"
+    if deputy.organisation_id != user.organisation_id:
+        return "代理人必须是本单位的用户，不能跨单位代理"
+    if not deputy.active or deputy.role != user.role:
+        return "代理人必须是本单位在用的同一角色账号"
+    return None
+
+
+def delegators_of(user, day=None) -> list:
+    """The users who named this user their deputy, in force on the day (today by default): within
+    the period, not withdrawn, both still of the organisation and of the same role."""
+    day = day or clock.today()
+    return [d.delegator for d in getattr(user, "deputyships", ())
+            if d.active_on(day) and d.delegator.role == user.role]
+
+
+def principals(user, day=None) -> list:
+    """Whose work the user may do today: their own, and that of everyone who named them deputy. Every
+    check of work given to one person (a consultation assigned to a user) asks this."""
+    return [user, *delegators_of(user, day)]
+
+
+def acting_for(user, revision=None, day=None):
+    """The reviewer whose name the user acts in now (None: their own); what the operations record as
+    on_behalf_of. A department's consultation assigned to a user is that user's work: their deputy acts
+    for them, they act for themselves. Otherwise, while a deputyship is in force, the deputy does the
+    review work of the one who named them (the first named, if several did) in that person's name."""
+    if user is None:  # the system itself (a sign-off carried over)
+        return None
+    delegators = delegators_of(user, day)
+    if revision is not None and user.role == DEPARTMENT:
+        c = consultation_of(user, revision)
+        if c is not None and c.assignee_id is not None:
+            return next((p for p in delegators if p.id == c.assignee_id), None)
+    return delegators[0] if delegators else None
+
+
+def may_be_assigned(user, department) -> bool:
+    """Whether the county office may give a department's consultation to this user: an active
+    reviewer of that department."""
+    return user is not None and user.active and user.role == DEPARTMENT and user.organisation_id == department.id
+
+
+def may_handle_consultation(user, consultation) -> bool:
+    """A consultation assigned to a user is theirs (or their deputy's); one not assigned, any user of
+    the department's."""
+    return consultation.assignee_id is None or any(p.id == consultation.assignee_id for p in principals(user))
 
 
 # ------------------------------------------------------------------ reading ----
@@ -176,6 +244,10 @@ def can_reset_account(user, account) -> bool:
     return user.role == SYSTEM_ADMIN
 
 
+def is_security_administrator(user) -> bool:
+    return user.role == SECURITY_ADMIN
+
+
 def can_assign_roles(user) -> bool:
     return user.role == SECURITY_ADMIN
 
@@ -238,14 +310,18 @@ def refusal(user, endpoint: str | None) -> str | None:
     return None
 
 
-def api_refusal(user) -> str | None:
+#: the audit administrator's API: the audit log
+AUDIT_API_ENDPOINTS = frozenset({"api.audit"})
+
+
+def api_refusal(user, endpoint: str | None = None) -> str | None:
     """Why the user's API token may not be used now (None: it may): a temporary password to change
-    first, no role yet, or the audit administrator (whose work is the audit log pages)."""
+    first, no role yet, or the audit administrator anywhere but the audit log."""
     if user.must_change_password:
         return "请先在网页上修改临时密码，然后才能使用 API"
     if user.role is None:
         return NO_ROLE_MESSAGE
-    if user.role == AUDIT_ADMIN:
+    if user.role == AUDIT_ADMIN and endpoint not in AUDIT_API_ENDPOINTS:
         return AUDITOR_MESSAGE
     return None
 
@@ -317,6 +393,8 @@ def opinion_stage(user, revision) -> str:
         c = consultation_of(user, revision)
         if c is None:
             raise Forbidden("本部门未被征求意见")
+        if not may_handle_consultation(user, c):
+            raise Forbidden(f"本部门的征求意见已交由{c.assignee.display_name}办理")
         if status != Status.county_review or not c.pending:
             raise Conflict("当前无需本部门提出意见（未在征求意见阶段或已签署）")
         return "county"
@@ -350,7 +428,14 @@ def can_write_opinion(user, revision) -> bool:
 
 def can_sign_off(user, revision) -> bool:
     c = consultation_of(user, revision)
-    return c is not None and c.pending and Status(revision.status) == Status.county_review
+    return (c is not None and c.pending and Status(revision.status) == Status.county_review
+            and may_handle_consultation(user, c))
+
+
+def can_reassign_consultation(user, revision, consultation) -> bool:
+    """The county office, while it reviews, gives a department's pending consultation to another
+    user of that department."""
+    return can_manage_consultations(user, revision) and consultation.pending
 
 
 # ------------------------------------------------------------------ who it waits on ----
@@ -381,4 +466,5 @@ def nav(user) -> dict[str, bool]:
     """Which entries of the header's menu the user has."""
     return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
             "audit": can_read_audit_log(user), "organisations": can_manage_organisations(user),
-            "accounts": can_view_accounts(user), "security": can_assign_roles(user)}
+            "accounts": can_view_accounts(user), "security": can_assign_roles(user),
+            "deputies": can_name_deputy(user)}

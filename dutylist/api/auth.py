@@ -22,7 +22,7 @@ def token_required(view):
         if user is None:
             db.session.rollback()
             return jsonify(error="需要有效的 API 令牌（Authorization: Bearer …）", details=[], status=401), 401
-        refused = perm.api_refusal(user)
+        refused = perm.api_refusal(user, request.endpoint)
         if refused:  # a temporary password to change first, no role yet, the audit administrator
             db.session.rollback()
             return jsonify(error=refused, details=[], status=403), 403

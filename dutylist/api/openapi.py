@@ -10,7 +10,7 @@ from copy import deepcopy
 from workflow.states import EVENT_LABELS, Status
 
 from ..items import FIELDS, KIND_LABELS, KINDS, Shape
-from ..models import ANSWERS
+from ..models import ANSWERS, OrgKind, Role
 
 
 def _item_fields() -> dict:
@@ -70,6 +70,9 @@ REVISION = _param("revision_id", "修订稿 id")
 DRAFT_ITEM = _param("draft_item_id", "修订稿中事项的 id（DraftItem.id，不是事项身份 item_id）")
 OPINION = _param("opinion_id", "意见 id（须属于该修订稿）")
 EVENT = _param("event", "操作名", schema={"type": "string", "enum": list(EVENT_LABELS)})
+USER = _param("user_id", "用户 id")
+DEPARTMENT = _param("department_id", "部门（县委编办或县直部门）id")
+ROLES = [r.value for r in Role]
 
 
 def _op(summary: str, tag: str, ok: dict, *, errors=("401",), params=(), body=None,
@@ -283,6 +286,43 @@ SCHEMAS = {
     "NewReply": {
         "type": "object", "additionalProperties": False, "required": ["body"],
         "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000}}},
+    "NewOrganisation": {
+        "type": "object", "required": ["name", "kind"], "additionalProperties": False,
+        "properties": {"name": _STR, "kind": {"type": "string", "enum": [k.value for k in OrgKind]},
+                       "parent_id": {"type": ["integer", "null"], "description": "上级单位 id（自治区/省为 null）"},
+                       "short_name": _STR}},
+    "NewUser": {
+        "type": "object", "required": ["username", "display_name", "organisation_id"], "additionalProperties": False,
+        "properties": {"username": {**_STR, "description": "2–80 位字母、数字、点、下划线或连字符；不得重复"},
+                       "display_name": _STR, "organisation_id": _ID, "email": _STR}},
+    "Account": {
+        "type": "object",
+        "properties": {"id": _ID, "username": _STR, "display_name": _STR, "role": {"type": ["string", "null"]},
+                       "role_label": _STR, "organisation": _ref("Organisation"), "active": {"type": "boolean"},
+                       "must_change_password": {"type": "boolean"}, "email": {"type": ["string", "null"]}}},
+    "NewAccount": {"allOf": [_ref("Account"), {"type": "object", "properties": {
+        "temporary_password": {**_STR, "description": "一次性临时密码：只返回这一次，不保存明文"}}}]},
+    "Alias": {"type": "object", "properties": {"id": _ID, "name": _STR, "department_id": _ID}},
+    "AuditEntry": {
+        "type": "object",
+        "properties": {"seq": _ID, "created_at": _STR, "action": _STR, "label": _STR, "outcome": _STR,
+                       "actor": {"type": ["object", "null"], "properties": {"id": _ID, "username": _STR}},
+                       "on_behalf_of": {"type": ["object", "null"], "description": "代理人代谁操作（本人操作时为 null）",
+                                        "properties": {"id": _ID, "username": _STR}},
+                       "acted_by": {**_STR, "description": "如 张三（代李四）"},
+                       "organisation": {"type": ["string", "null"]}, "revision_id": {"type": ["integer", "null"]},
+                       "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
+                       "details": {"type": ["object", "null"]}, "move": {"type": "boolean"}}},
+    "Delegation": {
+        "type": "object",
+        "properties": {"id": _ID, "delegator": _ref("User"), "deputy": _ref("User"), "starts_on": _STR,
+                       "ends_on": _STR, "withdrawn_at": {"type": ["string", "null"]},
+                       "state": {"type": "string", "enum": ["生效中", "未开始", "已到期", "已撤回"]}}},
+    "NewDelegation": {
+        "type": "object", "required": ["deputy_id"], "additionalProperties": False,
+        "properties": {"deputy_id": {**_ID, "description": "本单位同一角色的在用账号"},
+                       "days": {"type": "integer", "minimum": 1, "maximum": 366, "description": "从今天起的天数"},
+                       "starts_on": {**_STR, "format": "date"}, "ends_on": {**_STR, "format": "date"}}},
 }
 
 _EVENTS_TEXT = "；".join(f"{k}：{v}" for k, v in EVENT_LABELS.items())
@@ -418,6 +458,78 @@ PATHS = {
     "/revisions/{revision_id}/flags/{flag_id}/confirm": {"post": _op(
         "确认保留存疑事项并说明理由", "items", {"200": _json({"type": "object"}, "已处理的提示")}, errors=WRITE,
         params=[REVISION, _param("flag_id", "提示 id")], body=_body(_ref("Reason")), operation_id="confirmFlag")},
+
+    # ------------------------------------------------------------------ administration (三员分立), deputies
+    "/admin/organisations": {"post": _op(
+        "新增单位（系统管理员）：类型须能挂在上级单位下，同一上级下名称不重复", "admin",
+        {"201": _json(_ref("Organisation"), "新增的单位")}, errors=WRITE,
+        body=_body(_ref("NewOrganisation")), operation_id="createOrganisation")},
+    "/admin/users": {"post": _op(
+        "新建账号（系统管理员）：无角色，返回一次性的临时密码（首次登录须修改）", "admin",
+        {"201": _json(_ref("NewAccount"), "新账号及其临时密码（只显示这一次）")}, errors=WRITE,
+        body=_body(_ref("NewUser")), operation_id="createUser")},
+    "/admin/users/{user_id}/role": {"put": _op(
+        "分配或收回角色（安全保密管理员）：角色须与账号所属单位类型相符；三员角色只授予尚无角色的账号", "admin",
+        {"200": _json(_ref("Account"), "账号")}, errors=WRITE, params=[USER],
+        body=_body({"type": "object", "required": ["role"], "additionalProperties": False, "properties": {
+            "role": {"type": ["string", "null"], "enum": [*ROLES, None], "description": "null：收回角色"}}}),
+        operation_id="assignRole")},
+    "/admin/users/{user_id}/deactivate": {"post": _op(
+        "停用账号（系统管理员；三员账号由安全保密管理员）：不能停用最后一个安全保密管理员", "admin",
+        {"200": _json(_ref("Account"), "已停用的账号")}, errors=WRITE, params=[USER], operation_id="deactivateUser")},
+    "/admin/users/{user_id}/reset-password": {"post": _op(
+        "重置密码为一次性的临时密码（系统管理员；三员账号由安全保密管理员）", "admin",
+        {"200": _json(_ref("NewAccount"), "账号及新的临时密码（只显示这一次）")}, errors=WRITE, params=[USER],
+        operation_id="resetPassword")},
+    "/admin/departments/{department_id}/merge": {"post": _op(
+        "把部门并入同一县的另一部门（系统管理员）：征求意见、意见、账号、事项引用和别名随之转移", "admin",
+        {"200": _json({"type": "object"}, "合并结果")}, errors=WRITE, params=[DEPARTMENT],
+        body=_body({"type": "object", "required": ["into"], "additionalProperties": False,
+                    "properties": {"into": {**_ID, "description": "并入的部门 id（须同一县）"}}}),
+        operation_id="mergeDepartment")},
+    "/admin/departments/{department_id}/aliases": {
+        "get": _op("部门的别名（系统管理员）", "admin", {"200": _json(
+            {"type": "object", "properties": {"department": _ref("Organisation"),
+                                              "aliases": {"type": "array", "items": _ref("Alias")}}}, "别名")},
+            errors=("401", "403", "404"), params=[DEPARTMENT], operation_id="listDepartmentAliases"),
+        "post": _op("添加别名（系统管理员）：如 县残联 = 县残疾人联合会", "admin",
+                    {"201": _json(_ref("Alias"), "新增的别名")}, errors=WRITE, params=[DEPARTMENT],
+                    body=_body({"type": "object", "required": ["name"], "additionalProperties": False,
+                                "properties": {"name": _STR}}), operation_id="addDepartmentAlias")},
+    "/admin/departments/{department_id}/aliases/{alias_id}": {"delete": _op(
+        "删除别名（系统管理员）", "admin", {"200": _json({"type": "object", "properties": {"removed": _ID}}, "已删除")},
+        errors=WRITE, params=[DEPARTMENT, _param("alias_id", "别名 id")], operation_id="removeDepartmentAlias")},
+    "/audit": {"get": _op(
+        "操作日志，新的在前（仅安全审计员）；每条记录操作人（actor）及被代理人（on_behalf_of）", "admin",
+        {"200": _json({"type": "object", "properties": {
+            "events": {"type": "array", "items": _ref("AuditEntry")},
+            "next_before_seq": {"type": ["integer", "null"], "description": "下一页：?before_seq=此值"}}}, "日志")},
+        errors=("400", "401", "403"), params=[
+            _param("action", "只看某种操作", "query", _STR), _param("user", "只看某用户（本人或被代理）", "query", _STR),
+            _param("revision_id", "只看某修订稿", "query"), _param("before_seq", "分页：序号小于此值", "query")],
+        operation_id="auditLog")},
+    "/revisions/{revision_id}/history": {"get": _op(
+        "修订稿的全部流转与操作，旧的在前；每条写明操作人（actor）及被代理人（on_behalf_of，代理时）", "review",
+        {"200": _json({"type": "object", "properties": {
+            "revision_id": _ID, "events": {"type": "array", "items": _ref("AuditEntry")}}}, "历史")},
+        errors=("401", "403", "404"), params=[REVISION], operation_id="revisionHistory")},
+    "/delegations": {
+        "get": _op("我指定的代理，以及今天我在代理谁", "deputies", {"200": _json({"type": "object", "properties": {
+            "named": {"type": "array", "items": _ref("Delegation")},
+            "acting_for": {"type": "array", "items": {"type": "object"}}}}, "代理")},
+            errors=("401", "403"), operation_id="listDelegations"),
+        "post": _op("指定代理人（县委编办、县直部门、州、自治区的审核人）：本单位同一角色的用户；给出天数（从今天起）或起止日期",
+                    "deputies", {"201": _json(_ref("Delegation"), "新的代理")}, errors=WRITE,
+                    body=_body(_ref("NewDelegation")), operation_id="createDelegation")},
+    "/revisions/{revision_id}/consultations/{consultation_id}/assignee": {"put": _op(
+        "改派部门经办人（县委编办，县级审核中）：把待签署的征求意见交给该部门的某一审核人；null 交回本部门任一审核人",
+        "deputies", {"200": _json(_ref("Consultation"), "改派后的征求意见记录")}, errors=WRITE,
+        params=[REVISION, _param("consultation_id", "征求意见记录 id")],
+        body=_body({"type": "object", "required": ["assignee_id"], "additionalProperties": False,
+                    "properties": {"assignee_id": {"type": ["integer", "null"]}}}), operation_id="reassignConsultation")},
+    "/delegations/{delegation_id}/withdraw": {"post": _op(
+        "撤回本人指定的代理", "deputies", {"200": _json(_ref("Delegation"), "已撤回的代理")}, errors=WRITE,
+        params=[_param("delegation_id", "代理 id")], operation_id="withdrawDelegation")},
 }
 
 
@@ -430,7 +542,8 @@ def spec() -> dict:
                                  "页面与接口使用同一套业务规则。错误均为 JSON：{error, details, status}。")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions")],
+        "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
+                                        "deputies")],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -76,7 +76,8 @@ def consultation_round_json(r) -> dict:
     return {"round": r.round, "submission": r.submission, "state": r.state, "label": r.label,
             "deadline": iso(r.deadline), "verdict": r.verdict, "signed_at": iso(r.signed_at),
             "carried_from_round": r.carried_from_round, "carried_items": r.carried_items,
-            "reason": r.reason}
+            "reason": r.reason, "signed_by": user_json(r.signed_by),
+            "signed_on_behalf_of": user_json(r.signed_on_behalf_of)}
 
 
 def consultation_json(c) -> dict:
@@ -92,11 +93,13 @@ def consultation_json(c) -> dict:
             "carried_from_round": r.carried_from_round if state == "carried" else None,
             "lapsed": state == "lapsed", "released": state == "released",
             "reason": r.reason if r is not None else None,
+            "assignee": user_json(c.assignee),
             "rounds": [consultation_round_json(x) for x in c.rounds]}
 
 
 def reply_json(r) -> dict:
-    return {"id": r.id, "author": user_json(r.author), "organisation": org_json(r.organisation),
+    return {"id": r.id, "author": user_json(r.author), "on_behalf_of": user_json(r.on_behalf_of),
+            "organisation": org_json(r.organisation),
             "answer": r.answer, "answer_label": r.answer_label, "body": r.body,
             "created_at": iso(r.created_at)}
 
@@ -104,7 +107,8 @@ def reply_json(r) -> dict:
 def opinion_json(o: Opinion) -> dict:
     answer = o.answer
     return {"id": o.id, "round": o.round, "submission": o.submission, "stage": o.stage, "item_id": o.item_id,
-            "author": user_json(o.author), "organisation": org_json(o.organisation), "body": o.body,
+            "author": user_json(o.author), "on_behalf_of": user_json(o.on_behalf_of),
+            "organisation": org_json(o.organisation), "body": o.body,
             "created_at": iso(o.created_at), "answered": answer is not None,
             "answer": reply_json(answer) if answer is not None else None,
             "replies": [reply_json(r) for r in o.replies]}

@@ -9,11 +9,13 @@ from .org import (
                   PARENT_KIND,
                   ROLE_LABELS,
                   ROLE_ORG_KIND,
+                  Delegation,
                   DepartmentAlias,
                   Organisation,
                   OrgKind,
                   Role,
                   User,
+                  acted_by,
 )
 from .revision import (
                   ANSWERS,
@@ -36,5 +38,5 @@ __all__ = [
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
-    "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias",
+    "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
 ]

@@ -23,6 +23,9 @@ class AuditEvent(db.Model):
     #: who: copied as text too, so the entry still says who after a user is renamed
     actor_id: Mapped[int | None] = mapped_column(index=True)
     actor_name: Mapped[str | None] = mapped_column(String(80))
+    #: the reviewer a deputy acted for (代理), id and username; None: in the actor's own name
+    on_behalf_of_id: Mapped[int | None] = mapped_column(index=True)
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(80))
     organisation_id: Mapped[int | None] = mapped_column(index=True)
     organisation_name: Mapped[str | None] = mapped_column(String(100))
     township_id: Mapped[int | None] = mapped_column(index=True)
@@ -36,6 +39,13 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def acted_by(self) -> str:
+        """张三, or 张三（代李四） when a deputy acted."""
+        if self.on_behalf_of_name:
+            return f"{self.actor_name or ''}（代{self.on_behalf_of_name}）"
+        return self.actor_name or ""
 
     @property
     def details(self) -> dict | None:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -215,6 +215,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+    #: the deputyships naming this user as deputy (workflow.permissions.principals reads them)
+    deputyships: Mapped[list[Delegation]] = relationship(
+        foreign_keys="Delegation.deputy_id", back_populates="deputy", order_by="Delegation.id")
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         """Store the password's hash (werkzeug's scrypt by default; services.passwords.set_password
@@ -275,3 +278,39 @@ class DepartmentAlias(db.Model):
 
     county: Mapped[Organisation] = relationship(foreign_keys=[county_id])
     department: Mapped[Organisation | None] = relationship(foreign_keys=[department_id])
+
+
+class Delegation(db.Model):
+    """A deputy (代理): a reviewer names another user of the same organisation to act for them from one
+    day to another (both included), until then or until withdrawn. What the deputy does in the
+    reviewer's name is recorded with both (actor and on_behalf_of) and shown as 张三（代李四）."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="period"),
+                      CheckConstraint("delegator_id <> deputy_id", name="not_self"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    #: the organisation both belong to when it was named (a deputy across organisations is refused)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    deputy: Mapped[User] = relationship(foreign_keys=[deputy_id], back_populates="deputyships")
+
+    def active_on(self, day: date) -> bool:
+        """In force that day: within its period, not withdrawn, both still of one organisation."""
+        return (self.withdrawn_at is None and self.starts_on <= day <= self.ends_on
+                and self.delegator.active and self.deputy.active
+                and self.delegator.organisation_id == self.deputy.organisation_id == self.organisation_id)
+
+
+def acted_by(actor: str | None, on_behalf_of: str | None) -> str:
+    """How an action reads: 张三, or 张三（代李四） when a deputy acted."""
+    if on_behalf_of:
+        return f"{actor or ''}（代{on_behalf_of}）"
+    return actor or ""

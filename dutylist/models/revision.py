@@ -11,7 +11,7 @@ from workflow.states import FINAL, OPEN, Status
 from ..extensions import db
 from .base import utcnow
 from .dutylist import Item, ItemColumns, Version
-from .org import Organisation, User
+from .org import Organisation, User, acted_by
 
 _FINAL_SQL = "status NOT IN ({})".format(", ".join(f"'{s.value}'" for s in FINAL))
 
@@ -134,7 +134,11 @@ class Consultation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     revision: Mapped[Revision] = relationship(back_populates="consultations")
+    #: the user of the department it is assigned to (None: any of them); the county office reassigns it
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
     department: Mapped[Organisation] = relationship(foreign_keys=[department_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     rounds: Mapped[list[ConsultationRound]] = relationship(
         back_populates="consultation", order_by="ConsultationRound.submission", cascade="all, delete-orphan")
 
@@ -190,6 +194,8 @@ class ConsultationRound(db.Model):
     verdict: Mapped[str | None] = mapped_column(String(20))  #: no_opinion | with_opinions, when signed
     signed_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: the reviewer a deputy signed for (None: signed in one's own name)
+    signed_on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: what the sign-off covers: item id -> the change's form (see services.drafts.change_form)
     signed_items: Mapped[dict | None] = mapped_column(JSON)
     carried_from_round: Mapped[int | None]  #: the round of the sign-off that carries over
@@ -202,7 +208,16 @@ class ConsultationRound(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="rounds")
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    signed_on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[signed_on_behalf_of_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def signed_by_label(self) -> str:
+        """Who signed: 张三, or 张三（代李四） when a deputy signed."""
+        if self.signed_by is None:
+            return ""
+        return acted_by(self.signed_by.display_name,
+                        self.signed_on_behalf_of.display_name if self.signed_on_behalf_of else None)
 
     @property
     def settled(self) -> bool:
@@ -229,16 +244,24 @@ class Opinion(db.Model):
     submission: Mapped[int] = mapped_column(default=0)  #: the pass of review it was written in
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))  #: None: the whole draft
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: the reviewer a deputy wrote it for (None: in the author's own name)
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     stage: Mapped[str] = mapped_column(String(20), default="county")  #: county | prefecture | region
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     revision: Mapped[Revision] = relationship(back_populates="opinions")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
     organisation: Mapped[Organisation] = relationship()
     replies: Mapped[list[OpinionReply]] = relationship(
         back_populates="opinion", order_by="OpinionReply.id", cascade="all, delete-orphan")
+
+    @property
+    def acted_by(self) -> str:
+        """The author by name, 张三（代李四） when a deputy wrote it."""
+        return acted_by(self.author.display_name, self.on_behalf_of.display_name if self.on_behalf_of else None)
 
     @property
     def answer(self) -> OpinionReply | None:
@@ -261,14 +284,21 @@ class OpinionReply(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     opinion_id: Mapped[int] = mapped_column(ForeignKey("opinion.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     answer: Mapped[str | None] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     opinion: Mapped[Opinion] = relationship(back_populates="replies")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def acted_by(self) -> str:
+        """The author by name, 张三（代李四） when a deputy wrote it."""
+        return acted_by(self.author.display_name, self.on_behalf_of.display_name if self.on_behalf_of else None)
 
     @property
     def answer_label(self) -> str | None:

@@ -131,6 +131,9 @@ def edit_account(user: User, actor, display_name: str, organisation: Organisatio
 def deactivate(user: User, actor) -> None:
     if not user.active:
         raise Conflict(f"账号 {user.username} 已停用")
+    if perm.is_security_administrator(user) and db.session.scalar(select(func.count(User.id)).where(
+            User.role.in_([Role.security_admin.value]), User.active.is_(True), User.id != user.id)) == 0:
+        raise Conflict("这是最后一个在用的安全保密管理员账号，不能停用：请先另建一个安全保密管理员")
     user.active = False
     user.end_sessions()  # signed out at the next request (load_user refuses an inactive user anyway)
     record_event("user_deactivate", actor=actor, target=f"user:{user.id}", details={"username": user.username})

@@ -35,11 +35,14 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "users_export": "导出账号", "role_assign": "分配角色",
     "account_unlock": "解除登录锁定", "sessions_end": "结束全部会话",
     "audit_view": "查看操作日志", "audit_verify": "核对链头",
+    "delegation_create": "指定代理人", "delegation_withdraw": "撤回代理", "consultation_reassign": "改派部门经办人",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",
                  "organisation_id", "organisation_name", "township_id", "revision_id", "target",
                  "from_state", "to_state", "round", "details_text", "ip")
+#: hashed after those when a deputy acted (entries in one's own name hash as before, so older chains verify)
+DEPUTY_FIELDS = ("on_behalf_of_id", "on_behalf_of_name")
 
 
 def canonical_json(value) -> str | None:
@@ -51,7 +54,7 @@ def canonical_json(value) -> str | None:
 
 def entry_hash(prev_hash: str, fields: dict) -> str:
     """sha256(prev_hash + JSON list of the hashed fields, in HASHED_FIELDS order)."""
-    values = [fields.get(f) for f in HASHED_FIELDS]
+    values = [fields.get(f) for f in HASHED_FIELDS + DEPUTY_FIELDS]
     return _hash_values(prev_hash, values)
 
 
@@ -59,6 +62,10 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _hash_values(prev_hash: str, values: list) -> str:
+    """values: HASHED_FIELDS' then (optionally) DEPUTY_FIELDS'; the latter only count when set."""
+    values = list(values)
+    if len(values) > len(HASHED_FIELDS) and all(v is None for v in values[len(HASHED_FIELDS):]):
+        del values[len(HASHED_FIELDS):]
     created = values[1]
     if created is not None and not isinstance(created, str):
         values[1] = created.isoformat(timespec="microseconds")
@@ -67,8 +74,9 @@ def _hash_values(prev_hash: str, values: list) -> str:
 
 def record_event(action: str, *, actor=None, organisation=None, township_id=None, revision=None,
                  target=None, from_state=None, to_state=None, round=None, details=None,
-                 outcome="ok", ip=None) -> AuditEvent:
-    """Append one entry to the chain, in the caller's transaction (the caller commits)."""
+                 outcome="ok", ip=None, on_behalf_of=None) -> AuditEvent:
+    """Append one entry to the chain, in the caller's transaction (the caller commits); on_behalf_of:
+    the user a deputy acted for."""
     if organisation is None and actor is not None:
         organisation = actor.organisation
     session = db.session
@@ -87,6 +95,7 @@ def record_event(action: str, *, actor=None, organisation=None, township_id=None
         township_id=township_id if township_id is not None else getattr(revision, "township_id", None),
         revision_id=getattr(revision, "id", None), target=target, from_state=from_state,
         to_state=to_state, round=round, details_text=canonical_json(details), ip=ip,
+        on_behalf_of_id=getattr(on_behalf_of, "id", None), on_behalf_of_name=getattr(on_behalf_of, "username", None),
     )
     digest = entry_hash(prev, fields)
     event = AuditEvent(**fields, prev_hash=prev, hash=digest)
@@ -111,7 +120,7 @@ def verify_chain(batch: int = 20000) -> VerifyResult:
     last_id = 0
     table = AuditEvent.__table__
     names = {"details_text": "details"}  # attribute -> column name
-    columns = [table.c.id, table.c.prev_hash, table.c.hash] + [table.c[names.get(f, f)] for f in HASHED_FIELDS]
+    columns = [table.c.id, table.c.prev_hash, table.c.hash] + [table.c[names.get(f, f)] for f in HASHED_FIELDS + DEPUTY_FIELDS]
     connection = db.session.connection()
     while True:
         # Core rows on the session's connection: a long walk must be fast and not fill the session

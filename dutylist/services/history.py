@@ -40,7 +40,7 @@ def versions_of(township_id: int) -> list[VersionInfo]:
         rev = by_version.get(v.id)
         approvals = []
         for ev in events.get(rev.id, []) if rev else []:
-            approvals.append({"level": LEVEL_OF_STATE.get(ev.from_state, ""), "organisation": ev.organisation_name, "user": ev.actor_name,
+            approvals.append({"level": LEVEL_OF_STATE.get(ev.from_state, ""), "organisation": ev.organisation_name, "user": ev.acted_by,
                               "at": ev.created_at, "reason": (ev.details or {}).get("reason")})
         out.append(VersionInfo(v, rev, approvals))
     return out

@@ -21,6 +21,7 @@ class Row:
     body: str
     answer: str  #: 采纳 / 部分采纳 / 不采纳, or 未答复
     answer_body: str
+    author: str = ""  #: who wrote it: 张三, or 张三（代李四） when a deputy did
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Department:
     state: str  #: the state's label
     deadline: str
     note: str  #: the reason of a lapse or release, the items a carried sign-off covers
+    signed_by: str = ""  #: who signed: 张三, or 张三（代李四）
 
 
 @dataclass
@@ -68,14 +70,16 @@ def summary(revision: Revision, opinions: list) -> list[Pass]:
         answer = o.answer
         p.rows.append(Row(o.id, labels.get(o.item_id, "整份修订稿") if o.item_id else "整份修订稿",
                           o.organisation.name, STAGES.get(o.stage, o.stage), o.body,
-                          ANSWERS[answer.answer] if answer else "未答复", answer.body if answer else ""))
+                          ANSWERS[answer.answer] if answer else "未答复", answer.body if answer else "",
+                          o.acted_by))
     for c in revision.consultations:
         for r in c.rounds:
             note = r.reason or ""
             if r.state == "carried" or (r.carried_items and r.state == "pending"):
                 note = f"沿用第 {r.carried_from_round} 轮签署的 {len(r.carried_items or [])} 项修改"
             get(r.submission, r.round).departments.append(
-                Department(c.department.name, r.label, r.deadline.isoformat() if r.deadline else "", note))
+                Department(c.department.name, r.label, r.deadline.isoformat() if r.deadline else "", note,
+                           r.signed_by_label))
     out = [passes[k] for k in sorted(passes)]
     rounds: dict[int, list[Pass]] = {}
     for p in out:
@@ -96,9 +100,10 @@ def table_rows(passes: list[Pass]) -> list[tuple]:
     out = []
     for p in passes:
         for n, r in enumerate(p.rows, 1):
-            out.append((p.title, n, r.item, f"{r.organisation}（{r.stage}）", r.body, r.answer, r.answer_body))
+            who = f"（{r.stage}）{r.author}" if r.author else f"（{r.stage}）"
+            out.append((p.title, n, r.item, f"{r.organisation}{who}", r.body, r.answer, r.answer_body))
         for d in p.departments:
-            note = f"；{d.note}" if d.note else ""
+            note = (f"（{d.signed_by}）" if d.signed_by else "") + (f"；{d.note}" if d.note else "")
             out.append((p.title, "", "征求意见部门", d.name, f"{d.state}{note}", "", f"截止 {d.deadline}" if d.deadline else ""))
         if p.no_consultation_reason:
             out.append((p.title, "", "未征求部门意见", "", p.no_consultation_reason, "", ""))

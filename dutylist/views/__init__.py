@@ -4,6 +4,7 @@ from . import (
     accounts,
     admin,
     compare,
+    deputies,
     documents,
     history,
     inbox,
@@ -20,4 +21,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp)

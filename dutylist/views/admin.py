@@ -48,7 +48,8 @@ def audit():
     if args.get("organisation"):
         stmt = stmt.where(AuditEvent.organisation_name.contains(args["organisation"]))
     if args.get("user"):
-        stmt = stmt.where(AuditEvent.actor_name == args["user"])
+        # a user's entries: their own, and those a deputy made in their name
+        stmt = stmt.where((AuditEvent.actor_name == args["user"]) | (AuditEvent.on_behalf_of_name == args["user"]))
     if args.get("township", "").isdigit():
         stmt = stmt.where(AuditEvent.township_id == int(args["township"]))
     if args.get("action"):

@@ -35,7 +35,7 @@ from .. import clock
 from ..documents import opinion_table
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
-from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, Version
+from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, User, Version
 from ..services import departments as dept_registry
 from ..services import drafts, opinion_summary, snapshot
 from ..services.audit import ACTION_LABELS, record_event
@@ -136,7 +136,20 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         action_form=ItemActionForm(), items_by_id=items_by_id, unanswered=unanswered,
         unanswered_ids={o.id for o in unanswered}, returned=return_reason(revision),
         open_flags=drafts.open_flags(revision), is_drafter=perm.can_answer_opinions(user, revision),
-        is_office=perm.is_county_office_of(user, revision)), status
+        is_office=perm.is_county_office_of(user, revision), acting_for=perm.acting_for(user, revision),
+        assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {}), status
+
+
+def _assignable(revision: Revision) -> dict[int, list]:
+    """department id -> its active reviewers, to whom the office may reassign a pending consultation."""
+    ids = [c.department_id for c in revision.consultations if c.pending]
+    if not ids:
+        return {}
+    out: dict[int, list] = {}
+    for u in db.session.scalars(select(User).where(User.organisation_id.in_(ids), User.active.is_(True),
+                                                   User.role.in_([perm.DEPARTMENT])).order_by(User.username)):
+        out.setdefault(u.organisation_id, []).append(u)
+    return out
 
 
 @bp.get("/revisions/<int:revision_id>")
@@ -536,3 +549,25 @@ def summary_download(revision_id: int, fmt: str):
     name = quote(f"{title}.{fmt}")
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=summary.{fmt}; filename*=UTF-8''{name}"})
+
+
+# ------------------------------------------------------------------ deputies (代理) ----
+@bp.post("/revisions/<int:revision_id>/consultations/<int:consultation_id>/reassign")
+@login_required
+def reassign_consultation(revision_id: int, consultation_id: int):
+    """The county office gives a department's pending consultation to another user of that department."""
+    revision = get_revision(revision_id)
+    if not perm.is_county_office_of(current_user, revision):
+        abort(403, "只有本县县委编办可以改派部门经办人")
+    form = CsrfForm()
+    where = f"consultation:{consultation_id}:reassign"
+    values = {"assignee": request.form.get("assignee", "")}
+    if not form.validate():
+        return invalid(revision, form, where, values)
+    try:
+        c = ops.reassign_consultation(revision, current_user, consultation_id, values["assignee"] or None)
+    except WorkflowError as exc:
+        return refused(revision_id, exc, where, values)
+    db.session.commit()
+    flash(f"已改派{c.department.name}的经办人：{c.assignee.display_name if c.assignee else '本部门任一审核人'}", "success")
+    return redirect(url_for("revisions.show", revision_id=revision.id) + "#consultations")
