@@ -214,6 +214,7 @@ def test_add_an_item_at_a_chosen_place_through_the_page(app, draft):
     assert response.headers["Location"].endswith(f"#d{after[2].id}")
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "item_add")).one()
     assert event.details["position"] == 3 and event.details["number"] == 3
+    assert "新增事项，插入为第 3 项，理由：新增职责" in client.get(f"/revisions/{rev.id}").get_data(as_text=True)
     assert drafts.check_problems(db.session.get(Revision, rev.id)) == []  # 序号 1..120, no gap
 
     # left empty: at the end, as before
@@ -259,6 +260,8 @@ def test_move_an_item_to_a_place_in_one_step_through_the_page(app, draft):
     assert len(events) == 1 and (events[0].details["from"], events[0].details["to"]) == (100, 2)
     assert events[0].details["reason"] == "与第 1 项相关，排在一起"
     assert db.session.scalar(select(ItemReason).where(ItemReason.item_id == mover.item_id)) is None
+    page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert "调整顺序，第 100 项 → 第 2 项，理由：与第 1 项相关，排在一起" in page  # the timeline
     # a reorder changes no content: nothing is asked to be explained before submitting
     assert drafts.missing_reasons(db.session.get(Revision, rev.id)) == []
     # the existing up/down moves still work
