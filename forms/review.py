@@ -1,5 +1,14 @@
 """Forms of the review: decisions with reasons, opinions, answers, replies."""
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -80,3 +89,5 @@ class ItemActionForm(BaseForm):
     lock_version = HiddenField(validators=[DataRequired()])
     reason = TextAreaField("理由", validators=[Optional(), Length(max=4000)])
     direction = IntegerField(validators=[Optional()])
+    #: 移动到第 N 项 (text: the operation says what is wrong with it, in Chinese)
+    position = StringField("移动到第几项", validators=[Optional()])

@@ -614,6 +614,37 @@ def test_items_add_edit_move_and_delete(api, world):
         "revision_start", "item_add", "item_edit", "item_move", "item_reorder", "item_delete"]
 
 
+def test_add_at_a_place_and_move_to_a_place(api, world):
+    """position on create inserts before the item at that place; position on move goes there in one step:
+    the items between shift, the 序号 stay 1..n, one audit entry each."""
+    rev = start(api)
+    rid = rev["id"]
+    names = [i["fields"]["name"] for i in rev["items"] if i["kind"] == "basic"]
+    new = api.ok("POST", f"/revisions/{rid}/items", "drafter", {
+        "kind": "basic", "category": "党的建设", "name": "插在最前的事项", "position": 1, "reason": "新增"}, status=201)
+    assert (new["kind"], new["number"]) == ("basic", 1)
+    rev = api.ok("GET", f"/revisions/{rid}", "drafter")
+    basic = [i for i in rev["items"] if i["kind"] == "basic"]
+    assert [(i["fields"]["name"], i["number"]) for i in basic] == list(
+        zip(["插在最前的事项", *names], range(1, 5), strict=True))
+    at_end = api.ok("POST", f"/revisions/{rid}/items", "drafter", {
+        "kind": "basic", "category": "党的建设", "name": "末尾的事项", "position": 5}, status=201)
+    assert at_end["number"] == 5
+    moved = api.ok("POST", f"/revisions/{rid}/items/{at_end['id']}/move", "drafter",
+                   {"position": 2, "lock_version": at_end["lock_version"], "reason": "调整顺序"})
+    assert moved["number"] == 2
+    rev = api.ok("GET", f"/revisions/{rid}", "drafter")
+    assert [i["fields"]["name"] for i in rev["items"] if i["kind"] == "basic"] == ["插在最前的事项", "末尾的事项", *names]
+    # the 序号 are in order; only the item added without a reason asks for one (the reorder does not)
+    assert rev["problems"] == ["以下修改须填写修改理由：基本事项第 2 项“末尾的事项”"]
+    assert rev["missing_reasons"] == [at_end["item_id"]]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "item_reorder")).one()
+    assert (event.details["from"], event.details["to"], event.details["reason"]) == (5, 2, "调整顺序")
+    spec = api.ok("GET", "/openapi.json", "drafter")
+    schemas = spec["components"]["schemas"]
+    assert "position" in schemas["ItemMove"]["properties"] and "position" in str(schemas["NewItem"])
+
+
 @pytest.mark.parametrize(("method", "path", "body", "words"), [
     ("POST", "/items", "{not json", "JSON"),
     ("POST", "/items", [1, 2], "JSON 对象"),
@@ -638,6 +669,19 @@ def test_items_add_edit_move_and_delete(api, world):
     ("DELETE", "/items/{item}", None, "lock_version"),
     ("DELETE", "/items/{item}?lock_version={lv}&force=1", None, "force"),
     ("POST", "/items/{item}/move", {"direction": 2, "lock_version": "{lv}"}, "direction"),
+    ("POST", "/items/{item}/move", {"lock_version": "{lv}"}, "position"),  # neither direction nor position
+    ("POST", "/items/{item}/move", {"direction": 1, "position": 2, "lock_version": "{lv}"}, "之一"),
+    ("POST", "/items/{item}/move", {"position": 0, "lock_version": "{lv}"}, "1 到 3"),
+    ("POST", "/items/{item}/move", {"position": 4, "lock_version": "{lv}"}, "1 到 3"),
+    ("POST", "/items/{item}/move", {"position": "2", "lock_version": "{lv}"}, "position"),
+    ("POST", "/items/{item}/move", {"position": None, "lock_version": "{lv}"}, "position"),
+    ("POST", "/items/{item}/move", {"position": 2.5, "lock_version": "{lv}"}, "position"),
+    ("POST", "/items/{item}/move", {"position": 2}, "lock_version"),
+    ("POST", "/items/{item}/move", {"direction": 1, "reason": "x", "lock_version": "{lv}"}, "reason"),
+    ("POST", "/items", {"kind": "basic", "category": "党的建设", "name": "x", "position": 0}, "1 到 4"),
+    ("POST", "/items", {"kind": "basic", "category": "党的建设", "name": "x", "position": 5}, "1 到 4"),
+    ("POST", "/items", {"kind": "basic", "category": "党的建设", "name": "x", "position": "1"}, "position"),
+    ("POST", "/items", {"kind": "basic", "category": "党的建设", "name": "x", "position": True}, "position"),
     ("POST", "/items/{item}/move", {"direction": -1, "lock_version": "{lv}"}, "最前"),
     ("POST", "/events/submit", {"reason": 5}, "reason"),
     ("POST", "/events/submit", {"departments": [1]}, "受理"),

@@ -247,13 +247,16 @@ def unread_badge(html: str) -> int | None:
 
 
 def test_header_count_list_and_marking_read(world, client):
-    rev = consulted(world)
+    rev = consulted(world)  # the office's 待受理 is done: it accepted
+    sign(rev, world.agri_user)  # 部门签署: one unread for the office
     sign_in(client, "jimsar-office")
     html = client.get("/").get_data(as_text=True)
     assert unread_badge(html) == 1 and 'id="notifications-link"' in html
     page = client.get("/notifications").get_data(as_text=True)
     assert "大有镇修订稿第 1 轮已上报" in page and f'href="/revisions/{rev.id}"' in page
-    note = db.session.scalars(select(Notification).where(Notification.user_id == world.officer.id)).one()
+    assert "吉木萨尔县农业农村局已签署" in page
+    note = db.session.scalars(select(Notification).where(Notification.user_id == world.officer.id,
+                                                         Notification.read_at.is_(None))).one()
     # without the CSRF token: refused
     assert client.post(f"/notifications/{note.id}/read").status_code == 400
     response = client.post_form(f"/notifications/{note.id}/read", {"open": "1"})
@@ -490,3 +493,125 @@ def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):
                                  .order_by(AuditEvent.seq)).all()
     assert [(e.actor_name, e.details) for e in changes] == [("jimsar-office", {"set": True}),
                                                              ("jimsar-office", {"set": False})]
+
+
+# ------------------------------------------------------------------ tasks done ----
+def open_tasks() -> Counter:
+    """(username, kind) -> notifications not yet done and unread (what the header counts)."""
+    from dutylist.models import User
+
+    rows = db.session.execute(select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
+                              .where(Notification.read_at.is_(None))).all()
+    return Counter((u, k) for u, k in rows)
+
+
+def done() -> Counter:
+    from dutylist.models import User
+
+    db.session.expire_all()
+    rows = db.session.execute(select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
+                              .where(Notification.done_at.is_not(None))).all()
+    return Counter((u, k) for u, k in rows)
+
+
+def test_each_completed_task_marks_its_notifications_done(world):
+    """待受理 done when the office accepts; 征求意见 when the department signs or is released; 部门签署
+    when the office decides; 退回修改 when the township submits; 待审核 when the prefecture or region
+    decides. Counts before and after each step; "published" only informs and stays unread."""
+    w = world
+    rev = start(w)
+    fire(rev, "submit", w.drafter)
+    assert open_tasks() == Counter({("jimsar-office", "submitted"): 1})
+
+    fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id, w.water.id],
+         deadline=date.today() + timedelta(days=1))
+    assert open_tasks() == Counter({("jimsar-civil", "opinion_requested"): 1, ("jimsar-agri", "opinion_requested"): 1,
+                                    ("jimsar-water", "opinion_requested"): 1})
+    assert done() == Counter({("jimsar-office", "submitted"): 1})
+    send_reminders(today=date.today())
+    db.session.commit()
+    assert open_tasks()[("jimsar-civil", "deadline_near")] == 1
+
+    ops.add_opinion(rev, w.civil_user, "请补充发放时限")
+    db.session.commit()
+    sign(rev, w.civil_user)  # civil's request and reminder are done; agri's and water's are not
+    tasks = open_tasks()
+    assert tasks[("jimsar-civil", "opinion_requested")] == 0 and tasks[("jimsar-civil", "deadline_near")] == 0
+    assert tasks[("jimsar-agri", "opinion_requested")] == 1 and tasks[("jimsar-office", "signed_off")] == 1
+    c = next(c for c in rev.consultations if c.department_id == w.water.id)
+    ops.release_consultation(rev, w.officer, c.id, "不涉及水利局职责")
+    db.session.commit()
+    assert open_tasks()[("jimsar-water", "opinion_requested")] == 0
+    sign(rev, w.agri_user)
+    assert open_tasks() == Counter({("jimsar-office", "signed_off"): 2})
+
+    fire(rev, "return_for_revision", w.officer, reason="请按部门意见修改")
+    assert open_tasks() == Counter({("dayou-drafter", "returned"): 1})  # the office's 部门签署 are done
+
+    for o in drafts.unanswered_opinions(rev):
+        ops.answer_opinion(o, w.drafter, "adopted", "已采纳")
+    db.session.commit()
+    fire(rev, "submit", w.drafter)
+    assert open_tasks() == Counter({("jimsar-office", "submitted"): 1})
+    assert done()[("dayou-drafter", "returned")] == 1
+
+    fire(rev, "accept", w.officer)
+    fire(rev, "approve", w.officer, reason="同意")
+    fire(rev, "escalate", w.officer)
+    assert open_tasks() == Counter({("changji-prefecture", "review_requested"): 1})
+    fire(rev, "approve", w.pref_user, reason="州级同意")
+    assert open_tasks() == Counter({("xj-region", "review_requested"): 1})  # the region's is new, not done
+    fire(rev, "publish", w.region_user, reason="同意发布")
+    assert open_tasks() == Counter({("dayou-drafter", "published"): 1, ("jimsar-office", "published"): 1})
+    assert done()[("changji-prefecture", "review_requested")] == 1 and done()[("xj-region", "review_requested")] == 1
+
+
+def test_withdrawn_or_sent_back_drafts_end_the_tasks_they_announced(world):
+    w = world
+    rev = start(w)
+    fire(rev, "submit", w.drafter)
+    fire(rev, "withdraw", w.drafter)  # the office has nothing to take in any more
+    assert open_tasks() == Counter()
+    fire(rev, "submit", w.drafter)
+    fire(rev, "accept", w.officer)
+    fire(rev, "approve", w.officer, reason="同意")
+    fire(rev, "escalate", w.officer)
+    fire(rev, "send_back", w.pref_user, reason="请核对")
+    assert open_tasks() == Counter({("dayou-drafter", "returned"): 1})
+    fire(rev, "abandon", w.drafter, reason="不再修订")
+    assert open_tasks() == Counter()
+
+
+def test_a_refused_move_marks_nothing_done(world):
+    w = world
+    rev = start(w)
+    fire(rev, "submit", w.drafter)
+    fire(rev, "accept", w.officer, departments=[w.civil.id])
+    with pytest.raises(Invalid):
+        ops.fire(rev, "return_for_revision", w.officer, levels=LEVELS, reason="")
+    db.session.rollback()
+    assert done() == Counter({("jimsar-office", "submitted"): 1})
+    assert open_tasks() == Counter({("jimsar-civil", "opinion_requested"): 1})
+
+
+def test_header_count_drops_when_the_task_is_done_through_the_pages(world, client):
+    """The department's header says 1 until it signs off on the revision page; the office's says 1 (待受理)
+    until it accepts; the done notification stays listed, marked 已办结."""
+    w = world
+    rev = start(w)
+    fire(rev, "submit", w.drafter)
+    sign_in(client, "jimsar-office")
+    assert unread_badge(client.get("/inbox").get_data(as_text=True)) == 1
+    response = client.post_form(f"/revisions/{rev.id}/events/accept", {"departments": [str(w.civil.id)],
+                                                                       "deadline": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert unread_badge(client.get("/inbox").get_data(as_text=True)) is None
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "已办结" in page and "大有镇修订稿第 1 轮已上报" in page
+
+    sign_in(client, "jimsar-civil")
+    assert unread_badge(client.get("/inbox").get_data(as_text=True)) == 1
+    response = client.post_form(f"/revisions/{rev.id}/signoff", {"verdict": "no_opinion"})
+    assert response.status_code == 302
+    assert unread_badge(client.get("/inbox").get_data(as_text=True)) is None
+    assert "没有未读通知" in client.get("/notifications?unread=1").get_data(as_text=True)

@@ -183,24 +183,48 @@ def _resolve_flags(revision: Revision, actor, item_id: int, resolution: str) -> 
             flag.resolution, flag.resolved_by_id, flag.resolved_at = resolution, actor.id, utcnow()
 
 
-def add_item(revision: Revision, actor, kind: str, data: dict, reason: str = "") -> DraftItem:
+def check_position(position, count: int, *, adding: bool) -> int | None:
+    """A 1-based place in a table of `count` items, as an index from 0 (None: the end when adding).
+    Adding may name count + 1 (after the last); moving names one of the items' places."""
+    if position is None or position == "":
+        if adding:
+            return None
+        raise Invalid("请填写要移动到的位置（第几项）", fields={"position": "请填写要移动到的位置（第几项）"})
+    last = count + 1 if adding else count
+    try:
+        n = int(str(position).strip())
+    except ValueError:
+        n = None
+    if n is None or not 1 <= n <= last:
+        message = f"位置应为 1 到 {last} 之间的整数"
+        raise Invalid(message, fields={"position": message})
+    return n - 1
+
+
+def add_item(revision: Revision, actor, kind: str, data: dict, reason: str = "", position=None) -> DraftItem:
+    """A new item at the end of its table, or before the item now at `position` (1-based; the items
+    from there on shift down one place, their 序号 with them)."""
     _require_drafter(revision, actor)
     lock_revision(revision, EDITABLE)
     fields = clean_fields(data, kind)
+    same_kind = [i for i in drafts.live_items(revision) if i.kind == kind]
+    index = check_position(position, len(same_kind), adding=True)
     identity = Item(township_id=revision.township_id)
     db.session.add(identity)
     db.session.flush()
-    same_kind = [i for i in drafts.live_items(revision) if i.kind == kind]
     number = max((i.number for i in same_kind), default=0) + 1
-    position = max((i.position for i in same_kind), default=0) + 1
+    slot = max((i.position for i in same_kind), default=0) + 1
     reason = _clean_reason(reason)
-    item = DraftItem(revision=revision, item_id=identity.id, kind=kind, number=number, position=position,
+    item = DraftItem(revision=revision, item_id=identity.id, kind=kind, number=number, position=slot,
                      updated_by_id=actor.id, **fields)
     db.session.add(item)
+    if index is not None and index < len(same_kind):
+        _place(same_kind + [item], item, index)
     _give_reason(revision, actor, identity.id, "add", reason)
     db.session.flush()
     _log("item_add", actor, revision, target=f"item:{identity.id}",
-         details={"kind": kind, "number": number, "fields": fields, "reason": reason or None})
+         details={"kind": kind, "number": item.number, "fields": fields, "reason": reason or None,
+                  **({"position": index + 1} if index is not None else {})})
     return item
 
 
@@ -270,18 +294,34 @@ def move_item_within(revision: Revision, actor, draft_item_id: int, direction: i
          details={"kind": item.kind, "number": item.number, "swapped_with": other.item_id})
 
 
-def move_item_to(revision: Revision, actor, draft_item_id: int, index: int, lock_version) -> None:
+def move_item_to(revision: Revision, actor, draft_item_id: int, index: int, lock_version, reason: str = "") -> None:
     """Reorder: put the item at `index` (from 0) of its table, the items between shifting by one."""
     item, same = _reordering(revision, actor, draft_item_id, lock_version)
     if not 0 <= index < len(same):
-        raise Invalid(f"位置应在 1 到 {len(same)} 之间")
+        message = f"位置应为 1 到 {len(same)} 之间的整数"
+        raise Invalid(message, fields={"position": message})
+    _move(revision, actor, item, same, index, reason)
+
+
+def move_item_to_position(revision: Revision, actor, draft_item_id: int, position, lock_version,
+                          reason: str = "") -> None:
+    """Reorder to a place as people and the API name it: 第 `position` 项 (1-based, text or number)."""
+    item, same = _reordering(revision, actor, draft_item_id, lock_version)
+    _move(revision, actor, item, same, check_position(position, len(same), adding=False), reason)
+
+
+def _move(revision: Revision, actor, item: DraftItem, same: list[DraftItem], index: int, reason: str) -> None:
+    """A reorder changes no content, so it needs no 修改理由 (drafts.needs_reason); one given is kept in
+    the audit entry (the timeline shows it), not as a reason of the item's changes, which it does not explain."""
+    reason = _clean_reason(reason)
     start = same.index(item)
     if start == index:
         return
     _place(same, item, index)
     _flush_versioned()
     _log("item_reorder", actor, revision, target=f"item:{item.item_id}",
-         details={"kind": item.kind, "number": item.number, "from": start + 1, "to": index + 1})
+         details={"kind": item.kind, "number": item.number, "from": start + 1, "to": index + 1,
+                  **({"reason": reason} if reason else {})})
 
 
 def _reordering(revision: Revision, actor, draft_item_id: int, lock_version) -> tuple[DraftItem, list[DraftItem]]:

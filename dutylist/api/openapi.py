@@ -235,7 +235,9 @@ SCHEMAS = {
                        "base_version_id": {"type": "integer", "description": "以旧版本为底稿（回退）；默认当前版本"}}},
     "NewItem": {
         "allOf": [_ref("ItemFields"), {"type": "object", "required": ["kind", "name"], "properties": {
-            "kind": {"enum": list(KINDS)}, "reason": {"type": "string", "description": "修改理由"}}}]},
+            "kind": {"enum": list(KINDS)}, "reason": {"type": "string", "description": "修改理由"},
+            "position": {"type": "integer", "minimum": 1,
+                         "description": "插入到该表第几项之前（1 为最前；表中项数 + 1 或不填：末尾）；其后的事项依次后移"}}}]},
     "ItemPatch": {
         "description": "只需给出要改的字段；给出 kind 即把事项移到另一张表（如收回表）",
         "allOf": [_ref("ItemFields"), {"type": "object", "required": ["lock_version"], "properties": {
@@ -244,8 +246,14 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False, "required": ["lock_version"],
         "properties": {"lock_version": _ID, "reason": _STR}},
     "ItemMove": {
-        "type": "object", "additionalProperties": False, "required": ["direction", "lock_version"],
-        "properties": {"direction": {"enum": [-1, 1]}, "lock_version": _ID}},
+        "description": "direction 与 position 二者给出其一",
+        "type": "object", "additionalProperties": False, "required": ["lock_version"],
+        "oneOf": [{"required": ["direction"]}, {"required": ["position"]}],
+        "properties": {"direction": {"enum": [-1, 1], "description": "-1 上移一行，1 下移一行"},
+                       "position": {"type": "integer", "minimum": 1,
+                                    "description": "一步移动到该表第几项（1 到表中项数）；其间的事项依次顺移"},
+                       "lock_version": _ID,
+                       "reason": {"type": "string", "maxLength": 4000, "description": "调整顺序的理由（可不填，填写则留存）"}}},
     "EventInput": {
         "type": "object", "additionalProperties": False,
         "properties": {"reason": {"type": "string", "maxLength": 4000,
@@ -397,7 +405,7 @@ PATHS = {
                                                    schema={"type": "string"}, required=False)],
                       body=_body(_ref("ItemDelete"), required=False), operation_id="deleteItem")},
     "/revisions/{revision_id}/items/{draft_item_id}/move": {"post": _op(
-        "在同一张表内上移（-1）或下移（1）", "items", {"200": _json(_ref("DraftItem"), "移动后的事项")},
+        "在同一张表内上移（-1）、下移（1），或一步移动到第 position 项", "items", {"200": _json(_ref("DraftItem"), "移动后的事项")},
         errors=WRITE, params=[REVISION, DRAFT_ITEM], body=_body(_ref("ItemMove")), operation_id="moveItem")},
     "/revisions/{revision_id}/renumber": {"post": _op(
         "各表按当前顺序重新编号 1..n", "items", {"200": _json(_ref("Revision"), "修订稿")}, errors=WRITE,

@@ -60,10 +60,11 @@ def revision(revision_id: int):
 @auth.token_required
 def add_item(revision_id: int):
     revision = load.revision(revision_id)
-    data = check.body(("kind", "reason", *check.ITEM_KEYS))
+    data = check.body(("kind", "reason", "position", *check.ITEM_KEYS))
     kind = check.kind(data, required=True)
     fields = check.item_fields(data)
-    item = ops.add_item(revision, g.api_user, kind, fields, check.reason(data))
+    position = check.integer(data.get("position"), "position")
+    item = ops.add_item(revision, g.api_user, kind, fields, check.reason(data), position=position)
     db.session.commit()
     return jsonify(ser.draft_item_json(item)), 201
 
@@ -115,15 +116,23 @@ def delete_item(revision_id: int, draft_item_id: int):
 @bp.post("/revisions/<int:revision_id>/items/<int:draft_item_id>/move")
 @auth.token_required
 def move_item(revision_id: int, draft_item_id: int):
-    """Swap with the neighbour above (-1) or below (1) in the same table."""
+    """Swap with the neighbour above (-1) or below (1) in the same table, or go to 第 position 项 of it."""
     revision = load.revision(revision_id)
     item = load.draft_item(revision, draft_item_id)
-    data = check.body(("direction", "lock_version"))
-    direction = check.integer(data.get("direction"), "direction", required=True)
-    if direction not in (-1, 1):
-        raise Invalid("字段 direction 应为 -1（上移）或 1（下移）")
+    data = check.body(("direction", "position", "lock_version", "reason"))
+    if ("direction" in data) == ("position" in data):
+        raise Invalid("请给出 direction（-1 上移 / 1 下移）或 position（移动到第几项）之一")
     lock_version = check.integer(data.get("lock_version"), "lock_version", required=True)
-    ops.move_item_within(revision, g.api_user, item.id, direction, lock_version)
+    if "position" in data:
+        position = check.integer(data.get("position"), "position", required=True)
+        ops.move_item_to_position(revision, g.api_user, item.id, position, lock_version, check.reason(data))
+    else:
+        direction = check.integer(data.get("direction"), "direction", required=True)
+        if direction not in (-1, 1):
+            raise Invalid("字段 direction 应为 -1（上移）或 1（下移）")
+        if "reason" in data:
+            raise Invalid("上移、下移不需要理由；reason 只用于 position")
+        ops.move_item_within(revision, g.api_user, item.id, direction, lock_version)
     db.session.commit()
     return jsonify(ser.draft_item_json(db.session.get(DraftItem, item.id)))
 

@@ -37,6 +37,10 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    #: when the task it announced was done (the office acted, the department signed, the township
+    #: submitted…): set by dutylist.notifications.service.settle_for, which also sets read_at, so the
+    #: header's unread figure drops with it
+    done_at: Mapped[datetime | None]
 
     @property
     def kind_label(self) -> str:

@@ -7,11 +7,13 @@ import os
 from .. import signals
 from . import mail
 from .cli import send_reminders_command
-from .service import notify_for
+from .service import notify_for, settle_for
 
 
 def on_revision_event(revision, event, **_):
-    """A revision's audit entry: the notifications it calls for, in the same transaction."""
+    """A revision's audit entry: the tasks it completed are marked done, then the notifications it
+    calls for are made, in the same transaction."""
+    settle_for(event, revision)
     notify_for(event, revision)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from workflow import permissions as perm
 from workflow.states import Status
@@ -16,6 +16,7 @@ from workflow.states import Status
 from .. import clock
 from ..extensions import db
 from ..models import Consultation, ConsultationRound, Notification, Organisation, OrgKind, Revision, User
+from ..models.base import utcnow
 from . import mail
 
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
@@ -115,6 +116,54 @@ def notify_for(event, revision: Revision) -> list[Notification]:
         return []
     kind, users, text = what
     return _create(users, kind, text, revision.id, exclude=event.actor_id)
+
+
+# ------------------------------------------------------------------ tasks done ----
+#: what a department is asked to do on a revision: give its opinion and sign off
+DEPARTMENT_TASKS = ("opinion_requested", "deadline_near", "deadline_passed")
+#: the notifications whose task belongs to a state: leaving the state ends them (the office accepted or
+#: returned, the township submitted, the prefecture or region decided); "published" only informs
+TASKS_OF_STATE = {
+    Status.submitted.value: ("submitted",),  # 待受理 (the office accepts; or the township withdrew it)
+    Status.county_review.value: ("signed_off", *DEPARTMENT_TASKS),  # the office decided: no one waits
+    Status.returned.value: ("returned",),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
+    Status.prefecture_review.value: ("review_requested",),  # 请审核
+    Status.region_review.value: ("review_requested",),
+}
+#: a department's own task ends when it signs off, or the office releases it or records it as lapsed
+DEPARTMENT_DONE = frozenset({"sign_off", "consultation_release", "consultation_lapse"})
+
+
+def settle_for(event, revision: Revision) -> int:
+    """Mark done the notifications whose task the audited event completed (in the caller's
+    transaction); how many. Runs before notify_for, so a move's new tasks are never marked."""
+    if event.outcome != "ok" or revision.id is None:
+        return 0
+    if event.from_state and event.to_state and event.from_state != event.to_state:
+        kinds = TASKS_OF_STATE.get(event.from_state)
+        return mark_done(revision.id, kinds) if kinds else 0
+    if event.action in DEPARTMENT_DONE and (event.target or "").startswith("consultation:"):
+        consultation = db.session.get(Consultation, int(event.target.partition(":")[2]))
+        if consultation is not None:
+            return mark_done(revision.id, DEPARTMENT_TASKS, organisation_id=consultation.department_id)
+    return 0
+
+
+def mark_done(revision_id: int, kinds, organisation_id: int | None = None) -> int:
+    """Set done_at (and read_at, if unread) on the open notifications of these kinds about the revision,
+    for every recipient or those of one organisation. One UPDATE; the caller commits.
+
+    The header's figure counts read_at IS NULL, so it drops with them; a per-user counter of unread
+    notifications would be lowered here, by the rows this returns per user."""
+    now = utcnow()
+    stmt = (update(Notification)
+            .where(Notification.revision_id == revision_id, Notification.kind.in_(list(kinds)),
+                   Notification.done_at.is_(None))
+            .values(done_at=now, read_at=func.coalesce(Notification.read_at, now))
+            .execution_options(synchronize_session=False))
+    if organisation_id is not None:
+        stmt = stmt.where(Notification.user_id.in_(select(User.id).where(User.organisation_id == organisation_id)))
+    return db.session.execute(stmt).rowcount or 0
 
 
 def _create(users, kind: str, text: str, revision_id: int | None, exclude=None, key=None) -> list[Notification]:

@@ -1,5 +1,7 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,7 +15,7 @@ from workflow.states import STATUS_LABELS, Status
 
 from ..caching import LRU
 from ..extensions import db
-from ..items import KIND_LABELS, KINDS
+from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..services import list_counts, places, snapshot
 
@@ -44,6 +46,14 @@ def index():
 _version_html = LRU(64)
 
 
+@bp.app_template_global()
+def filter_depts(fields) -> str:
+    """The departments a row names, for the filter's script (data-depts): an entry or a draft item."""
+    if not isinstance(fields, Mapping):
+        fields = fields.fields()
+    return filtering.departments_attr(fields)
+
+
 def _cache_size() -> int:
     """VERSION_HTML_CACHE (config, else environment; default 64 versions per worker); 0 or debug: off."""
     size = current_app.config.get("VERSION_HTML_CACHE")
@@ -54,28 +64,54 @@ def _cache_size() -> int:
     return int(size)
 
 
-def version_tables(township: Organisation, version: Version) -> Markup:
+@dataclass(frozen=True)
+class VersionParts:
+    """A version's page parts: the summary and the tables (HTML), what the filter offers, how many match."""
+
+    summary: Markup
+    tables: Markup
+    options: filtering.FilterOptions
+    shown: int
+
+
+def _render_tables(entries: list[dict], flt: filtering.ItemFilter | None) -> tuple[Markup, int]:
+    matched = {e["item_id"] for e in entries if flt.matches(e["kind"], e)} if flt else set()
+    tables = snapshot.tables(entries)
+    html = current_app.jinja_env.get_template("lists/_version_tables.html").render(
+        tables=tables, kinds=KINDS, kind_labels=KIND_LABELS, flt=flt, matched=matched,
+        shown_by_kind={k: sum(1 for e in tables[k] if e["item_id"] in matched) for k in KINDS})
+    return Markup(html), len(matched) if flt else len(entries)
+
+
+def version_tables(township: Organisation, version: Version, flt: filtering.ItemFilter | None = None) -> VersionParts:
     """The summary and three tables of a version, rendered once per version and reused.
 
     A published version never changes (snapshot: immutable), so its rendered tables do not either; the key
     also carries the digest and publication time (a database restored under the running app cannot be served
     stale tables) and the county's names (the summary counts departments by county-relative name). The
-    fragment is rendered without the request's context processors, so it holds nothing of the user.
+    fragment is rendered without the request's context processors, so it holds nothing of the user. A
+    filtered view renders its tables for the request (rows that do not match hidden), the rest from the cache.
     """
     county = township.county
 
-    def render() -> Markup:
+    def render() -> VersionParts:
         entries = snapshot.read_entries(version)
-        html = current_app.jinja_env.get_template("lists/_version_tables.html").render(
+        summary = current_app.jinja_env.get_template("lists/_version_summary.html").render(
             tables=snapshot.tables(entries), stats=list_counts.list_stats(entries, county), kinds=KINDS,
             kind_labels=KIND_LABELS)
-        return Markup(html)
+        tables, shown = _render_tables(entries, None)
+        return VersionParts(Markup(summary), tables, filtering.options((e["kind"], e) for e in entries), shown)
     size = _cache_size()
     if not size:
-        return render()
-    key = (str(db.engine.url), version.id, version.digest, version.published_at, township.id,
-           county.name if county else None, county.short_name if county else None)
-    return _version_html.get_or_make(key, render, size)
+        parts = render()
+    else:
+        key = (str(db.engine.url), version.id, version.digest, version.published_at, township.id,
+               county.name if county else None, county.short_name if county else None)
+        parts = _version_html.get_or_make(key, render, size)
+    if flt is None or not flt.active:
+        return parts
+    tables, shown = _render_tables(snapshot.read_entries(version), flt)
+    return replace(parts, tables=tables, shown=shown)
 
 
 def load_township(township_id: int) -> Organisation | None:
@@ -96,10 +132,11 @@ def render_version(township: Organisation, version: Version | None, versions: li
     if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
         open_revision = None
     can_start = open_revision is None and perm.can_start_revision(current_user, township)
+    flt = filtering.ItemFilter.from_args(request.args, allow_changed=False)
     return render_template(
         "lists/township.html", township=township, version=version, versions=versions,
-        open_revision=open_revision, can_start=can_start,
-        version_tables=version_tables(township, version) if version else Markup(""),
+        open_revision=open_revision, can_start=can_start, flt=flt,
+        parts=version_tables(township, version, flt) if version else None,
         kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, start_problem=start_problem,
         start_reason=start_reason), status
 

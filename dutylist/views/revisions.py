@@ -34,7 +34,7 @@ from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
 from .. import clock
 from ..documents import opinion_table
 from ..extensions import db
-from ..items import KIND_LABELS, KINDS
+from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, User, Version
 from ..services import departments as dept_registry
 from ..services import drafts, opinion_summary, snapshot
@@ -90,12 +90,30 @@ def return_reason(revision: Revision) -> AuditEvent | None:
         .order_by(AuditEvent.seq.desc()).limit(1))
 
 
+def _tables(revision: Revision) -> dict[str, list[DraftItem]]:
+    """The draft's live items by table, in order."""
+    out: dict[str, list[DraftItem]] = {k: [] for k in KINDS}
+    for i in drafts.live_items(revision):
+        out[i.kind].append(i)
+    return out
+
+
+def _filter_args() -> dict:
+    """The list filter of the page the user came from (kept by a move's redirect)."""
+    return filtering.ItemFilter.from_args(request.args).args()
+
+
 def render_revision(revision: Revision, status: int = 200, problem: Problem | None = None):
     user = current_user
     problem = problem or Problem()
     events = ops.available_events(revision, user, levels())
     all_changes = drafts.changes(revision)  # computed once for the whole page
     changes, renumbered = split_renumbered(all_changes)
+    tables = _tables(revision)
+    live = [i for k in KINDS for i in tables[k]]
+    changed_ids = {c.item_id for c in changes}
+    flt = filtering.ItemFilter.from_args(request.args)
+    matched = {i.id for i in live if flt.matches(i.kind, i.fields(), i.item_id in changed_ids)}
     concern = (drafts.concerning(revision, user.organisation_id, all_changes)
                if perm.marks_concerning(user, revision) else set())
     if concern:  # the changes that name the department first, then the others, each in list order
@@ -125,7 +143,8 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         renumbered=renumbered, concern=concern, problem=problem, default_deadline=default_deadline,
         editable=editable, blockers=drafts.submit_blockers(revision, all_changes) if editable else [],
         missing={c.item_id for c in drafts.missing_reasons(revision, all_changes)} if editable else set(),
-        tables={k: [i for i in drafts.live_items(revision) if i.kind == k] for k in KINDS},
+        tables=tables, flt=flt, matched=matched, changed_ids=changed_ids,
+        filter_options=filtering.options((i.kind, i.fields()) for i in live), filter_args=flt.args(),
         kinds=KINDS, kind_labels=KIND_LABELS, timeline=timeline,
         consultation=perm.consultation_of(user, revision), consultations=revision.consultations,
         can_opine=perm.can_write_opinion(user, revision), can_sign_off=perm.can_sign_off(user, revision),
@@ -216,17 +235,23 @@ def add_item(revision_id: int):
     form = ItemForm()
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "basic")
+        form.position.data = (request.args.get("position") or "")[:10]
     if form.validate_on_submit():
         try:
-            ops.add_item(revision, current_user, form.kind.data, form.data_for_service(), form.reason.data or "")
+            item = ops.add_item(revision, current_user, form.kind.data, form.data_for_service(),
+                                form.reason.data or "", position=form.position.data)
             db.session.commit()
-            flash("已新增事项", "success")
-            return redirect(url_for("revisions.show", revision_id=revision.id) + "#draft")
+            flash(f"已新增事项（{KIND_LABELS[item.kind]}第 {item.number} 项）", "success")
+            return redirect(url_for("revisions.show", revision_id=revision.id) + f"#d{item.id}")
         except WorkflowError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")
+            if "position" in exc.fields:
+                form.position.errors = [*form.position.errors, exc.fields["position"]]  # next to the box
+            else:
+                flash(exc.message, "danger")
+    counts = {k: len(v) for k, v in _tables(revision).items()}
     return render_template("revisions/item_form.html", form=form, revision=revision, item=None,
-                           kind_labels=KIND_LABELS), 400 if request.method == "POST" else 200
+                           kind_labels=KIND_LABELS, counts=counts), 400 if request.method == "POST" else 200
 
 
 @bp.route("/revisions/<int:revision_id>/items/<int:draft_item_id>/edit", methods=["GET", "POST"])
@@ -278,16 +303,28 @@ def delete_item(revision_id: int, draft_item_id: int):
 @bp.post("/revisions/<int:revision_id>/items/<int:draft_item_id>/move")
 @login_required
 def move_item(revision_id: int, draft_item_id: int):
+    """Up or down one row (direction), or to 第 N 项 of its table in one step (position)."""
     revision = get_revision(revision_id)
     form = ItemActionForm()
+    to_position = "position" in request.form
+    where = f"{'moveto' if to_position else 'move'}:{draft_item_id}"
+    values = {"position": request.form.get("position", ""), "reason": request.form.get("reason", "")}
     if not form.validate():
-        return invalid(revision, form, f"move:{draft_item_id}")
+        return invalid(revision, form, where, values)
     try:
-        ops.move_item_within(revision, current_user, draft_item_id, form.direction.data or 0, form.lock_version.data)
+        if to_position:
+            ops.move_item_to_position(revision, current_user, draft_item_id, form.position.data,
+                                      form.lock_version.data, form.reason.data or "")
+        else:
+            ops.move_item_within(revision, current_user, draft_item_id, form.direction.data or 0,
+                                 form.lock_version.data)
     except WorkflowError as exc:
-        return refused(revision_id, exc, f"move:{draft_item_id}")
+        return refused(revision_id, exc, where, values)
     db.session.commit()
-    return redirect(url_for("revisions.show", revision_id=revision.id) + f"#d{draft_item_id}")
+    if to_position:
+        item = db.session.get(DraftItem, draft_item_id)
+        flash(f"已移动到第 {item.number} 项", "success")
+    return redirect(url_for("revisions.show", revision_id=revision.id, **_filter_args()) + f"#d{draft_item_id}")
 
 
 @bp.post("/revisions/<int:revision_id>/renumber")
