@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from dutylist import clock
+from dutylist.config import Config
 from dutylist.extensions import db
 from dutylist.models import Consultation, OpinionReply, Revision
-from dutylist.services import drafts
+from dutylist.services import drafts, inbox
 from workflow import operations as ops
 
 from .factories import World, explain, fire, settle, sign
@@ -409,3 +410,40 @@ def test_send_backs_are_counted_apart_from_the_county_rounds(app, world):
         fire(rev, "return_for_revision", world.officer, reason="请修改")
     db.session.rollback()
     assert db.session.get(Revision, rev.id).round == 3
+
+
+def test_the_inbox_counts_the_opinions_submitting_asks_for(app, world):
+    """After a send-back, the township answers that pass's opinions (the prefecture's, and the county's of
+    a department later recorded as lapsed); the inbox counts the same ones."""
+    rev = in_review(world, world.civil)
+    ops.add_opinion(rev, world.civil_user, "请写明时限")
+    db.session.commit()
+    clock.set_today(clock.today() + timedelta(days=4))
+    ops.lapse_consultation(rev, world.officer, consultation(rev, world.civil).id, "逾期未反馈")
+    db.session.commit()
+    for event, actor in (("approve", world.officer), ("escalate", world.officer)):
+        fire(rev, event, actor, reason="同意" if event == "approve" else "")
+    fire(rev, "send_back", world.pref_user, reason="请补充依据")
+    assert [o.stage for o in drafts.unanswered_opinions(rev)] == ["county", "prefecture"]
+    task = next(t for t in inbox.tasks_for(world.drafter) if t.revision.id == rev.id)
+    assert task.what == "已退回：待答复意见 2 条并再次上报"
+    with pytest.raises(Exception, match="2 条意见未答复"):
+        fire(rev, "submit", world.drafter)
+
+
+def test_the_default_deadline_comes_from_consultation_days(api, world, app, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("CONSULTATION_DAYS", "5")
+    assert Config().CONSULTATION_DAYS == 5
+    for bad in ("0", "61", "ten", "-3"):
+        monkeypatch.setenv("CONSULTATION_DAYS", bad)
+        with pytest.raises(ValueError, match="CONSULTATION_DAYS"):
+            Config()
+    monkeypatch.setitem(app.config, "CONSULTATION_DAYS", 5)
+    rev = drafted(world, reason="写明公开频次")
+    fire(rev, "submit", world.drafter)
+    due = clock.add_working_days(clock.today(), 5)
+    page = login(app, "jimsar-office").get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert f"默认 {due.isoformat()}，5 个工作日" in page
+    body = api.ok("POST", f"/revisions/{rev.id}/events/accept", "officer", {"departments": [world.civil.id]})
+    assert body["deadline"].startswith(due.isoformat()) and body["consultations"][0]["deadline"].startswith(due.isoformat())
