@@ -41,6 +41,14 @@ def review_levels() -> tuple[str, ...]:
     return tuple(x for x in ("prefecture", "region") if x in levels)
 
 
+def consultation_days() -> int:
+    """CONSULTATION_DAYS: the working days departments have to comment, from 受理 (1–60, default 10)."""
+    raw = os.environ.get("CONSULTATION_DAYS", "10").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 60:
+        raise ValueError(f"CONSULTATION_DAYS: a number of working days from 1 to 60, not {raw!r}")
+    return int(raw)
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -52,13 +60,13 @@ class Config:
     WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_ROUNDS = 3
-    #: the default time the departments have to comment, in working days from 受理
-    CONSULTATION_DAYS = 10
 
     def __init__(self):
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
+        #: the default time the departments have to comment, in working days from 受理 (shown, editable)
+        self.CONSULTATION_DAYS = consultation_days()
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"

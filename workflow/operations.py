@@ -492,7 +492,8 @@ def _prepare_consultations(revision: Revision, department_ids: list[int], deadli
             c = existing.get(org.id) or Consultation(revision=revision, department_id=org.id)
             if c.id is None:
                 db.session.add(c)
-            row = ConsultationRound(submission=n, round=revision.round, deadline=deadline, asked_by_id=actor.id)
+            row = ConsultationRound(submission=n, round=revision.round, state=PENDING, deadline=deadline,
+                                    asked_by_id=actor.id)
             c.rounds.append(row)
             last = c.last_signed(n)
             if last is not None:

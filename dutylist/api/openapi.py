@@ -232,7 +232,9 @@ SCHEMAS = {
     "NewRevision": {
         "type": "object", "additionalProperties": False,
         "properties": {"title": {"type": "string", "maxLength": 200},
-                       "base_version_id": {"type": "integer", "description": "以旧版本为底稿（回退）；默认当前版本"}}},
+                       "base_version_id": {"type": "integer", "description": "以旧版本为底稿（回退）；默认当前版本"},
+                       "reason": {"type": "string", "maxLength": 4000,
+                                  "description": "以旧版本为底稿时必填：恢复旧版本的理由（作为其每项修改的修改理由）"}}},
     "NewItem": {
         "allOf": [_ref("ItemFields"), {"type": "object", "required": ["kind", "name"], "properties": {
             "kind": {"enum": list(KINDS)}, "reason": {"type": "string", "description": "修改理由"},

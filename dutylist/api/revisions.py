@@ -34,7 +34,7 @@ def township_revisions(township_id: int):
 @auth.token_required
 def start_revision(township_id: int):
     org = load.township(township_id)
-    data = check.body(("title", "base_version_id"))
+    data = check.body(("title", "base_version_id", "reason"))
     title = check.text(data, "title", limit=200).strip()
     base_id = check.integer(data.get("base_version_id"), "base_version_id")
     base = None
@@ -42,7 +42,8 @@ def start_revision(township_id: int):
         base = db.session.get(Version, base_id) if 0 < base_id <= load.MAX_ID else None
         if base is None:
             raise Invalid("所选版本不存在")
-    revision = ops.start_revision(org, g.api_user, title=title, base_version=base)
+    # a revert (an older base version) says why: the reason explains every change it makes
+    revision = ops.start_revision(org, g.api_user, title=title, base_version=base, reason=check.reason(data))
     db.session.commit()
     response, status = ser.revision_response(revision, 201)
     response.headers["Location"] = url_for("api.revision", revision_id=revision.id)

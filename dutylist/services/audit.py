@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "password_change": "修改密码",
     "email_change": "修改电子邮箱",
     "signoff_carried": "沿用前轮签署", "consultation_add": "增加征求意见部门", "consultation_release": "撤回征求意见",
-    "consultation_extend": "延长部门截止日期", "consultation_lapse": "记为逾期未反馈、视为无意见",
+    "consultation_extend": "延长部门截止日期", "consultation_lapse": "记为“逾期未反馈，视为无意见”",
     "item_explain": "补充修改理由", "flag_confirm": "确认保留提示事项",
     # administration (三员分立): organisations and the department registry, accounts, roles, the log itself
     "organisation_create": "新增单位", "organisation_rename": "单位更名", "organisation_move": "调整上级单位",

@@ -12,6 +12,7 @@ from workflow.states import Status
 from .. import clock
 from ..extensions import db
 from ..models import Organisation, OrgKind, Revision
+from . import drafts
 
 
 @dataclass
@@ -48,7 +49,7 @@ def _task(user, rev: Revision) -> Task:
     if status == Status.drafting:
         return Task(rev, "修订稿起草中，待上报")
     if status == Status.returned:
-        n = sum(1 for o in rev.opinions if o.round == rev.round and o.answer is None)
+        n = len(drafts.unanswered_opinions(rev))  # what submitting asks for: this pass's opinions
         return Task(rev, f"已退回：待答复意见 {n} 条并再次上报" if n else "已退回：待再次上报")
     if status == Status.submitted:
         return Task(rev, f"第 {rev.round} 轮上报，待受理并征求部门意见")

@@ -109,7 +109,9 @@ def revision_diff(revision_id: int):
     revision = get_revision(revision_id)
     diffs, kind, category = filtered(drafts.changes(revision))
     main, renumbered = diff.split_renumbered(diffs)
-    return render_template("history/diff.html", township=revision.township, a=revision.base_version, b=None,
+    # compared with the township's current version when the draft began (for a revert, not the old base)
+    against = revision.previous_version or revision.base_version
+    return render_template("history/diff.html", township=revision.township, a=against, b=None,
                            diffs=main, renumbered=renumbered, versions=[], summary=diff.summary(diffs), kinds=KINDS,
                            kind_labels=KIND_LABELS, categories=CATEGORIES, kind=kind, category=category,
                            field_labels=diff.FIELD_LABELS, revision=revision)
@@ -120,6 +122,7 @@ def revision_diff(revision_id: int):
 def revision_diff_download(revision_id: int, fmt: str):
     revision = get_revision(revision_id)
     diffs, _, _ = filtered(drafts.changes(revision))
-    base = revision.base_version.number if revision.base_version else 0
+    against = revision.previous_version or revision.base_version
+    base = against.number if against else 0
     title = f"{revision.township.name}履职事项清单新旧对照表（第{base}版→修订稿第{revision.round}轮）"
     return download(title, diffs, fmt, revision.township_id, f"revision:{revision.id}")
