@@ -294,6 +294,6 @@ class ConsultationMachine(RuleBasedStateMachine):
 def test_consultation_state_is_what_the_audit_log_says(app, client):
     run_state_machine_as_test(
         lambda: ConsultationMachine(client),
-        settings=settings(max_examples=8, stateful_step_count=25, deadline=None, derandomize=False,
+        settings=settings(max_examples=6, stateful_step_count=25, deadline=None, derandomize=False,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
                           database=None))
