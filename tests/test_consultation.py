@@ -447,3 +447,36 @@ def test_the_default_deadline_comes_from_consultation_days(api, world, app, monk
     assert f"默认 {due.isoformat()}，5 个工作日" in page
     body = api.ok("POST", f"/revisions/{rev.id}/events/accept", "officer", {"departments": [world.civil.id]})
     assert body["deadline"].startswith(due.isoformat()) and body["consultations"][0]["deadline"].startswith(due.isoformat())
+
+
+def test_one_rule_decides_what_a_department_sees_in_pages_api_and_downloads(api, world, app):
+    """A department consulted although no change names it reads the whole draft everywhere; one not
+    consulted reads nothing; each sees its own opinions and the office's, never another department's."""
+    rev = in_review(world, world.water, world.civil)
+    rid = rev.id
+    item_id = next(i.item_id for i in rev.items if i.name.startswith(INFO))
+    ops.add_opinion(rev, world.water_user, "水利局的意见", item_id)
+    ops.add_opinion(rev, world.civil_user, "民政局的意见")
+    ops.add_opinion(rev, world.officer, "编办的意见")
+    db.session.commit()
+    water, agri = login(app, "jimsar-water"), login(app, "jimsar-agri")
+    for url in (f"/revisions/{rid}", f"/revisions/{rid}/diff", f"/revisions/{rid}/diff.docx",
+                f"/revisions/{rid}/diff.xlsx", f"/revisions/{rid}/export.json", f"/revisions/{rid}/opinions/summary",
+                f"/revisions/{rid}/opinions/summary.xlsx"):
+        assert water.get(url).status_code == 200, url
+        assert agri.get(url).status_code == 403, url  # not consulted
+    body = api.ok("GET", f"/revisions/{rid}", "water_user")
+    assert [(c["item_id"], c["concerns_me"]) for c in body["changes"]] == [(item_id, False)]
+    assert len(body["items"]) == 6 and body["concerning"] == []
+    refused(api.get(f"/revisions/{rid}", "agri_user"), 403)
+    seen = {o["body"] for o in api.ok("GET", f"/revisions/{rid}/opinions", "water_user")["opinions"]}
+    assert seen == {"水利局的意见", "编办的意见"}
+    assert {o["body"] for o in api.ok("GET", f"/revisions/{rid}/opinions", "officer")["opinions"]} == {
+        "水利局的意见", "民政局的意见", "编办的意见"}
+    for url in (f"/revisions/{rid}", f"/revisions/{rid}/opinions/summary"):
+        page = water.get(url).get_data(as_text=True)
+        assert "水利局的意见" in page and "编办的意见" in page and "民政局的意见" not in page, url
+    sheet = water.get(f"/revisions/{rid}/opinions/summary.xlsx").data
+    assert _cells_with(sheet, "xlsx", "水利局的意见") and not _cells_with(sheet, "xlsx", "民政局的意见")
+    civil_opinion = next(o for o in rev.opinions if o.body == "民政局的意见")
+    refused(api.post(f"/revisions/{rid}/opinions/{civil_opinion.id}/replies", "water_user", {"body": "同意"}), 404)
