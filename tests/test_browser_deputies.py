@@ -15,6 +15,7 @@ from workflow import operations as ops
 
 from .browser import ARTIFACTS
 from .factories import explain
+from .test_browser_a11y import axe_violations
 from .test_browser_admin import click_link, sign_in, submit
 
 pytestmark = pytest.mark.browser
@@ -59,6 +60,7 @@ def test_a_deputy_takes_in_a_draft_and_both_people_are_named(page, live_server):
     assert "已指定张三为代理人" in page.locator(".flash").inner_text()
     assert "生效中" in page.locator("#my-deputies").inner_text()
     shot(page, "named")
+    assert axe_violations(page) == []
 
     # ---- 张三 signs in: the header says whom they act for; the revision page says how it will read
     sign_in(page, "jimsar-office-2", live_server.password)
@@ -66,6 +68,7 @@ def test_a_deputy_takes_in_a_draft_and_both_people_are_named(page, live_server):
     page.goto(f"/revisions/{revision_id}", wait_until="load")
     assert "您正在代理李四" in page.locator("#acting-note").inner_text()
     page.screenshot(path=str(ARTIFACTS / "deputy-acting-note.png"))  # the top of the page, as the deputy sees it
+    assert axe_violations(page) == []  # the header's 代理 badge and the notice read well (contrast)
     accept = page.locator('form[action$="/events/accept"]')
     for box in accept.locator("input[name=departments]").all():
         if box.is_checked():
