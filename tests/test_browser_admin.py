@@ -1,7 +1,7 @@
 """Running the system from the browser (三员分立), in Chromium over the demo data, at desktop width and
 on a 390 px phone: the system administrator creates a county department and an account; the security
 administrator gives the account its role; the new user signs in with the temporary password and must
-change it; the auditor sees all of it in the audit log; the system administrator cannot open the audit
+change it; the county office consults the new department; the auditor sees all of it in the audit log; the system administrator cannot open the audit
 log. Screenshots of every page on the way are left in test-artifacts/."""
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import re
 import pytest
 from openpyxl import Workbook
 
+from sqlalchemy import select
+
+from dutylist.extensions import db
+from dutylist.models import Organisation, User
+from workflow import operations as ops
+
 from .browser import ARTIFACTS, TIMEOUT_MS
+from .factories import explain
 
 pytestmark = pytest.mark.browser
 
@@ -123,11 +130,30 @@ def test_three_administrators_run_the_system_from_the_browser(page, context, liv
     assert page.locator("h1").inner_text() == "乡镇履职事项清单"
     assert "县直部门审核人" in page.locator(".who").inner_text()
 
+    # ---- the county office consults the new department on 大有镇's submitted draft
+    revision_id = submitted_draft(live_server.app)
+    sign_in(page, "jimsar-office", live_server.password)
+    page.goto(f"/revisions/{revision_id}", wait_until="load")
+    accept = page.locator("#form-accept")
+    for box in accept.locator("input[name=departments]").all():
+        if box.is_checked():
+            box.uncheck()
+    accept.get_by_label("吉木萨尔县数据局", exact=True).check()
+    submit(page, accept)
+    row = page.locator('#consultations tr[data-department="吉木萨尔县数据局"]')
+    assert row.get_attribute("data-state") == "pending"
+    page.locator("#consultations").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "admin-office-consults-new-department.png"))
+    # ... and the new department's reviewer finds it waiting for its sign-off
+    sign_in(page, "jimsar-data", NEW_PASSWORD)
+    page.goto(f"/revisions/{revision_id}", wait_until="load")
+    assert page.locator("#form-signoff").count() == 1
+
     # ---- the auditor: all of it in the log
     sign_in(page, "auditor", live_server.password)
     assert page.url.endswith("/admin/audit")
     log = page.locator("table.audit tbody").inner_text()
-    for action in ("新增单位", "创建用户", "分配角色", "修改密码"):
+    for action in ("新增单位", "创建用户", "分配角色", "修改密码", "受理并征求意见"):
         assert action in log, action
     for actor in ("sysadmin", "secadmin", "jimsar-data"):
         assert actor in log, actor
@@ -138,6 +164,24 @@ def test_three_administrators_run_the_system_from_the_browser(page, context, liv
     # the expected refusals (two 403s) are the only failed requests
     problems = [p for p in context.watch.problems() if not re.match(r"403 GET .*/admin/(audit|users)$", p)]
     assert not problems, problems
+
+
+def submitted_draft(app) -> int:
+    """大有镇's drafter changes one item, explains it and submits (through the workflow, as the pages
+    would): the county office has a draft to take in."""
+    with app.app_context():
+        town = db.session.scalar(select(Organisation).where(Organisation.name == "大有镇"))
+        drafter = db.session.scalar(select(User).where(User.username == "dayou-drafter"))
+        rev = ops.start_revision(town, drafter)
+        item = next(i for i in rev.items if i.kind == "basic")
+        data = {f: getattr(item, f) for f in ("category", "name")}
+        data["name"] = item.name + "（含数据共享）"
+        ops.edit_item(rev, drafter, item.id, data, item.lock_version, reason="按数据共享要求调整")
+        db.session.commit()
+        explain(rev, drafter)
+        ops.fire(rev, "submit", drafter, levels=("prefecture", "region"))
+        db.session.commit()
+        return rev.id
 
 
 PAGES = {  # who -> the pages they see, at phone width
