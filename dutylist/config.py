@@ -41,6 +41,16 @@ def review_levels() -> tuple[str, ...]:
     return tuple(x for x in ("prefecture", "region") if x in levels)
 
 
+def filing_levels() -> tuple[str, ...]:
+    """Which offices a published version is filed with (FILING_LEVELS=prefecture[,region]; empty: none)."""
+    raw = os.environ.get("FILING_LEVELS", "prefecture")
+    levels = tuple(x.strip() for x in raw.split(",") if x.strip())
+    unknown = set(levels) - {"prefecture", "region"}
+    if unknown:
+        raise ValueError(f"FILING_LEVELS: unknown level(s) {sorted(unknown)}")
+    return tuple(x for x in ("prefecture", "region") if x in levels)
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -59,6 +69,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
+        self.FILING_LEVELS = filing_levels()
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "users_export": "导出账号", "role_assign": "分配角色",
     "account_unlock": "解除登录锁定", "sessions_end": "结束全部会话",
     "audit_view": "查看操作日志", "audit_verify": "核对链头",
+    "filing_create": "报送备案", "filing_acknowledge": "确认接收备案",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",

@@ -5,6 +5,7 @@ from . import (
     admin,
     compare,
     documents,
+    filings,
     history,
     inbox,
     lists,
@@ -20,4 +21,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, filings.bp)
