@@ -1,5 +1,6 @@
 """The pages: one blueprint per area. Thin views: load, ask workflow.permissions, validate, call one
-operation, commit, answer. The administrators' pages (三员分立): orgs, registry, accounts, security."""
+operation, commit, answer. The administrators' pages (三员分立): orgs, registry, accounts, security.
+The public portal (public, /public/) needs no sign-in."""
 from . import (
     accounts,
     admin,
@@ -12,6 +13,7 @@ from . import (
     notifications,
     orgs,
     oversight,
+    public,
     registry,
     revisions,
     search,
@@ -21,4 +23,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, filings.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, filings.bp, public.bp)
