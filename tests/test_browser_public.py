@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .browser import TIMEOUT_MS
+from .test_browser_a11y import axe_violations
 from .ui_helpers import click_and_wait, goto, make_review_data, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,18 @@ def test_filing_acknowledged_then_the_portal_shows_version_2_and_its_changes(pag
             assert ctx.cookies() == [] or all(c["name"] != "remember_token" for c in ctx.cookies())
         finally:
             ctx.close()
+    assert context_problems(page) == []
+
+
+def test_portal_pages_pass_axe(page, live_server):
+    data = make_review_data(live_server)
+    town = data.published_township_id
+    found = {}
+    for path in ("/public/", f"/public/townships/{town}", f"/public/townships/{town}/versions",
+                 f"/public/townships/{town}/changes", "/public/search?q=" + "农业", "/auth/login"):
+        goto(page, path)
+        found[path] = axe_violations(page)
+    assert {k: v for k, v in found.items() if v} == {}
     assert context_problems(page) == []
 
 
