@@ -43,6 +43,8 @@ def test_filing_acknowledged_then_the_portal_shows_version_2_and_its_changes(pag
             click_and_wait(visitor, visitor.locator("#public-link a"))
             assert visitor.url.endswith("/public/")
             assert visitor.locator("#public-nav").is_visible()
+            assert visitor.evaluate(WIDER_THAN_SCREEN) == [], label
+            shot(visitor, f"public-index-{label}", max_height=2000)
             click_and_wait(visitor, visitor.locator("tr[data-township='六户地镇'] a").first)
             assert visitor.url.endswith(f"/public/townships/{data.published_township_id}")
             assert "第 2 版（现行）" in visitor.locator("#version-label").inner_text()
