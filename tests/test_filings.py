@@ -6,9 +6,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from dutylist.config import filing_levels
 from dutylist.extensions import db
+from dutylist.filings import service
 from dutylist.models import AuditEvent, Filing
 from dutylist.services.tokens import create_token
+from workflow.errors import Forbidden
 
 from .factories import World, publish_change
 
@@ -41,6 +44,33 @@ def test_filing_levels_are_configurable(world, app):
         app.config["FILING_LEVELS"] = ("prefecture",)
     assert [(f.level, f.office_id) for f in filings_of(version)] == [
         ("prefecture", world.prefecture.id), ("region", world.region.id)]
+
+
+def test_each_office_acknowledges_only_what_was_filed_with_it(world, app):
+    app.config["FILING_LEVELS"] = ("prefecture", "region")
+    try:
+        prefecture, region = filings_of(publish_change(world))
+    finally:
+        app.config["FILING_LEVELS"] = ("prefecture",)
+    with pytest.raises(Forbidden):
+        service.acknowledge(region, world.pref_user)
+    with pytest.raises(Forbidden):
+        service.acknowledge(prefecture, world.region_user)
+    service.acknowledge(region, world.region_user)
+    service.acknowledge(prefecture, world.pref_user)
+    db.session.commit()
+    assert (prefecture.acknowledged_by_id, region.acknowledged_by_id) == (world.pref_user.id, world.region_user.id)
+    assert service.pending_for(world.region_user) == [] and service.pending_for(world.pref_user) == []
+
+
+def test_filing_levels_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FILING_LEVELS", "region, prefecture")
+    assert filing_levels() == ("prefecture", "region")
+    monkeypatch.setenv("FILING_LEVELS", "")
+    assert filing_levels() == ()
+    monkeypatch.setenv("FILING_LEVELS", "county")
+    with pytest.raises(ValueError, match="county"):
+        filing_levels()
 
 
 def test_the_prefecture_acknowledges_on_its_inbox_and_register(world, client):
