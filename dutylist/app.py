@@ -11,6 +11,7 @@ from . import (
     cli,
     documents,
     errors,
+    filings,
     models,  # noqa: F401  (every table registered with the metadata, for create_all and Alembic)
     notifications,
     search,
@@ -41,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     timefmt.init_app(app)
     cli.init_app(app)
-    for package in (documents, search, notifications, backup):
+    for package in (documents, search, notifications, backup, filings):
         package.init_app(app)  # commands, settings and signal subscriptions
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

@@ -38,7 +38,7 @@ def gate():
     """Before every page: the temporary password first; then what an account without a role, or the
     audit administrator, may open at all (the pages check the rest)."""
     endpoint = request.endpoint
-    if endpoint is None or endpoint in perm.PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
+    if endpoint is None or perm.is_public_endpoint(endpoint) or request.path.startswith("/api/"):
         return None  # the API checks its tokens (api.auth.token_required)
     if not current_user.is_authenticated:
         return None

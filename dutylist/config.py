@@ -49,6 +49,16 @@ def consultation_days() -> int:
     return int(raw)
 
 
+def filing_levels() -> tuple[str, ...]:
+    """Which offices a published version is filed with (FILING_LEVELS=prefecture[,region]; empty: none)."""
+    raw = os.environ.get("FILING_LEVELS", "prefecture")
+    levels = tuple(x.strip() for x in raw.split(",") if x.strip())
+    unknown = set(levels) - {"prefecture", "region"}
+    if unknown:
+        raise ValueError(f"FILING_LEVELS: unknown level(s) {sorted(unknown)}")
+    return tuple(x for x in ("prefecture", "region") if x in levels)
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -67,6 +77,7 @@ class Config:
         self.REVIEW_LEVELS = review_levels()
         #: the default time the departments have to comment, in working days from 受理 (shown, editable)
         self.CONSULTATION_DAYS = consultation_days()
+        self.FILING_LEVELS = filing_levels()
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dutylist.extensions import db
-from dutylist.models import Organisation, OrgKind, Role, User
+from dutylist.models import Organisation, OrgKind, Role, User, Version
 from dutylist.services import drafts, passwords
 from dutylist.services.snapshot import EntryData, publish_version
 from workflow import operations as ops
@@ -134,3 +134,22 @@ def explain(rev, drafter, reason: str = "依据工作实际调整"):
         ops.confirm_flag(rev, drafter, flag.id, "已核对，内容无误")
     db.session.commit()
     return rev
+
+
+def publish_change(w: World, name: str = "负责本镇农民专业合作社发展指导工作", reason: str = "县农业农村局提出新增"):
+    """大有镇's version 2: one cooperative item added, through the whole review."""
+    rev = ops.start_revision(w.town, w.drafter)
+    db.session.commit()
+    ops.add_item(rev, w.drafter, "cooperative", {
+        "category": "乡村振兴", "name": name, "departments_text": "吉木萨尔县农业农村局",
+        "departments": ["吉木萨尔县农业农村局"], "dept_duties": ["1.指导合作社规范运行；"],
+        "township_duties": ["1.摸排辖区合作社情况；"]}, reason)
+    db.session.commit()
+    fire(rev, "submit", w.drafter)
+    fire(rev, "accept", w.officer, departments=[w.agri.id])
+    settle(rev)
+    fire(rev, "approve", w.officer, reason="同意")
+    fire(rev, "escalate", w.officer)
+    fire(rev, "approve", w.pref_user, reason="同意")
+    fire(rev, "publish", w.region_user, reason="同意")
+    return db.session.get(Version, rev.published_version_id)

@@ -18,7 +18,7 @@ from dutylist import clock
 from dutylist.documents import jobs
 from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
-from dutylist.models import Delegation, DepartmentAlias, DraftFlag, Organisation, OrgKind, Role, User
+from dutylist.models import Delegation, DepartmentAlias, DraftFlag, Filing, Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
 from dutylist.services import passwords
 from dutylist.services.tokens import create_token
@@ -61,6 +61,8 @@ SYSADMIN = frozenset({"sysadmin"})
 SECADMIN = frozenset({"secadmin"})
 AUDITOR = frozenset({"auditor"})
 ACCOUNT_READERS = SYSADMIN | SECADMIN
+FILING_READERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other",
+                            "sysadmin"})
 
 
 @dataclass
@@ -78,6 +80,15 @@ ROUTES: dict[str, Route] = {
     "lists.favicon": Route("GET", "/favicon.ico", EVERYONE),
     "auth.login": Route("GET", "/auth/login", EVERYONE),
     "api.openapi": Route("GET", "/api/v1/openapi.json", EVERYONE),
+    # the public portal (政务公开): everyone, signed in or not, whatever the account's state
+    "public.index": Route("GET", "/public/", EVERYONE),
+    "public.township": Route("GET", "/public/townships/{town}", EVERYONE),
+    "public.version": Route("GET", "/public/versions/{v1}", EVERYONE),
+    "public.versions": Route("GET", "/public/townships/{town}/versions", EVERYONE),
+    "public.changes": Route("GET", "/public/townships/{town}/changes", EVERYONE),
+    "public.search": Route("GET", "/public/search?q=基层", EVERYONE),
+    "public.download": Route("GET", "/public/versions/{v1}/download.csv", EVERYONE),
+    "public.bulk": Route("GET", "/public/download/all.zip", EVERYONE),
     # anyone signed in: published lists, history, differences between versions
     "auth.logout": Route("POST", "/auth/logout", ACCOUNTS),
     "auth.change_password": Route("GET", "/auth/password", ACCOUNTS),
@@ -145,6 +156,11 @@ ROUTES: dict[str, Route] = {
     "oversight.dashboard": Route("GET", "/dashboard", frozenset({
         "office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other", "sysadmin"})),
     "oversight.stats": Route("GET", "/stats/township/{town}", SIGNED),
+    # filing (备案): the register to the county office, the prefecture, the region and the system
+    # administrator (each its own area); receipt acknowledged by the office it was filed with alone
+    "filings.index": Route("GET", "/filings", FILING_READERS),
+    "filings.export_xlsx": Route("GET", "/filings.xlsx", FILING_READERS),
+    "filings.acknowledge": Route("POST", "/filings/{filing}/acknowledge", frozenset({"prefecture"})),
     "notifications.index": Route("GET", "/notifications", SIGNED),
     "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
     "notifications.read": Route("POST", "/notifications/{notification}/read", frozenset({"dept"})),  # its owner
@@ -223,6 +239,8 @@ ROUTES: dict[str, Route] = {
     "api.confirm_flag": Route("POST", "/api/v1/revisions/{rev}/flags/{flag}/confirm", DRAFTER, {"reason": "核对无误"}),
     "api.answer_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/answers", DRAFTER,
                                 {"answer": "adopted", "body": "理由"}),
+    "api.filings": Route("GET", "/api/v1/filings", FILING_READERS),
+    "api.acknowledge_filing": Route("POST", "/api/v1/filings/{filing}/acknowledge", frozenset({"prefecture"}), {}),
     "api.reply_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/replies",
                                READERS - SYSADMIN, {"body": "回复"}),
     "api.revision_history": Route("GET", "/api/v1/revisions/{rev}/history", READERS),
@@ -288,6 +306,9 @@ class Scenario:
         upload = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
         job = jobs.save_upload(w.drafter, "draft", w.town.id, "清单.docx", parsed)
         jobs.claim(job, w.drafter.id)
+        filing = Filing(version_id=w.version.id, township_id=w.town.id, level="prefecture", office_id=w.prefecture.id)
+        db.session.add(filing)
+        db.session.flush()
         notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
         flag = rev.flags[0]
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
@@ -295,7 +316,8 @@ class Scenario:
                        "opinion": opinion.id, "upload": upload, "job": job, "notification": notification,
                        "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id,
                        "water": w.water.id, "agri": w.agri.id, "alias": alias.id, "target": w.water_user.id,
-                       "norole": newcomer.id, "civil": w.civil.id, "delegation": office_deputyship.id}
+                       "norole": newcomer.id, "civil": w.civil.id, "delegation": office_deputyship.id,
+                       "filing": filing.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()

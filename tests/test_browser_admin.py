@@ -11,7 +11,6 @@ import re
 
 import pytest
 from openpyxl import Workbook
-
 from sqlalchemy import select
 
 from dutylist.extensions import db

@@ -447,6 +447,9 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
     details["round"] = revision.round
     db.session.flush()  # UPDATE revision ... WHERE lock_version = seen
     _log(event, actor, revision, from_state=source.value, to_state=wf.state.value, details=details)
+    if version is not None:
+        # filing subscribes (dutylist.filings): same transaction, after the move's own audit entry
+        signals.version_published.send(version, revision=revision, actor=actor)
     return revision
 
 

@@ -281,6 +281,13 @@ def has_role(user) -> bool:
 # ------------------------------------------------------------------ what a signed-in account may open ----
 #: open to everyone, signed in or not
 PUBLIC_ENDPOINTS = frozenset({"static", "lists.favicon", "auth.login", "api.openapi"})
+#: the public portal (政务公开): every page of it is open to everyone, whatever their account's state
+PUBLIC_BLUEPRINT = "public"
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    """Open to everyone, signed in or not: the sign-in page, static files, the portal (/public/)."""
+    return endpoint is not None and (endpoint in PUBLIC_ENDPOINTS or endpoint.split(".", 1)[0] == PUBLIC_BLUEPRINT)
 #: every signed-in account, whatever its role (or none): its own password, e-mail, signing out
 OWN_ACCOUNT_ENDPOINTS = frozenset({"auth.logout", "auth.change_password", "auth.change_email", "auth.waiting"})
 #: while the password is a temporary one: only changing it, and signing out
@@ -295,13 +302,14 @@ AUDITOR_MESSAGE = "安全审计员只能查看和校验操作日志"
 
 def must_change_password_first(user, endpoint: str | None) -> bool:
     """A user with a temporary password may only change it (or sign out) before anything else."""
-    return bool(user.must_change_password) and endpoint not in PUBLIC_ENDPOINTS | TEMPORARY_PASSWORD_ENDPOINTS
+    return (bool(user.must_change_password) and not is_public_endpoint(endpoint)
+            and endpoint not in TEMPORARY_PASSWORD_ENDPOINTS)
 
 
 def refusal(user, endpoint: str | None) -> str | None:
     """Why the signed-in user may not open this page at all (None: the page decides): an account
     without a role opens only its own account's pages; the audit administrator the audit log too."""
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS | OWN_ACCOUNT_ENDPOINTS:
+    if endpoint is None or is_public_endpoint(endpoint) or endpoint in OWN_ACCOUNT_ENDPOINTS:
         return None
     if user.role is None:
         return NO_ROLE_MESSAGE
@@ -461,10 +469,43 @@ def waits_on_user(user, revision) -> bool:
     return acts_for(user, revision.township) and waiting_role(revision.status) == user.role
 
 
+# ------------------------------------------------------------------ filing (备案) ----
+#: which role acknowledges filings at which level, and the reverse
+_ACKNOWLEDGER = {"prefecture": PREFECTURE, "region": REGION}
+
+
+def acknowledging_level(user) -> str | None:
+    """The filing level the user's office receives (prefecture or region), or None."""
+    return {PREFECTURE: "prefecture", REGION: "region"}.get(user.role)
+
+
+def can_acknowledge_filing(user, filing) -> bool:
+    """Only a reviewer of the office the version was filed with confirms receipt."""
+    return user.role == _ACKNOWLEDGER.get(filing.level) and user.organisation_id == filing.office_id
+
+
+def filing_area(user) -> Area | None:
+    """Whose filings the user may read: the county office its county's (to see them received), the
+    prefecture and the region their area's, the system administrator all (to read); nobody else."""
+    if user.role in (OFFICE, PREFECTURE, REGION, SYSTEM_ADMIN):
+        return area_of(user)
+    return None
+
+
+def can_read_filings(user) -> bool:
+    return filing_area(user) is not None
+
+
+def can_read_filing(user, filing) -> bool:
+    if not can_read_filings(user):
+        return False
+    return user.role == SYSTEM_ADMIN or acts_for(user, filing.township)
+
+
 # ------------------------------------------------------------------ for the templates ----
 def nav(user) -> dict[str, bool]:
     """Which entries of the header's menu the user has."""
     return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
             "audit": can_read_audit_log(user), "organisations": can_manage_organisations(user),
             "accounts": can_view_accounts(user), "security": can_assign_roles(user),
-            "deputies": can_name_deputy(user)}
+            "deputies": can_name_deputy(user), "filings": can_read_filings(user)}

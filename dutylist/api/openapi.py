@@ -290,6 +290,14 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False, "required": ["body"],
         "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000},
                        "item_id": {"type": ["integer", "null"], "description": "事项身份（DraftItem.item_id）"}}},
+    "Filing": {
+        "type": "object",
+        "properties": {"id": _ID, "township": _ref("TownshipRef"), "version": _ref("VersionSummary"),
+                       "level": {"enum": ["prefecture", "region"], "description": "备案层级"},
+                       "office": _ref("Organisation"), "filed_at": {"type": "string", "format": "date-time"},
+                       "status": {"enum": ["pending", "acknowledged"]}, "status_label": _STR,
+                       "acknowledged_at": {"type": ["string", "null"], "format": "date-time"},
+                       "acknowledged_by": {"oneOf": [_ref("User"), {"type": "null"}]}}},
     "NewAnswer": {
         "type": "object", "additionalProperties": False, "required": ["answer", "body"],
         "properties": {"answer": {"enum": list(ANSWERS)}, "body": {"type": "string", "minLength": 1}}},
@@ -376,6 +384,18 @@ PATHS = {
                        schema={"enum": ["basic", "cooperative", "withdrawn"]}),
                 _param("category", "只看某个类别", where="query", required=False, schema={"type": "string"})],
         operation_id="diffVersions")},
+    "/filings": {"get": _op(
+        "备案登记：您所在区域的已发布版本备案记录（县委编办、州和自治区编办、系统管理员）", "filings",
+        {"200": _json({"type": "object", "properties": {"filings": {"type": "array", "items": _ref("Filing")}}},
+                      "备案列表（新的在前）")}, errors=("400", "401", "403"),
+        params=[_param("status", "只看待确认接收（pending）或已确认接收（acknowledged）", where="query", required=False,
+                       schema={"enum": ["pending", "acknowledged"]}),
+                _param("county", "只看某县", where="query", required=False)],
+        operation_id="listFilings")},
+    "/filings/{filing_id}/acknowledge": {"post": _op(
+        "确认接收备案（受理备案的州或自治区编办审核人）", "filings", {"200": _json(_ref("Filing"), "已确认接收的备案")},
+        errors=WRITE, params=[_param("filing_id", "备案记录 id")],
+        description="不是受理该备案的编办为 403；已确认接收过为 409。", operation_id="acknowledgeFiling")},
     "/departments": {"get": _op(
         "乡镇所在县的县委编办和县直部门（供受理时选择征求意见的部门）", "published",
         {"200": _json({"type": "object", "properties": {
@@ -553,7 +573,7 @@ def spec() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
-                                        "deputies")],
+                                        "deputies", "filings")],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -1,6 +1,14 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
+from .filing import (
+    ACKNOWLEDGED_STATUS,
+    FILING_LEVEL_LABELS,
+    FILING_LEVELS,
+    FILING_STATUS_LABELS,
+    PENDING_STATUS,
+    Filing,
+)
 from .notification import NOTIFICATION_LABELS, Notification
 from .org import (
                   ADMIN_ROLES,
@@ -39,4 +47,5 @@ __all__ = [
     "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
     "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
+    "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
 ]

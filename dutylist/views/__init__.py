@@ -1,17 +1,20 @@
 """The pages: one blueprint per area. Thin views: load, ask workflow.permissions, validate, call one
-operation, commit, answer. The administrators' pages (三员分立): orgs, registry, accounts, security."""
+operation, commit, answer. The administrators' pages (三员分立): orgs, registry, accounts, security.
+The public portal (public, /public/) needs no sign-in."""
 from . import (
     accounts,
     admin,
     compare,
     deputies,
     documents,
+    filings,
     history,
     inbox,
     lists,
     notifications,
     orgs,
     oversight,
+    public,
     registry,
     revisions,
     search,
@@ -21,4 +24,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp)

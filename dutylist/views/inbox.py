@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from workflow.states import STATUS_LABELS
 
+from ..filings.service import pending_for
 from ..services.inbox import tasks_for
 
 bp = Blueprint("inbox", __name__)
@@ -12,4 +13,5 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/inbox")
 @login_required
 def index():
-    return render_template("inbox.html", tasks=tasks_for(current_user), status_labels=STATUS_LABELS)
+    return render_template("inbox.html", tasks=tasks_for(current_user), status_labels=STATUS_LABELS,
+                           filings=pending_for(current_user))

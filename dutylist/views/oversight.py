@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from workflow import permissions as perm
 
 from ..extensions import db
+from ..filings.service import pending_for
 from ..items import KIND_LABELS, KINDS
 from ..models import Organisation, OrgKind
 from ..oversight import dashboard as dash
@@ -52,7 +53,8 @@ def dashboard():
     return render_template("oversight/dashboard.html", board=board, f=board.filters, chart=chart, link=link,
                            state_labels=dash.STATE_LABELS, states=dash.STATES, sorts=dash.SORTS,
                            sort_labels={"township": "乡镇", "state": "状态", "deadline": "截止日期",
-                                        "overdue": "逾期天数"}, page_size=dash.PAGE)
+                                        "overdue": "逾期天数"}, page_size=dash.PAGE,
+                           pending_filings=pending_for(current_user))
 
 
 @bp.get("/stats/<any(township, county, prefecture, region):level>/<int:org_id>")
