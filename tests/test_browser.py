@@ -233,7 +233,7 @@ def test_whole_review_cycle_in_the_browser(page, context, live_server):
     submit(page, form)
     assert draft_row(page, "basic", ADDED).count() == 1
     row = draft_row(page, "basic", REMOVED)
-    row.locator("details summary").click()
+    row.locator("details.delete summary").click()
     row.locator("textarea[name=reason]").fill("并入阵地建设相关事项")
     submit(page, row.locator("form").filter(has_text="确认删除"))
     assert draft_row(page, "basic", REMOVED).count() == 0

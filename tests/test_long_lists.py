@@ -310,3 +310,26 @@ def test_only_the_drafter_moves_or_inserts(app, draft):
                             {"lock_version": mover.lock_version, "position": "1"}).status_code == 403
     assert client.get(f"/revisions/{rev.id}/items/new?position=1").status_code == 403
     assert live(rev, "basic")[3].id == mover.id
+
+
+# ------------------------------------------------------------------ the filter itself ----
+def test_the_filter_reads_a_query_string_and_matches_as_people_expect():
+    from dutylist.items.filtering import ItemFilter
+
+    flt = ItemFilter.from_args({"table": "everything", "category": "  民生服务 ", "department": "民政",
+                                "q": "高龄  津贴", "changed": "1"}, allow_changed=False)
+    assert flt == ItemFilter(table="", category="民生服务", department="民政", q="高龄 津贴", changed=False)
+    assert flt.args() == {"category": "民生服务", "department": "民政", "q": "高龄 津贴"}
+    assert not ItemFilter.from_args({}).active and ItemFilter.from_args({"changed": "1"}).changed
+    assert len(ItemFilter.from_args({"q": "字" * 500}).q) == 100
+    coop = {"category": "民生服务", "name": "老年人高 龄津贴的发放", "departments_text": "县民政局", "departments": ["县民政局"],
+            "dept_duties": ["1.组织宣传；"], "township_duties": ["1.核实信息"], "receiving": [], "remarks": ""}
+    assert flt.matches("cooperative", coop)  # the space inside 高 龄 does not matter; both words found
+    assert not flt.matches("cooperative", {**coop, "category": "党的建设"})
+    assert not flt.matches("cooperative", {**coop, "departments": ["县农业农村局"]})
+    assert not flt.matches("cooperative", {**coop, "name": "老年人优待"})  # 高龄 missing
+    assert ItemFilter(table="basic").matches("cooperative", coop) is False
+    withdrawn = {"category": "民生服务", "name": "收养登记", "receiving": [{"department": "县民政局", "method": "负责"}]}
+    assert ItemFilter(department="民政").matches("withdrawn", withdrawn)  # 承接部门 count too
+    assert ItemFilter(q="负责").matches("withdrawn", withdrawn)  # so do 工作方式
+    assert not ItemFilter(changed=True).matches("basic", coop) and ItemFilter(changed=True).matches("basic", coop, True)

@@ -1,15 +1,20 @@
 """`flask db upgrade` builds the schema from nothing, and it matches the models."""
+from datetime import date, timedelta
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, select, text
 
 from dutylist.app import create_app
 from dutylist.extensions import db
+from dutylist.models import Notification, User
 from dutylist.search.backend import alembic_include_name
+from workflow import operations as ops
 
 from .conftest import _make_database
+from .factories import World, fire
 
 
 @pytest.fixture
@@ -43,3 +48,29 @@ def test_upgrade_from_nothing_matches_models(empty_url):
     engine.dispose()
     assert {"organisation", "user", "version", "version_chunk", "entry_chunk", "chunk_entry", "item_content", "revision", "draft_item",
             "opinion", "audit_event"} <= tables
+
+
+def test_notification_done_at_is_backfilled_for_tasks_already_past(empty_url):
+    """Upgrading to done_at marks done the notifications whose revision has left the state their task
+    belonged to (待受理 of an accepted draft), and leaves the open ones (征求意见 while the county reviews)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_url, "TESTING": True, "SECRET_KEY": "x",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        w = World()
+        rev = ops.start_revision(w.town, w.drafter)
+        fire(rev, "submit", w.drafter)
+        fire(rev, "accept", w.officer, departments=[w.civil.id], deadline=date.today() + timedelta(days=5))
+        db.session.remove()
+        downgrade(revision="b7c41e9d2a53")  # as before the column existed
+        upgrade()
+
+        def state():
+            rows = db.session.execute(select(User.username, Notification.kind, Notification.done_at.is_not(None),
+                                             Notification.read_at.is_not(None))
+                                      .join(User, User.id == Notification.user_id).order_by(Notification.id)).all()
+            return [tuple(r) for r in rows]
+        assert state() == [("jimsar-office", "submitted", True, True), ("jimsar-civil", "opinion_requested", False, False)]
+        assert db.session.execute(text("SELECT count(*) FROM notification")).scalar() == 2
+        db.session.remove()
+        db.engine.dispose()

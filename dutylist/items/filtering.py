@@ -2,8 +2,9 @@
 
 The pages render every row and mark those that do not match `hidden`, so the filter works without
 JavaScript (a GET form) and static/list-filter.js can filter the same rows again as the user types.
-The script reads what `row_data` puts on each row and matches as `ItemFilter.matches` does: keep both
-in step (tests/test_list_filter.py checks them against each other in a browser).
+The script reads the row's data-cat and data-depts (`departments_attr`; templates/_item_filter.html
+`row_attrs`) and its cells, and matches as `ItemFilter.matches` does: keep both in step
+(tests/test_browser_long_lists.py checks the script's counts against the server's).
 """
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from .content import field_text, named_departments
 from .fields import FIELDS
 from .tables import KINDS
 
-#: the query parameters of the filter form (also what a move keeps in its redirect)
-PARAMS = ("table", "category", "department", "q", "changed")
 #: a typed value longer than this is cut (no one types a 200-character search into a list)
 LIMIT = 100
 #: the fields the text search reads: the name and the duties, everything a row shows but its

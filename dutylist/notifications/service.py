@@ -154,7 +154,7 @@ def mark_done(revision_id: int, kinds, organisation_id: int | None = None) -> in
     for every recipient or those of one organisation. One UPDATE; the caller commits.
 
     The header's figure counts read_at IS NULL, so it drops with them; a per-user counter of unread
-    notifications would be lowered here, by the rows this returns per user."""
+    notifications would be lowered here too (by the unread rows matched, grouped by user_id)."""
     now = utcnow()
     stmt = (update(Notification)
             .where(Notification.revision_id == revision_id, Notification.kind.in_(list(kinds)),
