@@ -7,7 +7,7 @@ what is theirs. The API applies the same rules to its tokens (dutylist.api.auth)
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -20,6 +20,7 @@ from . import ratelimit
 from .extensions import db, login_manager
 from .models import User
 from .notifications import mail
+from .notifications.service import unread_count_subquery
 from .services import passwords
 from .services.audit import record_event
 
@@ -62,9 +63,15 @@ def load_user(session_id: str):
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-    if user is None or not user.active or not hmac.compare_digest(user.session_token or "", key):
+    # one query: the user, the organisation every page names, and the header's unread count
+    row = db.session.execute(select(User, unread_count_subquery(User.id)).options(joinedload(User.organisation))
+                             .where(User.id == int(user_id))).first()
+    if row is None:
         return None
+    user, unread = row
+    if not user.active or not hmac.compare_digest(user.session_token or "", key):
+        return None
+    g.unread_notifications = unread
     return user
 
 
