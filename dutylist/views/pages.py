@@ -33,6 +33,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..caching import LRU
 from ..clock import today
+from ..extensions import db
 
 _pages = LRU(32)
 COMPRESSIBLE = ("text/html", "application/json", "text/css", "text/javascript", "application/javascript",
@@ -75,7 +76,8 @@ def viewer() -> tuple:
 
 def page_etag(parts: tuple) -> str:
     """The ETag of this request's page: the build, the URL, the viewer and the page's own parts."""
-    key = repr((current_app.extensions["page_build"], request.path, request.query_string, viewer(), parts))
+    key = repr((current_app.extensions["page_build"], str(db.engine.url), request.path, request.query_string,
+                viewer(), parts))
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
