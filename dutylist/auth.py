@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,11 @@ def home_url(user) -> str:
     return url_for(perm.home_endpoint(user))
 
 
+#: built once (the statement is the same on every request; SQLAlchemy caches its SQL by this shape)
+_USER_ROW = (select(User, unread_count_subquery(User.id)).options(joinedload(User.organisation))
+             .where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     """The user of a session "id:key" (User.get_id), with the organisation every page reads; None (signed
@@ -64,8 +69,7 @@ def load_user(session_id: str):
     if not user_id.isdigit() or not key:
         return None
     # one query: the user, the organisation every page names, and the header's unread count
-    row = db.session.execute(select(User, unread_count_subquery(User.id)).options(joinedload(User.organisation))
-                             .where(User.id == int(user_id))).first()
+    row = db.session.execute(_USER_ROW, {"user_id": int(user_id)}).first()
     if row is None:
         return None
     user, unread = row

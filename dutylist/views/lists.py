@@ -4,8 +4,8 @@ import os
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer, joinedload
 
 from workflow import diagram
 from workflow import permissions as perm
@@ -85,12 +85,23 @@ def version_tables(township: Organisation, version: Version) -> Markup:
     return _version_html.get_or_make(key, render, size)
 
 
+_TOWNSHIP = (select(Organisation).where(Organisation.id == bindparam("township_id"))
+             .options(joinedload(Organisation.parent).joinedload(Organisation.parent).joinedload(Organisation.parent)))
+#: the import report (kilobytes of JSON) is read only when a page is rendered, not for its ETag
+_VERSIONS = (select(Version).where(Version.township_id == bindparam("township_id"))
+             .options(defer(Version.import_report)).order_by(Version.number.desc()))
+_OPEN_REVISION = select(Revision).where(Revision.township_id == bindparam("township_id"), Revision.is_open_clause())
+
+
 def load_township(township_id: int) -> Organisation | None:
     """The township with its county, prefecture and region in one query (crumbs, full_name, county walk)."""
-    up = joinedload(Organisation.parent)
-    org = db.session.scalar(select(Organisation).where(Organisation.id == township_id)
-                            .options(up.joinedload(Organisation.parent).joinedload(Organisation.parent)))
+    org = db.session.scalar(_TOWNSHIP, {"township_id": township_id})
     return org if org is not None and org.kind == OrgKind.township else None
+
+
+def township_versions(township_id: int) -> list[Version]:
+    """The township's versions, newest first."""
+    return list(db.session.scalars(_VERSIONS, {"township_id": township_id}))
 
 
 def _version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None,
@@ -99,9 +110,8 @@ def _version_page(township: Organisation, version: Version | None, versions: lis
     shown and the township's versions (immutable rows: ids and digests), the places named (their last
     change), the open revision as this user may see it, whether this user may start one."""
     if versions is None:
-        versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
-                                      .order_by(Version.number.desc())).all()
-    open_revision = Revision.open_of(township.id)
+        versions = township_versions(township.id)
+    open_revision = db.session.scalar(_OPEN_REVISION, {"township_id": township.id})
     if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
         open_revision = None
     can_start = open_revision is None and perm.can_start_revision(current_user, township)
@@ -143,8 +153,7 @@ def version_page(township: Organisation, version: Version | None, versions: list
 def township(township_id: int):
     """A township's current list."""
     org = load_township(township_id) or abort(404)
-    versions = db.session.scalars(select(Version).where(Version.township_id == org.id)
-                                  .order_by(Version.number.desc())).all()
+    versions = township_versions(org.id)
     return version_page(org, versions[0] if versions else None, versions)
 
 

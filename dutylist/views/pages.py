@@ -68,7 +68,8 @@ def viewer() -> tuple:
     if not current_user.is_authenticated:
         return ("anonymous",)
     org = current_user.organisation
-    csrf_secret = hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    csrf_secret = hashlib.sha256(str(session.get(field, "")).encode()).hexdigest()
     return (current_user.id, current_user.display_name, current_user.role, current_user.must_change_password,
             current_user.active, org.id, org.name, org.kind, org.updated_at, org.closed_at,
             g.get("unread_notifications"), csrf_secret, today().isoformat(), request.script_root)
@@ -90,7 +91,8 @@ def cached_page(parts: tuple, render) -> Response:
         response = current_app.make_response(render())
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    generate_csrf()  # the session's CSRF secret exists before it is hashed into the key
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
+        generate_csrf()  # the session's CSRF secret exists before it is hashed into the key
     etag = page_etag(parts)
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
