@@ -196,3 +196,21 @@ def test_page_cache_off_still_answers_304(app, world):
         assert list_page(client, w.town, first.headers["ETag"]).status_code == 304
     finally:
         app.config["PAGE_CACHE"] = 32
+
+
+def test_dashboard_follows_every_move(app, world):
+    w = world
+    client = client_of(app, "changji-prefecture")  # not notified of a submission
+    rev = ops.start_revision(w.town, w.drafter)
+    db.session.commit()
+    first = client.get("/dashboard")
+    submitted = re.compile(r'已上报待受理 <strong class="n">(\d+)</strong>')
+    assert submitted.search(first.get_data(as_text=True)).group(1) == "0"
+    assert client.get("/dashboard", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    fire(rev, "submit", w.drafter)
+    resp = client.get("/dashboard", headers={"If-None-Match": first.headers["ETag"]})
+    assert resp.status_code == 200 and resp.headers["ETag"] != first.headers["ETag"]
+    assert submitted.search(resp.get_data(as_text=True)).group(1) == "1"
+    # another filter is another page
+    other = client.get("/dashboard?state=drafting", headers={"If-None-Match": resp.headers["ETag"]})
+    assert other.status_code == 200
