@@ -141,13 +141,13 @@ def profile_page(app, client, path: str, n: int, top: int) -> dict:
     rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])
     shown = 0
     for (filename, line, name), (_cc, nc, tt, ct, _callers) in rows:
+        if shown >= top:
+            break
         if name.startswith("<") and name != "<module>" and "template" not in filename:
             continue
         short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
         print(f"  {ct / n * 1000:7.3f} cum {tt / n * 1000:7.3f} own {nc / n:6.1f} calls  {short}:{line} {name}")
         shown += 1
-        if shown >= top:
-            break
     return {"path": path, "bytes": size, "ms": plain, "profiled_ms": profiled, "sql_per_request": sql["n"] / n,
             "sql_ms": sql["s"] / n * 1000, "calls": stats.total_calls / n, "areas": {k: v / n * 1000 for k, v in by_area.items()}}
 
