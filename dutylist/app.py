@@ -21,7 +21,7 @@ from . import (
 from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
 from .extensions import csrf, db, login_manager, migrate
-from .views import BLUEPRINTS
+from .views import BLUEPRINTS, pages
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)
+    pages.init_app(app)  # ETags, reused pages, gzip
     cli.init_app(app)
     for package in (documents, search, notifications, backup, filings):
         package.init_app(app)  # commands, settings and signal subscriptions

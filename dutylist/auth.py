@@ -7,9 +7,9 @@ what is theirs. The API applies the same rules to its tokens (dutylist.api.auth)
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +20,7 @@ from . import ratelimit
 from .extensions import db, login_manager
 from .models import User
 from .notifications import mail
+from .notifications.service import unread_count_subquery
 from .services import passwords
 from .services.audit import record_event
 
@@ -55,6 +56,11 @@ def home_url(user) -> str:
     return url_for(perm.home_endpoint(user))
 
 
+#: built once (the statement is the same on every request; SQLAlchemy caches its SQL by this shape)
+_USER_ROW = (select(User, unread_count_subquery(User.id)).options(joinedload(User.organisation))
+             .where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     """The user of a session "id:key" (User.get_id), with the organisation every page reads; None (signed
@@ -62,9 +68,14 @@ def load_user(session_id: str):
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
-    if user is None or not user.active or not hmac.compare_digest(user.session_token or "", key):
+    # one query: the user, the organisation every page names, and the header's unread count
+    row = db.session.execute(_USER_ROW, {"user_id": int(user_id)}).first()
+    if row is None:
         return None
+    user, unread = row
+    if not user.active or not hmac.compare_digest(user.session_token or "", key):
+        return None
+    g.unread_notifications = unread
     return user
 
 

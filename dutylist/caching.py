@@ -72,12 +72,14 @@ def state_token() -> tuple:
     return (str(db.engine.url), *(head or (0, "")))
 
 
+_LAST_VERSION = select(func.max(Version.id)).scalar_subquery()
+_PUBLISHED = select(_LAST_VERSION, select(Version.digest).where(Version.id == _LAST_VERSION).scalar_subquery(),
+                    select(func.max(Organisation.id)).scalar_subquery(),
+                    select(func.max(Organisation.updated_at)).scalar_subquery())
+
+
 def published_token() -> tuple:
     """(database URL, last version's id and digest, last organisation's id, last organisation change):
     moves when a version is published or an organisation added, renamed, moved, closed or reopened
     (versions are never changed or deleted)."""
-    last = select(func.max(Version.id)).scalar_subquery()
-    row = db.session.execute(select(last, select(Version.digest).where(Version.id == last).scalar_subquery(),
-                                    select(func.max(Organisation.id)).scalar_subquery(),
-                                    select(func.max(Organisation.updated_at)).scalar_subquery())).one()
-    return (str(db.engine.url), *row)
+    return (str(db.engine.url), *db.session.execute(_PUBLISHED).one())

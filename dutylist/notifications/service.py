@@ -228,7 +228,19 @@ def send_reminders(today: date | None = None, near_days: int = NEAR_DAYS) -> lis
 
 
 # ------------------------------------------------------------------ reading ----
+def unread_conditions(user_id) -> tuple:
+    """What the header counts: the user's notifications not yet read. The one home of that rule (a
+    notification marked done when its task is complete joins here)."""
+    return (Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
+def unread_count_subquery(user_id):
+    """The header's figure as a scalar subquery, so the user loader reads it in its own query
+    (user_id may be a column: User.id)."""
+    return select(func.count()).select_from(Notification).where(*unread_conditions(user_id)).scalar_subquery()
+
+
 def unread_count(user_id: int) -> int:
     """The header's figure: one COUNT over the (user_id, read_at) index."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(*unread_conditions(user_id))) or 0

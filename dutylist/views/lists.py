@@ -6,18 +6,20 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer, joinedload
 
 from workflow import diagram
 from workflow import permissions as perm
 from workflow.states import STATUS_LABELS, Status
 
+from .. import caching
 from ..caching import LRU
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..services import list_counts, places, snapshot
+from . import pages
 
 bp = Blueprint("lists", __name__)
 
@@ -27,9 +29,14 @@ bp = Blueprint("lists", __name__)
 def index():
     """The townships of a place (?place=, default the region), or its prefectures / counties to drill into."""
     raw = request.args.get("place", "").strip()
+    if raw and not raw.isdigit():
+        abort(400, "参数 place 应为数字")
+    # what the page shows changes only with a publication or a change of a place (caching.published_token)
+    return pages.cached_page(("places", caching.published_token(), places.LIST_UP_TO), lambda: _render_index(raw))
+
+
+def _render_index(raw: str) -> str:
     if raw:
-        if not raw.isdigit():
-            abort(400, "参数 place 应为数字")
         place = db.session.get(Organisation, int(raw))
         if place is None or place.kind not in places.PLACE_KINDS:
             abort(404, "地区不存在")
@@ -114,31 +121,68 @@ def version_tables(township: Organisation, version: Version, flt: filtering.Item
     return replace(parts, tables=tables, shown=shown)
 
 
+_TOWNSHIP = (select(Organisation).where(Organisation.id == bindparam("township_id"))
+             .options(joinedload(Organisation.parent).joinedload(Organisation.parent).joinedload(Organisation.parent)))
+#: the import report (kilobytes of JSON) is read only when a page is rendered, not for its ETag
+_VERSIONS = (select(Version).where(Version.township_id == bindparam("township_id"))
+             .options(defer(Version.import_report)).order_by(Version.number.desc()))
+_OPEN_REVISION = select(Revision).where(Revision.township_id == bindparam("township_id"), Revision.is_open_clause())
+
+
 def load_township(township_id: int) -> Organisation | None:
     """The township with its county, prefecture and region in one query (crumbs, full_name, county walk)."""
-    up = joinedload(Organisation.parent)
-    org = db.session.scalar(select(Organisation).where(Organisation.id == township_id)
-                            .options(up.joinedload(Organisation.parent).joinedload(Organisation.parent)))
+    org = db.session.scalar(_TOWNSHIP, {"township_id": township_id})
     return org if org is not None and org.kind == OrgKind.township else None
+
+
+def township_versions(township_id: int) -> list[Version]:
+    """The township's versions, newest first."""
+    return list(db.session.scalars(_VERSIONS, {"township_id": township_id}))
+
+
+def _version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None,
+                  start_problem: str = "", start_reason: str = "") -> tuple[dict, tuple]:
+    """The list page's template context, and what of it can change (the page's ETag parts): the version
+    shown and the township's versions (immutable rows: ids and digests), the places named (their last
+    change), the open revision as this user may see it, whether this user may start one."""
+    if versions is None:
+        versions = township_versions(township.id)
+    open_revision = db.session.scalar(_OPEN_REVISION, {"township_id": township.id})
+    if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
+        open_revision = None
+    can_start = open_revision is None and perm.can_start_revision(current_user, township)
+    flt = filtering.ItemFilter.from_args(request.args, allow_changed=False)
+    context = dict(township=township, version=version, versions=versions, open_revision=open_revision,
+                   can_start=can_start, flt=flt, kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
+                   start_problem=start_problem, start_reason=start_reason)
+    places_named, org = [], township
+    while org is not None:
+        places_named.append((org.id, org.name, org.short_name, org.kind, org.updated_at))
+        org = org.parent
+    parts = ("version", version.id if version else None, version.digest if version else None,
+             [(v.id, v.digest) for v in versions], places_named,
+             (open_revision.id, open_revision.lock_version, open_revision.status, open_revision.round,
+              open_revision.title, open_revision.updated_at) if open_revision else None, can_start)
+    return context, parts
+
+
+def _render_list_page(context: dict) -> str:
+    version, township = context["version"], context["township"]
+    return render_template("lists/township.html", **context,
+                           parts=version_tables(township, version, context["flt"]) if version else None)
 
 
 def render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None,
                    start_problem: str = "", start_reason: str = "", status: int = 200):
     """A township's list (its current or an older version), with the form to start a revision."""
-    if versions is None:
-        versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
-                                      .order_by(Version.number.desc())).all()
-    open_revision = Revision.open_of(township.id)
-    if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
-        open_revision = None
-    can_start = open_revision is None and perm.can_start_revision(current_user, township)
-    flt = filtering.ItemFilter.from_args(request.args, allow_changed=False)
-    return render_template(
-        "lists/township.html", township=township, version=version, versions=versions,
-        open_revision=open_revision, can_start=can_start, flt=flt,
-        parts=version_tables(township, version, flt) if version else None,
-        kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, start_problem=start_problem,
-        start_reason=start_reason), status
+    context, _parts = _version_page(township, version, versions, start_problem, start_reason)
+    return _render_list_page(context), status
+
+
+def version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None):
+    """The list page of a GET: 304 when the client holds it, else reused or rendered (views.pages)."""
+    context, parts = _version_page(township, version, versions)
+    return pages.cached_page(parts, lambda: _render_list_page(context))
 
 
 @bp.get("/townships/<int:township_id>")
@@ -146,9 +190,8 @@ def render_version(township: Organisation, version: Version | None, versions: li
 def township(township_id: int):
     """A township's current list."""
     org = load_township(township_id) or abort(404)
-    versions = db.session.scalars(select(Version).where(Version.township_id == org.id)
-                                  .order_by(Version.number.desc())).all()
-    return render_version(org, versions[0] if versions else None, versions)
+    versions = township_versions(org.id)
+    return version_page(org, versions[0] if versions else None, versions)
 
 
 @bp.get("/favicon.ico")
@@ -180,4 +223,4 @@ def workflow_mermaid():
 def version(version_id: int):
     """Any published version of a list."""
     ver = db.session.get(Version, version_id) or abort(404)
-    return render_version(load_township(ver.township_id) or ver.township, ver)
+    return version_page(load_township(ver.township_id) or ver.township, ver)

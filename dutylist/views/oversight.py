@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from workflow import permissions as perm
 
+from .. import caching
 from ..extensions import db
 from ..filings.service import pending_for
 from ..items import KIND_LABELS, KINDS
@@ -13,6 +14,7 @@ from ..models import Organisation, OrgKind
 from ..oversight import dashboard as dash
 from ..oversight.charts import Series, bar_chart
 from ..oversight.stats import CHILD_LEVEL, scope_stats
+from . import pages
 
 bp = Blueprint("oversight", __name__)
 LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "region": "自治区"}
@@ -29,6 +31,13 @@ def kind_series(values: dict[str, list]) -> list[Series]:
 def dashboard():
     if not perm.can_view_dashboard(current_user):
         abort(403, "总览供县委编办、州和自治区编办审核人使用；您的待办事项请见“待办”")
+    # the board changes only with an audited change (every move, deadline and organisation change is
+    # audited: caching.state_token) or the day (in the viewer's part); the URL carries the filters
+    parts = ("dashboard", caching.state_token(), dash.MAX_COUNTY_OPTIONS, dash.PAGE)
+    return pages.cached_page(parts, _render_dashboard)
+
+
+def _render_dashboard() -> str:
     board = dash.cached_build(current_user, dash.Filters.from_args(request.args))
     chart = None
     if board.rounds_chart.get("per_township"):

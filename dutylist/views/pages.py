@@ -1,0 +1,144 @@
+"""Conditional GETs, whole rendered pages reused, and gzip: what a revisit of an unchanged page costs.
+
+A page that opts in (the list pages, the home page) names everything it shows that can change: the
+version's id and digest, the open revision the user may read, what the user may start, the places'
+state... `cached_page` adds what the layout shows of the user (id, name, role, organisation and its last
+change, the unread count, the session's CSRF secret, today's date) and the build (templates, static files,
+time zone), and hashes it all into the ETag. Every one of those inputs is read from the database in this
+request, so the ETag is right on any app server:
+
+- a request whose If-None-Match holds that ETag is answered 304 without rendering;
+- otherwise the page's bytes are looked up by the ETag in a per-worker LRU (PAGE_CACHE pages, default 32;
+  0: off). The ETag covers every input, so an entry is immutable: a change anywhere makes another key, never
+  a stale page, and nothing depends on which worker or machine rendered it.
+
+A request with flashed messages waiting is neither answered 304 nor cached (the page shows and consumes them).
+Answers are `Cache-Control: private, no-cache`: a browser keeps them for the signed-in user only and asks
+again every time; no shared cache keeps them.
+
+gzip (stdlib zlib): HTML, JSON, CSS, JavaScript and SVG answers over COMPRESS_MIN_BYTES to a client that
+accepts it; COMPRESS_LEVEL on the fly (default 1: most of the saving for a quarter of level 6's CPU, see
+bench/RESULTS.md), level 6 once per cached page (kept beside its bytes).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+from flask import Response, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from workflow import permissions as perm
+
+from ..caching import LRU
+from ..clock import today
+from ..extensions import db
+
+_pages = LRU(32)
+COMPRESSIBLE = ("text/html", "application/json", "text/css", "text/javascript", "application/javascript",
+                "image/svg+xml", "text/plain", "text/csv")
+
+
+def init_app(app) -> None:
+    app.config.setdefault("PAGE_CACHE", int(os.environ.get("PAGE_CACHE", "32")))
+    app.config.setdefault("COMPRESS", os.environ.get("COMPRESS", "1") != "0")
+    app.config.setdefault("COMPRESS_LEVEL", int(os.environ.get("COMPRESS_LEVEL", "1")))
+    app.config.setdefault("COMPRESS_MIN_BYTES", 2048)
+    app.extensions["page_build"] = build_token(app)
+    app.after_request(compress)
+
+
+def build_token(app) -> str:
+    """What every page depends on besides the data: the templates, the static files and the settings the
+    layout reads. The same on every server of one deployment; a new deployment changes every ETag."""
+    h = hashlib.sha256()
+    roots = [Path(app.root_path, app.template_folder or "templates"), Path(app.static_folder or "")]
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for setting in ("TIMEZONE", "REVIEW_LEVELS", "WTF_CSRF_TIME_LIMIT", "SCRIPT_NAME", "APPLICATION_ROOT"):
+        h.update(repr(app.config.get(setting)).encode())
+    return h.hexdigest()
+
+
+def viewer() -> tuple:
+    """What the layout shows of the signed-in user (and what its menus depend on)."""
+    if not current_user.is_authenticated:
+        return ("anonymous",)
+    org = current_user.organisation
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    csrf_secret = hashlib.sha256(str(session.get(field, "")).encode()).hexdigest()
+    return (current_user.id, current_user.display_name, current_user.role, current_user.must_change_password,
+            current_user.active, org.id, org.name, org.kind, org.updated_at, org.closed_at,
+            g.get("unread_notifications"), csrf_secret, today().isoformat(), request.script_root,
+            # the header's 代理 badge: whom the user acts for today (a deputyship named or withdrawn since)
+            tuple((d.id, d.display_name) for d in perm.delegators_of(current_user)))
+
+
+def page_etag(parts: tuple) -> str:
+    """The ETag of this request's page: the build, the URL, the viewer and the page's own parts."""
+    key = repr((current_app.extensions["page_build"], str(db.engine.url), request.path, request.query_string,
+                viewer(), parts))
+    return hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def cached_page(parts: tuple, render) -> Response:
+    """The page for this request: 304 if the client holds it, else its bytes reused or render()ed.
+
+    `parts`: everything the page shows that is not in the layout's viewer part (read in this request);
+    `render`: returns the page's HTML (called only when no worker-local copy exists)."""
+    if session.get("_flashes"):
+        response = current_app.make_response(render())
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
+        generate_csrf()  # the session's CSRF secret exists before it is hashed into the key
+    etag = page_etag(parts)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        size = current_app.config.get("PAGE_CACHE", 32)
+        entry = _pages.get(etag) if size else None
+        if entry is None:
+            entry = {"body": render().encode()}
+            if size:
+                _pages.put(etag, entry, size)
+        response = Response(entry["body"], mimetype="text/html")
+        if size and _accepts_gzip() and _compressible(response):
+            if "gzip" not in entry:  # compressed once per cached page, at the level that pays when reused
+                entry["gzip"] = gzip.compress(entry["body"], compresslevel=6, mtime=0)
+            _gzipped(response, entry["gzip"])
+    response.set_etag(etag, weak=True)  # weak: one ETag for the page, gzipped or not
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0 and current_app.config.get("COMPRESS", True)
+
+
+def _compressible(response: Response) -> bool:
+    return (response.status_code == 200 and not response.direct_passthrough
+            and "Content-Encoding" not in response.headers and response.mimetype in COMPRESSIBLE
+            and (response.content_length or 0) >= current_app.config.get("COMPRESS_MIN_BYTES", 2048))
+
+
+def _gzipped(response: Response, body: bytes) -> None:
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+
+
+def compress(response: Response) -> Response:
+    """gzip on the fly for a client that accepts it (after_request)."""
+    if response.mimetype in COMPRESSIBLE:
+        response.vary.add("Accept-Encoding")  # the same URL answers in two encodings
+    if _accepts_gzip() and _compressible(response) and not response.is_streamed:
+        _gzipped(response, gzip.compress(response.get_data(), compresslevel=current_app.config.get(
+            "COMPRESS_LEVEL", 1), mtime=0))
+    return response
