@@ -12,3 +12,6 @@ _signals = Namespace()
 revision_event = _signals.signal("revision-event")
 #: item contents were stored for a township's version (sender: the township; contents=[ItemContent])
 contents_stored = _signals.signal("contents-stored")
+#: an import job made a step (sender: the upload's token; done=, total=, stage="prepare"|"write");
+#: nothing subscribes in production: tests hold a job part-way here
+import_progress = _signals.signal("import-progress")

@@ -29,6 +29,7 @@ from .revision import (
                   OpinionReply,
                   Revision,
 )
+from .work import ImportUpload, OutboxMail
 
 __all__ = [
     "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
@@ -36,5 +37,5 @@ __all__ = [
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
-    "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias",
+    "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "ImportUpload", "OutboxMail",
 ]
