@@ -54,6 +54,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..services import snapshot
 from ..services.audit import append_events, event_fields, record_event
+from ..services.bulk import insert_rows
 from ..services.import_list import check_lengths, import_list, place_problems
 from ..services.snapshot import EntryData
 from .file_types import parse_document
@@ -549,12 +550,13 @@ def write_draft(work: DraftWork, user) -> int:
     new_ids: list[int] = []
     if work.new_items:
         now = utcnow()
-        new_ids = list(db.session.scalars(insert(Item).returning(Item.id, sort_by_parameter_order=True),
-                                          [{"township_id": work.township_id, "created_at": now}] * work.new_items))
-    for table, rows in ((DraftItem, work.drafts), (DraftFlag, work.flags), (ItemReason, work.reasons)):
-        if rows:
-            db.session.execute(table.__table__.insert(),
-                               [dict(r, revision_id=revision.id, item_id=_item_ref(r["item_id"], new_ids)) for r in rows])
+        table = Item.__table__
+        new_ids = list(db.session.connection().execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [{"township_id": work.township_id, "created_at": now}] * work.new_items).scalars())
+    for model, rows in ((DraftItem, work.drafts), (DraftFlag, work.flags), (ItemReason, work.reasons)):
+        insert_rows(model.__table__, [dict(r, revision_id=revision.id, item_id=_item_ref(r["item_id"], new_ids))
+                                      for r in rows])
     entries = []
     for fields, target in work.events:
         if target is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models.audit import AuditEvent, AuditHead
 from ..models.base import utcnow
+from .bulk import insert_rows
 
 GENESIS = "0" * 64
 
@@ -126,8 +127,7 @@ def append_events(entries: list[dict]) -> list[dict]:
         rows.append(row)
         prev = digest
     column = {"details_text": "details"}  # attribute -> column name
-    db.session.execute(AuditEvent.__table__.insert(),
-                       [{column.get(k, k): v for k, v in row.items()} for row in rows])
+    insert_rows(AuditEvent.__table__, [{column.get(k, k): v for k, v in row.items()} for row in rows])
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
     return rows
 
