@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from workflow import permissions as perm
@@ -54,7 +54,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..services import snapshot
 from ..services.audit import append_events, event_fields, record_event
-from ..services.bulk import insert_rows
+from ..services.bulk import insert_returning_ids, insert_rows
 from ..services.import_list import check_lengths, import_list, place_problems
 from ..services.snapshot import EntryData
 from .file_types import parse_document
@@ -536,8 +536,7 @@ def prepare_draft(township, user, parsed: ParsedList, filename: str, progress: _
 def write_draft(work: DraftWork, user) -> int:
     """The prepared draft, written in bulk in the caller's transaction (short: a few executemany);
     the audit entries are appended last, in one step. Returns the revision's id."""
-    if snapshot.current_version(work.township_id) is not None and \
-            getattr(snapshot.current_version(work.township_id), "id", None) != work.version_id:
+    if getattr(snapshot.current_version(work.township_id), "id", None) != work.version_id:
         raise Conflict("导入期间该乡镇发布了新版本：请重新上传并导入")
     revision = Revision(township_id=work.township_id, base_version_id=work.version_id,
                         previous_version_id=work.version_id, created_by_id=user.id, title=work.title)
@@ -550,10 +549,7 @@ def write_draft(work: DraftWork, user) -> int:
     new_ids: list[int] = []
     if work.new_items:
         now = utcnow()
-        table = Item.__table__
-        new_ids = list(db.session.connection().execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [{"township_id": work.township_id, "created_at": now}] * work.new_items).scalars())
+        new_ids = insert_returning_ids(Item.__table__, [{"township_id": work.township_id, "created_at": now}] * work.new_items)
     for model, rows in ((DraftItem, work.drafts), (DraftFlag, work.flags), (ItemReason, work.reasons)):
         insert_rows(model.__table__, [dict(r, revision_id=revision.id, item_id=_item_ref(r["item_id"], new_ids))
                                       for r in rows])
