@@ -172,8 +172,9 @@ def read_status(token: str) -> dict | None:
 def _status(token: str, **values) -> None:
     """Report progress on a connection of its own (never inside the job's write transaction)."""
     values.setdefault("heartbeat_at", utcnow())
-    with db.engine.begin() as conn:
-        conn.execute(update(ImportUpload).where(ImportUpload.token == token).values(**values))
+    with db.engine.begin() as conn:  # a job done stays done (a retry of a job thought dead cannot undo it)
+        conn.execute(update(ImportUpload).where(ImportUpload.token == token, ImportUpload.state != "done")
+                     .values(**values))
 
 
 def claim(token: str, user_id: int) -> bool:
