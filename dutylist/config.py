@@ -90,3 +90,5 @@ class Config:
         self.TRUST_PROXY = os.environ.get("TRUST_PROXY", "") == "1"
         # the zone every time shown to a person is converted to (dutylist.timefmt); the database keeps UTC
         self.TIMEZONE = timefmt.check_zone(os.environ.get("TIMEZONE") or timefmt.DEFAULT_TIMEZONE)
+        # how long a mail worker's claim on a mail lasts: one killed while sending frees it after this
+        self.MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS") or 300)

@@ -147,6 +147,7 @@ ROUTES: dict[str, Route] = {
     "documents.cancel": Route("POST", "/imports/{upload}/cancel", DRAFTER),
     "documents.progress": Route("GET", "/imports/{job}/progress", DRAFTER),
     "documents.status": Route("GET", "/imports/{job}/status", DRAFTER),
+    "documents.retry": Route("POST", "/imports/{job}/retry", DRAFTER),
     # search and comparison of published lists: anyone signed in
     "search.index": Route("GET", "/search?q=基层", SIGNED),
     "compare.index": Route("GET", "/compare?township={town}&township={other_town}", SIGNED),

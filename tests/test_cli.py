@@ -130,6 +130,13 @@ def test_seed_demo_json_lists_one_account_per_role_and_organisation(runner):
     # departments named in the lists are registered under their county
     civil = db.session.scalar(select(Organisation).where(Organisation.name == "吉木萨尔县民政局"))
     assert civil.kind == "department" and civil.parent.name == "吉木萨尔县"
+    # every seeded list is recorded in the audit chain like any other import, and the chain verifies
+    imports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import").order_by(AuditEvent.seq)).all()
+    versions = db.session.scalars(select(Version).order_by(Version.id)).all()
+    assert [e.target for e in imports] == [f"version:{v.id}" for v in versions]
+    assert [e.township_id for e in imports] == [v.township_id for v in versions]
+    assert all(json.loads(e.details_text)["via"] == "seed-demo" for e in imports)
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
     # running it again changes nothing
     before = row_counts()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

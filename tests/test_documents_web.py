@@ -9,11 +9,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from dutylist.documents import export_docx, export_xlsx, import_docx, import_xlsx, model
+from dutylist.documents import export_docx, export_xlsx, import_docx, import_xlsx, jobs, model
 from dutylist.extensions import db
 from dutylist.importers.text_list import parse_file
 from dutylist.items import CONTENT_KEYS
-from dutylist.models import AuditEvent, DraftItem, Item, Organisation, Revision, Version
+from dutylist.models import AuditEvent, DraftItem, ImportUpload, Item, Organisation, Revision, Version
 from dutylist.services import snapshot
 from dutylist.services.audit import verify_chain
 from workflow import operations as ops
@@ -230,7 +230,8 @@ def test_an_import_that_fails_half_way_writes_nothing(app, world, monkeypatch):
     def refuse(*args, **kwargs):
         raise Invalid("模拟的错误")
 
-    monkeypatch.setattr(ops, "add_item", refuse)
+    # the last step of the write: the revision, its items, flags and reasons are written by then
+    monkeypatch.setattr(jobs, "append_events", refuse)
     client.post_form(f"/imports/{token}/confirm")
     status = wait(client, token)
     assert status["state"] == "error" and "未写入任何内容" in status["message"] and "模拟的错误" in status["message"]
@@ -356,9 +357,10 @@ def test_too_large_uploads_are_refused(app, world, monkeypatch):
 def test_cancel_discards_the_upload(app, world, tmp_path):
     client = login(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(revised_list(world)), "x.docx", world.town.id))
-    assert list((tmp_path / "uploads").glob(f"{token}.json"))
+    assert db.session.get(ImportUpload, token).data  # kept in the database, for any worker
     response = client.post_form(f"/imports/{token}/cancel")
     assert response.status_code == 302
-    assert not list((tmp_path / "uploads").glob(f"{token}*"))
+    db.session.expire_all()
+    assert db.session.get(ImportUpload, token) is None
     assert client.get(f"/imports/{token}").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Revision)) == 0

@@ -70,14 +70,29 @@ def crash_after(monkeypatch, target, name: str, calls: int = 1, exc: Exception |
     return seen
 
 
+def crash_writing(monkeypatch, table: str, exc: Exception | None = None):
+    """Make publishing raise when it writes the rows of `table` (one executemany: snapshot.insert_rows)."""
+    real = snapshot.insert_rows
+    seen = {"n": 0}
+
+    def wrapper(target, rows):
+        if target.name == table:
+            seen["n"] += 1
+            raise exc or Injected(f"injected crash writing {table}")
+        return real(target, rows)
+
+    monkeypatch.setattr(snapshot, "insert_rows", wrapper)
+    return seen
+
+
 #: where publishing can be interrupted, from early to late
 PUBLISH_CRASHES = {
     # some contents written and flushed, the chunks not yet
     "contents": lambda mp: crash_after(mp, snapshot, "_chunks"),
-    # in the middle of writing the entry chunks (the first chunk's entries flushed)
-    "chunk_entries": lambda mp: crash_after(mp, snapshot, "ChunkEntry", calls=3),
+    # writing the entries of the new chunks (the contents, items and chunk rows written)
+    "chunk_entries": lambda mp: crash_writing(mp, "chunk_entry"),
     # the version row flushed, its chunk list not yet
-    "version_chunks": lambda mp: crash_after(mp, snapshot, "VersionChunk"),
+    "version_chunks": lambda mp: crash_writing(mp, "version_chunk"),
     # the whole version written and the revision marked published: only the log entry fails
     "audit_entry": lambda mp: crash_after(mp, ops, "record_event"),
 }
@@ -155,7 +170,7 @@ def test_crash_while_publishing_through_the_api(app, client, at_last_step, crash
     headers = {"Authorization": f"Bearer {create_token(world.region_user)}"}
     db.session.commit()
     before = table_rows()
-    crash_after(monkeypatch, snapshot, "VersionChunk")
+    crash_writing(monkeypatch, "version_chunk")
     response = client.post(f"/api/v1/revisions/{rev_id}/events/publish", json={"reason": "同意发布"}, headers=headers)
     assert response.status_code == 500 and response.get_json()["error"] == "服务器内部错误，操作未完成"
     after = table_rows()
@@ -170,7 +185,7 @@ def test_database_failure_while_publishing_gives_503(app, at_last_step, crashes_
     client.csrf_token()
     before = table_rows()
     lost = OperationalError("INSERT INTO version_chunk ...", {}, Exception("server closed the connection"))
-    crash_after(monkeypatch, snapshot, "VersionChunk", exc=lost)
+    crash_writing(monkeypatch, "version_chunk", exc=lost)
     response = client.post_form(f"/revisions/{rev_id}/events/publish", {"reason": "同意发布"})
     assert response.status_code == 503 and "数据库暂时不可用" in response.get_data(as_text=True)
     assert_untouched(before, rev_id, "region_review")
@@ -181,9 +196,9 @@ IMPORT_CRASHES = {
     # the township and its county chain created, the departments half registered
     "departments": lambda mp: crash_after(mp, importing.dept_registry, "ensure_department", calls=5),
     # everything but the version's chunk list written
-    "version_chunks": lambda mp: crash_after(mp, snapshot, "VersionChunk"),
-    # in the middle of the entries
-    "chunk_entries": lambda mp: crash_after(mp, snapshot, "ChunkEntry", calls=30),
+    "version_chunks": lambda mp: crash_writing(mp, "version_chunk"),
+    # writing the entries (every content, item and chunk row written before)
+    "chunk_entries": lambda mp: crash_writing(mp, "chunk_entry"),
 }
 
 

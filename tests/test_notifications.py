@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dutylist.extensions import db
-from dutylist.models import ConsultationRound, Revision
+from dutylist.models import ConsultationRound, OutboxMail, Revision
+from dutylist.models.base import utcnow
 from dutylist.models.notification import Notification
+from dutylist.notifications.mail import backoff, send_due
 from dutylist.notifications.service import send_reminders
 from dutylist.services import drafts
 from workflow import operations as ops
@@ -382,13 +384,21 @@ def with_addresses(w):
     db.session.commit()
 
 
-def test_mail_is_sent_after_commit_when_smtp_is_configured(world, mail_on):
+def outbox() -> list[OutboxMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
+
+
+def test_mail_goes_to_the_outbox_with_its_notification_and_the_worker_sends_it(world, mail_on):
     with_addresses(world)
     rev = start(world)
     ops.fire(rev, "submit", world.drafter, levels=LEVELS)
-    assert mail_on.messages == []  # nothing before the commit
     db.session.commit()
+    assert mail_on.messages == []  # no request talks to the mail server
+    assert [m.recipient for m in outbox()] == ["office@example.org"]
+    assert send_due() == (1, 0)
     assert len(mail_on.messages) == 1
+    assert outbox()[0].sent_at is not None and send_due() == (0, 0)  # sent once
     sent = mail_on.messages[0]
     assert sent["to"] == ["office@example.org"] and "dutylist@example.org" in sent["from"]
     msg = email.message_from_bytes(sent["data"], policy=email.policy.default)
@@ -397,6 +407,7 @@ def test_mail_is_sent_after_commit_when_smtp_is_configured(world, mail_on):
     assert f"https://dutylist.example.org/revisions/{rev.id}" in body
     # users without an address get the in-app notification only (agri has none)
     fire(rev, "accept", world.officer, departments=[world.civil.id, world.agri.id])
+    send_due()
     assert [m["to"] for m in mail_on.messages[1:]] == [["civil@example.org"]]
 
 
@@ -409,6 +420,7 @@ def test_no_mail_for_rolled_back_work(world, mail_on):
     rev = db.session.get(Revision, rev.id)
     db.session.execute(update(Revision).where(Revision.id == rev.id).values(title=Revision.title))
     db.session.commit()
+    assert outbox() == [] and send_due() == (0, 0)
     assert mail_on.messages == []
 
 
@@ -429,14 +441,23 @@ def test_an_unreachable_smtp_server_does_not_break_the_move(world, app, monkeypa
     db.session.expire_all()
     assert db.session.get(Revision, rev.id).status == "submitted"
     assert received() == Counter({("jimsar-office", "submitted"): 1})
+    # the worker fails, keeps the mail and tries again later, waiting longer each time
+    assert send_due() == (0, 1)
+    mail = outbox()[0]
+    assert mail.sent_at is None and mail.attempts == 1 and "unavailable" in mail.last_error
+    assert 25 <= (mail.next_attempt_at - utcnow()).total_seconds() <= 31
+    assert send_due() == (0, 0)  # not due yet
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240] and backoff(20) == 3600
 
 
 def test_reminder_mail(world, mail_on):
     with_addresses(world)
     rev = consulted(world, deadline_in_days=1)
+    send_due()  # the consultation's own mails
     mail_on.messages.clear()
     send_reminders(today=rev.deadline)
     db.session.commit()
+    send_due()
     assert [m["to"] for m in mail_on.messages] == [["civil@example.org"]]
     msg = email.message_from_bytes(mail_on.messages[0]["data"], policy=email.policy.default)
     assert "截止" in msg["Subject"]
@@ -484,6 +505,7 @@ def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):
     assert client.get("/auth/email").get_data(as_text=True).count('value="office@example.gov.cn"') == 1
     rev = start(world)
     fire(rev, "submit", world.drafter)
+    send_due()
     assert [m["to"] for m in mail_on.messages] == [["office@example.gov.cn"]]
     # cleared: in-app notifications only
     assert client.post_form("/auth/email", {"email": ""}).status_code == 302

@@ -1,84 +1,84 @@
 """Web imports: the parsed upload kept between preview and confirm, the plan, and the job.
 
-An upload is parsed at once; its ParsedList is stored server-side in
-``<UPLOAD_DIR>/<token>.json`` with the user's id (the client only holds the random token), and the
-file itself in ``<token>.bin``, so that the preview can read it again with the columns the user
-mapped (`remap`): the confirmed import is the list as last previewed.
+An upload is parsed at once; its ParsedList and the file itself are stored in the database
+(`ImportUpload`, under a random token the client holds, for the user who uploaded it), so any
+worker on any machine serves the preview, reads the file again with the columns the user mapped
+(`remap`), the confirm and the progress page: the confirmed import is the list as last previewed.
 The preview shows counts, rows, warnings and, for a new draft, the plan: which current
 items are kept, changed, moved, deleted, which are added, how many reorderings it takes.
 
-Confirming starts a job in a background thread that runs in ONE database transaction:
-either the whole list is imported (a new township's version 1, or a new revision whose
-every change went through workflow.operations and is audited), or nothing is written. The
-job reports its progress to ``<token>.status.json``; the progress page polls it.
+Confirming starts the job in a thread of the worker that took the confirm. The job never blocks
+other requests: it reads what it needs and prepares every row and every audit entry with no
+transaction open, then writes them in bulk in ONE short transaction that appends the audit entries
+in one step at its end: either the whole list is imported (a new township's version 1, or a new
+revision whose every change is audited) or nothing is written. The job reports its progress and a
+heartbeat to its row; a job whose heartbeat stops (its worker died) is reported failed within a
+minute and can be retried.
 """
 from __future__ import annotations
 
 import bisect
 import json
-import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from workflow import operations as ops
 from workflow import permissions as perm
-from workflow.errors import Invalid, WorkflowError
+from workflow.errors import Conflict, Forbidden, Invalid, WorkflowError
 from workflow.operations import clean_fields
+from workflow.states import Status
 
+from .. import signals
 from ..extensions import db
 from ..importers.columns import SourceColumn
 from ..importers.parsed import ImportFailure, ImportWarning, ParsedItem, ParsedList
-from ..items import KINDS, TABLES, content_hash
-from ..models import DraftItem, Organisation, OrgKind, Revision, User, Version
-from ..services import drafts, snapshot
-from ..services.audit import record_event
-from ..services.import_list import import_list, place_problems
+from ..items import CONTENT_KEYS, KINDS, TABLES, content_hash
+from ..models import (
+    DraftFlag,
+    DraftItem,
+    ImportUpload,
+    Item,
+    ItemReason,
+    Organisation,
+    OrgKind,
+    Revision,
+    User,
+    Version,
+)
+from ..models.base import utcnow
+from ..services import snapshot
+from ..services.audit import append_events, event_fields, record_event
+from ..services.bulk import insert_returning_ids, insert_rows
+from ..services.import_list import check_lengths, import_list, place_problems
+from ..services.snapshot import EntryData
 from .file_types import parse_document
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
 KEEP_SECONDS = 24 * 3600
-#: a job that has not reported for this long is taken as dead (its worker stopped)
-STALE_SECONDS = 15 * 60
+#: a job whose heartbeat is older than this lost its worker: it is reported failed and may be retried
+STALE_SECONDS = 60
+DEAD = "导入中断（处理进程已停止），未写入任何内容；可重试"
 
 
 # ---------------------------------------------------------------------- storage
 
-def upload_dir() -> Path:
-    path = Path(current_app.config.get("DOCUMENTS_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _path(token: str, suffix: str = ".json") -> Path:
+def _row(token: str) -> ImportUpload | None:
     if not TOKEN.match(token or ""):
-        raise FileNotFoundError(token)
-    return upload_dir() / f"{token}{suffix}"
-
-
-def _write(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-    os.replace(tmp, path)
+        return None
+    return db.session.get(ImportUpload, token, populate_existing=True)
 
 
 def _cleanup() -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for p in [*upload_dir().glob("*.json"), *upload_dir().glob("*.bin")]:
-        try:
-            if p.stat().st_mtime < cutoff:
-                p.unlink()
-        except OSError:
-            pass
+    """Drop uploads a day old, except running jobs (a dead one is stale long before)."""
+    cutoff = utcnow() - timedelta(seconds=KEEP_SECONDS)
+    db.session.execute(delete(ImportUpload).where(
+        ImportUpload.created_at < cutoff, or_(ImportUpload.state.is_(None), ImportUpload.state.in_(("done", "error")))))
 
 
 def parsed_to_json(parsed: ParsedList) -> dict:
@@ -101,87 +101,106 @@ def parsed_from_json(data: dict) -> ParsedList:
 
 def save_upload(user, mode: str, township_id: int | None, filename: str, parsed: ParsedList,
                 data: bytes = b"", place: str | None = None) -> str:
-    """Keep a parsed upload (and its file, to read again with other columns) for its preview."""
+    """Keep a parsed upload (and its file, to read again with other columns) for its preview; commits."""
     _cleanup()
     token = secrets.token_urlsafe(32)
-    if data:
-        _path(token, ".bin").write_bytes(data)
-    _write(_path(token), {
-        "user_id": user.id, "mode": mode, "township_id": township_id, "filename": filename, "place": place,
-        "columns": {}, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "parsed": parsed_to_json(parsed)})
+    db.session.add(ImportUpload(token=token, user_id=user.id, mode=mode, township_id=township_id,
+                                filename=filename, place=place, columns={}, data=data or None,
+                                parsed=json.dumps(parsed_to_json(parsed), ensure_ascii=False)))
+    db.session.commit()
     return token
+
+
+def _as_dict(row: ImportUpload) -> dict:
+    return {"token": row.token, "user_id": row.user_id, "mode": row.mode, "township_id": row.township_id,
+            "filename": row.filename, "place": row.place, "columns": dict(row.columns or {}),
+            "parsed": json.loads(row.parsed) if row.parsed else None, "state": row.state}
 
 
 def remap(token: str, data: dict, columns: dict[str, str], categories=None) -> str | None:
     """Read the kept file again with the user's choice of columns ({header key: role}) and keep the
     result for the preview; the reason (Chinese) when it cannot be read so (the last preview stays)."""
-    try:
-        raw = _path(token, ".bin").read_bytes()
-    except OSError:
+    row = _row(token)
+    if row is None or row.data is None:
         return "原文件未保留，无法按新的对应重新读取：请重新上传"
     try:
-        parsed = parse_document(raw, township=data.get("place") if data["mode"] == "new" else None,
+        parsed = parse_document(row.data, township=data.get("place") if data["mode"] == "new" else None,
                                 categories=categories, columns=columns)
     except ImportFailure as exc:
         return str(exc)
     data["columns"] = columns
     data["parsed"] = parsed_to_json(parsed)
-    _write(_path(token), data)
+    # only while no job has started: a confirm on another worker wins over a late remap
+    db.session.execute(update(ImportUpload).where(ImportUpload.token == token, ImportUpload.state.is_(None))
+                       .values(columns=columns, parsed=json.dumps(data["parsed"], ensure_ascii=False)))
+    db.session.commit()
     return None
 
 
 def load_upload(token: str, user) -> dict | None:
-    """The stored upload, only for the user who uploaded it."""
-    try:
-        data = json.loads(_path(token).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The stored upload awaiting its import, only for the user who uploaded it."""
+    row = _row(token)
+    if row is None or row.user_id != user.id or row.parsed is None:
         return None
-    if data.get("user_id") != user.id:
-        return None
-    return data
+    return _as_dict(row)
 
 
 def discard(token: str) -> None:
-    for suffix in (".json", ".bin"):
-        try:
-            _path(token, suffix).unlink()
-        except OSError:
-            pass
+    """Cancel an upload that has no job; commits."""
+    db.session.execute(delete(ImportUpload).where(ImportUpload.token == token, ImportUpload.state.is_(None)))
+    db.session.commit()
+
+
+def _stale(row: ImportUpload) -> bool:
+    beat = row.heartbeat_at or row.created_at
+    return row.state in ("queued", "running") and utcnow() - beat > timedelta(seconds=STALE_SECONDS)
 
 
 def read_status(token: str) -> dict | None:
-    try:
-        status = json.loads(_path(token, ".status.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The job's state, progress, message and result; None before the confirm."""
+    row = _row(token)
+    if row is None or row.state is None:
         return None
-    if status.get("state") in ("queued", "running") and time.time() - status.get("updated", 0) > STALE_SECONDS:
-        status.update(state="error", message="导入中断（处理进程已停止），未写入任何内容，请重新导入")
+    status = {"state": row.state, "done": row.done, "total": row.total, "message": row.message,
+              "result": row.result, "user_id": row.user_id, "attempts": row.attempts}
+    if _stale(row):
+        status.update(state="error", message=DEAD)
+    status["retryable"] = status["state"] == "error" and row.parsed is not None
     return status
 
 
-def _status(token: str, **values) -> dict:
-    path = _path(token, ".status.json")
-    try:
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        status = {}
-    status.update(values, updated=time.time())
-    _write(path, status)
-    return status
+def _status(token: str, **values) -> None:
+    """Report progress on a connection of its own (never inside the job's write transaction)."""
+    values.setdefault("heartbeat_at", utcnow())
+    with db.engine.begin() as conn:  # a job done stays done (a retry of a job thought dead cannot undo it)
+        conn.execute(update(ImportUpload).where(ImportUpload.token == token, ImportUpload.state != "done")
+                     .values(**values))
 
 
 def claim(token: str, user_id: int) -> bool:
-    """Create the job's status file; False if a job for this upload exists already (double submit)."""
-    path = _path(token, ".status.json")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"state": "queued", "done": 0, "total": 1, "user_id": user_id, "message": "等待处理",
-                   "updated": time.time()}, fh)
-    return True
+    """Queue the upload's job; False if it was queued already (a double submit, or another worker)."""
+    result = db.session.execute(
+        update(ImportUpload).where(ImportUpload.token == token, ImportUpload.user_id == user_id,
+                                   ImportUpload.state.is_(None))
+        .values(state="queued", done=0, total=1, message="等待处理", heartbeat_at=utcnow(), attempts=1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def retry(token: str, user_id: int) -> bool:
+    """Queue a failed job again (its upload is still kept); False if it is not failed (or is another's)."""
+    cutoff = utcnow() - timedelta(seconds=STALE_SECONDS)
+    result = db.session.execute(
+        update(ImportUpload).where(
+            ImportUpload.token == token, ImportUpload.user_id == user_id, ImportUpload.parsed.is_not(None),
+            or_(ImportUpload.state == "error",
+                (ImportUpload.state.in_(("queued", "running"))) & (ImportUpload.heartbeat_at < cutoff)))
+        .values(state="queued", done=0, total=1, message="等待处理（重试）", heartbeat_at=utcnow(),
+                attempts=ImportUpload.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
 
 
 # ---------------------------------------------------------------------- the plan
@@ -378,105 +397,222 @@ def blocking_problems(data: dict, user) -> tuple[list[str], Plan | None, object]
 # ---------------------------------------------------------------------- the job
 
 class _Progress:
+    """Progress and heartbeat to the job's row (at most every 0.3 s); each step is also announced
+    (signals.import_progress), which is where a test holds a job part-way."""
+
     def __init__(self, token: str, total: int):
         self.token, self.total, self.done, self.last = token, total, 0, 0.0
 
-    def step(self, message: str, n: int = 1):
+    def step(self, message: str, n: int = 1, stage: str = "prepare"):
         self.done = min(self.total, self.done + n)
+        signals.import_progress.send(self.token, done=self.done, total=self.total, stage=stage)
         if not self.token:
             return
-        now = time.time()
-        if now - self.last > 0.3 or self.done == self.total:
+        now = time.monotonic()
+        if now - self.last > 0.3:
             _status(self.token, state="running", done=self.done, total=self.total, message=message)
             self.last = now
 
 
-def apply_draft(township, user, parsed: ParsedList, filename: str, progress: _Progress | None = None):
-    """A new revision of the township made equal to the imported list; every change audited."""
+@dataclass
+class DraftWork:
+    """A draft import, prepared with no transaction open: every row and audit entry to write."""
+
+    township_id: int
+    version_id: int | None
+    title: str
+    new_items: int  #: identities to create; rows refer to the n-th as ("new", n)
+    drafts: list = field(default_factory=list)  #: draft_item rows (item_id may be ("new", n))
+    flags: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)
+    events: list = field(default_factory=list)  #: audit entries (event_fields), targets may hold ("new", n)
+    summary: dict = field(default_factory=dict)
 
 
-    reason = f"由文件“{filename}”导入"
-    revision = ops.start_revision(township, user, title=f"{township.name}履职事项清单修订稿（由文件导入）")
-    items = drafts.live_items(revision)
-    current = [{"id": d.id, "item_id": d.item_id, "kind": d.kind, "number": d.number, **d.fields()} for d in items]
+def _item_ref(ref, new_ids: list[int]) -> int:
+    return new_ids[ref[1]] if isinstance(ref, tuple) else ref
+
+
+def prepare_draft(township, user, parsed: ParsedList, filename: str, progress: _Progress) -> DraftWork:
+    """Everything a new revision made equal to the imported list takes, computed from reads only:
+    the draft's rows (identities kept by the plan), the flags and reasons, and an audit entry per
+    change, as the item operations would write them one by one."""
+    if not perm.can_start_revision(user, township):
+        raise Forbidden("只有本乡镇的起草人可以发起修订")
+    if Revision.open_of(township.id) is not None:
+        raise Conflict("该乡镇已有一份未完成的修订稿，请先完成或放弃它")
+    version, base = version_entries(township.id)
+    current = [{"id": None, "item_id": e["item_id"], "kind": e["kind"], "number": e["number"],
+                **{f: e[f] for f in CONTENT_KEYS}} for e in base]
     plan = make_plan(current, parsed.items)
     if plan.errors:
         raise Invalid("；".join(plan.errors[:5]))
-    progress = progress or _Progress("", 0)
-    progress.total = plan.total
-    progress.step("已创建修订稿")
+    reason, now = f"由文件“{filename}”导入", utcnow()
+    work = DraftWork(township_id=township.id, version_id=getattr(version, "id", None),
+                     title=f"{township.name}履职事项清单修订稿（由文件导入）", new_items=len(plan.adds))
 
-    def lock(draft_id):
-        return db.session.get(DraftItem, draft_id).lock_version
+    def event(action, target=None, **kw):
+        work.events.append((event_fields(action, actor=user, township_id=township.id, round=0, **kw), target))
 
+    def draft_row(ref, kind, number, position, fields, *, deleted=False, touched=True):
+        work.drafts.append({"item_id": ref, "kind": kind, "number": number, "position": position, "deleted": deleted,
+                            "updated_at": now, "updated_by_id": user.id if touched else None, "lock_version": 1,
+                            **{f: fields[f] for f in CONTENT_KEYS}})
+
+    event("revision_start", to_state=Status.drafting.value,
+          details={"base_version": getattr(version, "number", None), "current_version": getattr(version, "number", None),
+                   "reason": None})
+    new_ref = {ii: ("new", n) for n, ii in enumerate(plan.adds)}
+    ref_of = {ii: current[ci]["item_id"] for ii, ci in plan.pairs.items()} | new_ref
+    changed, deleted = set(plan.changed), set(plan.deletes)
     for ci in plan.deletes:
         c = current[ci]
-        ops.delete_item(revision, user, c["id"], lock(c["id"]), reason)
-        progress.step(f"删除：{c['name'][:20]}")
-    draft_of: dict[int, int] = {}
-    for ii, ci in plan.pairs.items():
-        draft_of[ii] = current[ci]["id"]
+        event("item_delete", target=c["item_id"],
+              details={"kind": c["kind"], "number": c["number"], "name": c["name"], "reason": reason})
+        work.reasons.append({"item_id": c["item_id"], "action": "delete"})
+    position = 0
+    numbers = {k: 0 for k in KINDS}
+    for kind in KINDS:
+        for ii, it in enumerate(parsed.items):
+            if it.kind != kind:
+                continue
+            numbers[kind] += 1
+            if ii in plan.pairs and ii not in changed:
+                draft_row(ref_of[ii], kind, numbers[kind], position, current[plan.pairs[ii]], touched=False)
+            else:
+                fields = clean_fields(it.fields(), kind)
+                draft_row(ref_of[ii], kind, numbers[kind], position, fields)
+                if ii in changed:
+                    c = current[plan.pairs[ii]]
+                    changes = {f: {"old": c[f], "new": fields[f]} for f in CONTENT_KEYS if c[f] != fields[f]}
+                    moved = c["kind"] != kind
+                    if moved:
+                        changes["kind"] = {"old": c["kind"], "new": kind}
+                    event("item_move" if moved else "item_edit", target=ref_of[ii],
+                          details={"changes": changes, "reason": reason})
+                    work.reasons.append({"item_id": ref_of[ii], "action": "move" if moved else "edit"})
+                else:
+                    event("item_add", target=ref_of[ii],
+                          details={"kind": kind, "number": numbers[kind], "fields": fields, "reason": reason})
+                    work.reasons.append({"item_id": ref_of[ii], "action": "add"})
+            position += 1
+            progress.step(f"正在准备：{it.name[:20]}")
+    for ci in plan.deletes:  # a deleted item stays visible in the draft, marked, where it was
+        c = current[ci]
+        draft_row(c["item_id"], c["kind"], c["number"], position, c, deleted=True)
+        position += 1
+    # the reorderings the import amounts to, as the editor would make them (one entry per move)
+    matched = set(plan.pairs.values())
+    lists = {k: [current[ci]["item_id"] for ci in range(len(current)) if current[ci]["kind"] == k and ci in matched]
+             for k in KINDS}
     for ii in plan.changed:
-        it = parsed.items[ii]
-        ops.edit_item(revision, user, draft_of[ii], it.fields(), lock(draft_of[ii]), reason=reason, kind=it.kind)
-        progress.step(f"修改：{it.name[:20]}")
+        c = current[plan.pairs[ii]]
+        if c["kind"] != parsed.items[ii].kind:
+            lists[c["kind"]].remove(c["item_id"])
+            lists[parsed.items[ii].kind].append(c["item_id"])
     for ii in plan.adds:
-        it = parsed.items[ii]
-        draft_of[ii] = ops.add_item(revision, user, it.kind, it.fields(), reason).id
-        progress.step(f"新增：{it.name[:20]}")
+        lists[parsed.items[ii].kind].append(new_ref[ii])
     moves = 0
     for kind in KINDS:
-        target = [draft_of[ii] for ii, it in enumerate(parsed.items) if it.kind == kind]
-        ids = [d.id for d in drafts.live_items(revision) if d.kind == kind]
-        for want, index in reorder_moves(ids, target):
-            ops.move_item_to(revision, user, want, index, lock(want))
+        target = [ref_of[ii] for ii, it in enumerate(parsed.items) if it.kind == kind]
+        for want, index in reorder_moves(lists[kind], target):
+            event("item_reorder", target=want, details={"kind": kind, "to": index + 1})
             moves += 1
-            progress.step("调整顺序")
-    live = drafts.live_items(revision)
-    if any([i.number for i in live if i.kind == k] != list(range(1, sum(1 for i in live if i.kind == k) + 1))
-           for k in KINDS):
-        ops.renumber(revision, user)
-    progress.step("完成")
-    record_event("import", actor=user, revision=revision, round=revision.round, target=f"revision:{revision.id}",
-                 details={"file": filename, "mode": "draft", "counts": parsed.counts(),
-                          "added": len(plan.adds), "changed": len(plan.changed), "deleted": len(plan.deletes),
-                          "reordered": moves})
-    return revision, plan
+    for e in base:  # what the importer of the current version was unsure of: dealt with if changed or removed
+        ii = next((ii for ii, ci in plan.pairs.items() if current[ci]["item_id"] == e["item_id"]), None)
+        gone = e["item_id"] in {current[ci]["item_id"] for ci in deleted}
+        resolution = "removed" if gone else ("changed" if ii in changed else None)
+        for message in e["flags"]:
+            work.flags.append({"item_id": e["item_id"], "source": "import", "message": message, "created_at": now,
+                               "resolution": resolution, "resolved_by_id": user.id if resolution else None,
+                               "resolved_at": now if resolution else None})
+    for r in work.reasons:
+        r.update(reason=reason, author_id=user.id, submission=0, created_at=now)
+    work.summary = {"file": filename, "mode": "draft", "counts": parsed.counts(), "added": len(plan.adds),
+                    "changed": len(plan.changed), "deleted": len(plan.deletes), "reordered": moves}
+    event("import", details=work.summary)
+    return work
 
 
-def import_new(user, parsed: ParsedList, filename: str):
+def write_draft(work: DraftWork, user) -> int:
+    """The prepared draft, written in bulk in the caller's transaction (short: a few executemany);
+    the audit entries are appended last, in one step. Returns the revision's id."""
+    if getattr(snapshot.current_version(work.township_id), "id", None) != work.version_id:
+        raise Conflict("导入期间该乡镇发布了新版本：请重新上传并导入")
+    revision = Revision(township_id=work.township_id, base_version_id=work.version_id,
+                        previous_version_id=work.version_id, created_by_id=user.id, title=work.title)
+    db.session.add(revision)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # a revision started meanwhile won the unique index on open revisions
+        raise Conflict("该乡镇已有一份未完成的修订稿，请先完成或放弃它") from None
+    new_ids: list[int] = []
+    if work.new_items:
+        now = utcnow()
+        new_ids = insert_returning_ids(Item.__table__, [{"township_id": work.township_id, "created_at": now}] * work.new_items)
+    for model, rows in ((DraftItem, work.drafts), (DraftFlag, work.flags), (ItemReason, work.reasons)):
+        insert_rows(model.__table__, [dict(r, revision_id=revision.id, item_id=_item_ref(r["item_id"], new_ids))
+                                      for r in rows])
+    entries = []
+    for fields, target in work.events:
+        if target is not None:
+            fields = dict(fields, target=f"item:{_item_ref(target, new_ids)}")
+        if fields["action"] == "import":
+            fields = dict(fields, target=f"revision:{revision.id}")
+        entries.append(dict(fields, revision_id=revision.id))
+    append_events(entries)
+    return revision.id
 
-    version = import_list(parsed, published_by=user)
+
+def prepare_new(parsed: ParsedList, progress: _Progress) -> list:
+    """A new township's list: its checks and entries (content hashes), from no database at all."""
+    check_lengths(parsed)
+    entries = []
+    for it in parsed.items:
+        entries.append(EntryData(kind=it.kind, number=it.number, fields=it.fields(), flags=list(it.flags) or None))
+        progress.step(f"正在准备：{it.name[:20]}")
+    return entries
+
+
+def import_new(user, parsed: ParsedList, filename: str, entries=None):
+    version = import_list(parsed, published_by=user, entries=entries)
     record_event("import", actor=user, township_id=version.township_id, target=f"version:{version.id}",
                  details={"file": filename, "mode": "new", "counts": parsed.counts(), "version": version.number})
     return version
 
 
 def run(app, token: str) -> None:
-    """The job: everything in one transaction, progress reported to the status file."""
-
-
+    """The job: prepared with no transaction open, then written in one short transaction that also
+    marks the job done (a worker that dies after the commit leaves a job that says so)."""
     with app.app_context():
         try:
-            data = json.loads(_path(token).read_text(encoding="utf-8"))
-            user = db.session.get(User, data["user_id"])
-            parsed = parsed_from_json(data["parsed"])
-            progress = _Progress(token, max(1, len(parsed.items)))
-            _status(token, state="running", done=0, total=progress.total, message="正在导入")
-            if data["mode"] == "new":
-                version = import_new(user, parsed, data["filename"])
-                db.session.commit()
+            row = db.session.get(ImportUpload, token)
+            user = db.session.get(User, row.user_id)
+            mode, filename, township_id = row.mode, row.filename, row.township_id
+            parsed = parsed_from_json(json.loads(row.parsed))
+            progress = _Progress(token, len(parsed.items) + 1)
+            _status(token, state="running", done=0, total=progress.total, message="正在准备")
+            if mode == "new":
+                entries = prepare_new(parsed, progress)
+                db.session.commit()  # end the reads: the write transaction starts now
+                progress.step("正在写入", 0, stage="write")
+                version = import_new(user, parsed, filename, entries)
                 result = {"township_id": version.township_id, "version_id": version.id}
                 message = f"已导入为{parsed.township}的第 {version.number} 版"
             else:
-                township = db.session.get(Organisation, data["township_id"])
-                revision, plan = apply_draft(township, user, parsed, data["filename"], progress)
+                township = db.session.get(Organisation, township_id)
+                work = prepare_draft(township, user, parsed, filename, progress)
                 db.session.commit()
-                result = {"revision_id": revision.id}
-                message = (f"已创建修订稿：新增 {len(plan.adds)} 项、修改 {len(plan.changed)} 项、"
-                           f"删除 {len(plan.deletes)} 项")
-            _status(token, state="done", done=progress.total, total=progress.total, message=message, result=result)
-            discard(token)
+                progress.step("正在写入", 0, stage="write")
+                revision_id = write_draft(work, user)
+                result = {"revision_id": revision_id}
+                message = (f"已创建修订稿：新增 {work.summary['added']} 项、修改 {work.summary['changed']} 项、"
+                           f"删除 {work.summary['deleted']} 项")
+            db.session.execute(update(ImportUpload).where(ImportUpload.token == token).values(
+                state="done", done=progress.total, total=progress.total, message=message, result=result,
+                parsed=None, data=None, heartbeat_at=utcnow()))
+            db.session.commit()
         except (WorkflowError, ImportFailure) as exc:
             db.session.rollback()
             text = getattr(exc, "message", None) or str(exc)

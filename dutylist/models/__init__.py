@@ -39,6 +39,7 @@ from .revision import (
                   OpinionReply,
                   Revision,
 )
+from .work import ImportUpload, OutboxMail
 
 __all__ = [
     "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
@@ -48,4 +49,5 @@ __all__ = [
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
     "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
     "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
+    "ImportUpload", "OutboxMail",
 ]

@@ -6,7 +6,7 @@ import os
 
 from .. import signals
 from . import mail
-from .cli import send_reminders_command
+from .cli import send_mail_command, send_reminders_command
 from .service import notify_for, settle_for
 
 
@@ -18,8 +18,9 @@ def on_revision_event(revision, event, **_):
 
 
 def init_app(app):
-    """SMTP settings, the send-reminders command; notify on every audited move."""
+    """SMTP settings, the send-reminders and send-mail commands; notify on every audited move."""
     for key, value in mail.settings_from_env(os.environ).items():
         app.config.setdefault(key, value)  # create_app's overrides (tests) win over the environment
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_mail_command)
     signals.revision_event.connect(on_revision_event)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models.audit import AuditEvent, AuditHead
 from ..models.base import utcnow
+from .bulk import insert_rows
 
 GENESIS = "0" * 64
 
@@ -73,36 +74,72 @@ def _hash_values(prev_hash: str, values: list) -> str:
     return hashlib.sha256((prev_hash + _ENCODER.encode(values)).encode("utf-8")).hexdigest()
 
 
-def record_event(action: str, *, actor=None, organisation=None, township_id=None, revision=None,
-                 target=None, from_state=None, to_state=None, round=None, details=None,
-                 outcome="ok", ip=None, on_behalf_of=None) -> AuditEvent:
-    """Append one entry to the chain, in the caller's transaction (the caller commits); on_behalf_of:
-    the user a deputy acted for."""
+def event_fields(action: str, *, actor=None, organisation=None, township_id=None, revision=None,
+                 revision_id=None, target=None, from_state=None, to_state=None, round=None, details=None,
+                 outcome="ok", ip=None, on_behalf_of=None) -> dict:
+    """An entry's hashed fields except its place in the chain (seq) and time: built before any lock;
+    on_behalf_of: the user a deputy acted for."""
     if organisation is None and actor is not None:
         organisation = actor.organisation
+    return dict(
+        action=action, outcome=outcome,
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
+        organisation_id=getattr(organisation, "id", None),
+        organisation_name=getattr(organisation, "name", None),
+        township_id=township_id if township_id is not None else getattr(revision, "township_id", None),
+        revision_id=revision_id if revision_id is not None else getattr(revision, "id", None),
+        target=target, from_state=from_state, to_state=to_state, round=round,
+        details_text=canonical_json(details), ip=ip,
+        on_behalf_of_id=getattr(on_behalf_of, "id", None), on_behalf_of_name=getattr(on_behalf_of, "username", None),
+    )
+
+
+def _lock_head(n: int) -> tuple[int, str]:
+    """Take the head row's write lock and reserve n places; (the first seq, the previous hash)."""
     session = db.session
     if session.get(AuditHead, 1) is None:
         session.add(AuditHead(id=1, seq=0, hash=GENESIS))
         session.flush()
     # Take the write lock on the head row first (PostgreSQL: row lock until commit;
     # SQLite: the database write lock), then read it: no other appender can interleave.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + n))
     seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    fields = dict(
-        seq=seq, created_at=utcnow(), action=action, outcome=outcome,
-        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", None),
-        organisation_id=getattr(organisation, "id", None),
-        organisation_name=getattr(organisation, "name", None),
-        township_id=township_id if township_id is not None else getattr(revision, "township_id", None),
-        revision_id=getattr(revision, "id", None), target=target, from_state=from_state,
-        to_state=to_state, round=round, details_text=canonical_json(details), ip=ip,
-        on_behalf_of_id=getattr(on_behalf_of, "id", None), on_behalf_of_name=getattr(on_behalf_of, "username", None),
-    )
+    return seq - n + 1, prev
+
+
+def record_event(action: str, **kw) -> AuditEvent:
+    """Append one entry to the chain, in the caller's transaction (the caller commits)."""
+    fields = event_fields(action, **kw)
+    seq, prev = _lock_head(1)
+    fields.update(seq=seq, created_at=utcnow())
     digest = entry_hash(prev, fields)
     event = AuditEvent(**fields, prev_hash=prev, hash=digest)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    db.session.add(event)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     return event
+
+
+def append_events(entries: list[dict]) -> list[dict]:
+    """Append many entries (from event_fields) in one short step: one head lock, one executemany.
+
+    Meant for the end of a long piece of work (an import): its entries are built beforehand, and the
+    head lock, which every audited request needs, is held only for this step and the commit after it.
+    Returns the rows written (with seq and hash)."""
+    if not entries:
+        return []
+    seq, prev = _lock_head(len(entries))
+    now = utcnow()
+    rows = []
+    for n, fields in enumerate(entries):
+        row = dict(fields, seq=seq + n, created_at=now)
+        digest = entry_hash(prev, row)
+        row.update(prev_hash=prev, hash=digest)
+        rows.append(row)
+        prev = digest
+    column = {"details_text": "details"}  # attribute -> column name
+    insert_rows(AuditEvent.__table__, [{column.get(k, k): v for k, v in row.items()} for row in rows])
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    return rows
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ..importers import text_list
 from ..models import Category, Organisation, OrgKind, Role, User
 from ..vocabulary import CATEGORIES
 from . import passwords
+from .audit import record_event
 from .import_list import import_list
 
 SAMPLE_DIR = ROOT / "sample_data"
@@ -94,6 +95,10 @@ def seed_demo(sample_dir: Path = SAMPLE_DIR) -> dict:
         if township is not None:
             continue
         version = import_list(parsed)
+        # recorded like any other import (the CLI's and the web's): the chain starts with the seed
+        record_event("import", township_id=version.township_id, target=f"version:{version.id}",
+                     details={"file": filename, "mode": "new", "counts": parsed.counts(),
+                              "version": version.number, "via": "seed-demo"})
         imported.append({"township": parsed.township, "version": version.id, "counts": parsed.counts()})
     db.session.flush()
     accounts = create_demo_users()

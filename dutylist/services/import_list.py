@@ -86,11 +86,13 @@ def place_problems(parsed: ParsedList) -> str | None:
     return None
 
 
-def import_list(parsed: ParsedList, *, published_by=None) -> Version:
+def import_list(parsed: ParsedList, *, published_by=None, entries: list[EntryData] | None = None) -> Version:
     """Create the township (if new) and store the parsed list as its version 1. The place is the
     one the document or the user names, completed from the national division list; a place that
-    cannot be found is refused with a question, never filed under a default region."""
-    check_lengths(parsed)
+    cannot be found is refused with a question, never filed under a default region. `entries`: the
+    list's entries prepared beforehand (entries_from), so that the caller's write transaction is short."""
+    if entries is None:
+        check_lengths(parsed)
     problem = place_problems(parsed)
     if problem:
         raise ImportFailure(f"{problem}（命令行请用 --township 指定） / "
@@ -101,7 +103,7 @@ def import_list(parsed: ParsedList, *, published_by=None) -> Version:
                             "this township already has a list; revise it instead")
     county = township.county
     reg = dept_registry.registry(county)
-    entries = entries_from(parsed)
+    entries = entries if entries is not None else entries_from(parsed)
     for e in entries:
         for name in named_departments(e.fields):
             dept_registry.ensure_department(county, name, reg)

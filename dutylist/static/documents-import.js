@@ -21,6 +21,7 @@
       result.hidden = false;
     }
     if (!running && refresh) { refresh.hidden = true; }
+    if (s.state === "error" && s.retryable && !document.getElementById("import-retry")) { window.location.reload(); }
     return running;
   }
 

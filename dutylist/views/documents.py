@@ -199,6 +199,20 @@ def cancel(token: str):
     return redirect(url_for("lists.index"))
 
 
+@bp.post("/imports/<token>/retry")
+@login_required
+def retry(token: str):
+    """Run a failed job again (e.g. its worker died): the upload is still kept, nothing was written."""
+    data = _upload_or_404(token)
+    problems, _, _ = jobs.blocking_problems(data, current_user)
+    if problems:
+        flash("；".join(problems), "danger")
+        return redirect(url_for("documents.progress", token=token))
+    if jobs.retry(token, current_user.id):
+        jobs.start(current_app._get_current_object(), token)
+    return redirect(url_for("documents.progress", token=token))
+
+
 def _status_or_404(token: str) -> dict:
     status = jobs.read_status(token)
     if status is None or status.get("user_id") != current_user.id:
@@ -227,4 +241,5 @@ def progress(token: str):
 def status(token: str):
     status = _status_or_404(token)
     return jsonify(state=status.get("state"), done=status.get("done", 0), total=status.get("total", 1),
-                   message=status.get("message", ""), result_url=_result_url(status))
+                   message=status.get("message", ""), result_url=_result_url(status),
+                   retryable=status.get("retryable", False))
