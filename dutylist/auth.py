@@ -5,6 +5,7 @@ A gate before every page (workflow.permissions decides): a user with a temporary
 nothing but change it (or sign out); an account without a role and the audit administrator open only
 what is theirs. The API applies the same rules to its tokens (dutylist.api.auth)."""
 import hmac
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -68,11 +69,17 @@ def load_user(session_id: str):
     return user
 
 
+#: C0 controls, DEL and C1 controls: never in a path we redirect to (CR/LF would split the header;
+#: urlsplit silently drops tabs and newlines, so "/\t/evil.example" would read as "//evil.example")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _safe_next(target: str | None, user) -> str:
-    """Only same-site relative paths: never redirect to another host after sign-in (else the user's home)."""
+    """Only same-site relative paths without control characters: never redirect to another host after
+    sign-in, never a header split (else the user's home)."""
     # browsers read "/\\host" like "//host", so backslashes are refused too
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
+            and not _CONTROL.search(target) and not urlsplit(target).netloc):
         return target
     return home_url(user)
 
@@ -126,6 +133,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # a new session generation: every copy of this session's cookie (and the user's other sessions and
+    # remember-me cookies) is refused from now on, not only the cookie this browser forgets
+    current_user.end_sessions()
     record_event("logout", actor=current_user, ip=request.remote_addr)
     db.session.commit()
     logout_user()
