@@ -102,8 +102,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if ratelimit.login_refused(username, request.remote_addr):
+        # recorded (and committed) before the limit is read: simultaneous attempts see each other
+        attempt = ratelimit.begin_attempt(username, request.remote_addr)
+        if ratelimit.login_refused(username, request.remote_addr, attempt):
             # same answer whether the user exists or not; the password is not even checked
+            ratelimit.end_attempt(attempt)
             record_event("login_failed", outcome="denied", ip=request.remote_addr,
                          details={**ratelimit.failure_details(username), "reason": "rate_limited"})
             db.session.commit()
@@ -116,12 +119,14 @@ def login():
             _dummy_check(form.password.data)
         elif user.check_password(form.password.data) and user.active:
             login_user(user, remember=form.remember.data)
+            ratelimit.end_attempt(attempt)
             record_event("login", actor=user, ip=request.remote_addr)
             db.session.commit()
             if user.must_change_password:
                 flash(perm.TEMPORARY_PASSWORD_MESSAGE, "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next"), user))
+        ratelimit.end_attempt(attempt)  # one transaction: from in flight to failed
         record_event("login_failed", actor=user, outcome="failed", ip=request.remote_addr,
                      details=ratelimit.failure_details(username))
         db.session.commit()

@@ -137,7 +137,8 @@ def test_administrative_ends_stop_a_copied_cookie(app, served, drafter, end):
 
 # ===================================================== item 5: the sign-in race ====
 def test_the_sign_in_limit_cannot_be_raced(app, served, drafter, monkeypatch):
-    """40 simultaneous wrong passwords for one user: at most the limit (5) of them are checked."""
+    """40 simultaneous wrong passwords for one user: at most the limit (5) of them are checked (before:
+    18 to 19 were)."""
     checked = []
     lock = threading.Lock()
     original = User.check_password
@@ -148,6 +149,8 @@ def test_the_sign_in_limit_cannot_be_raced(app, served, drafter, monkeypatch):
         time.sleep(0.2)  # a real scrypt check takes about this long: the window the race needs
         return original(self, password)
 
+    # one failure first (the audit chain's head row exists; 4 attempts are left)
+    assert Browser(served).login("dayou-drafter", "wrong-first")[0] == 400
     monkeypatch.setattr(User, "check_password", slow_check)
     browsers = [Browser(served) for _ in range(40)]
     tokens = [b.csrf() for b in browsers]
@@ -166,8 +169,10 @@ def test_the_sign_in_limit_cannot_be_raced(app, served, drafter, monkeypatch):
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert sorted(set(statuses)) <= [400, 429], statuses
-    assert 1 <= len(checked) <= 5, f"{len(checked)} passwords checked against a limit of 5"
+    assert set(statuses) <= {400, 429}, statuses
+    # simultaneous attempts count each other while in flight, so a burst may get fewer checks than the
+    # limit (never more); the refused ones leave nothing behind
+    assert len(checked) <= 4, f"{len(checked) + 1} passwords checked against a limit of 5"
     assert statuses.count(400) == len(checked)
-    # and the real password is refused now too (the limit is reached)
-    assert Browser(served).login("dayou-drafter")[0] == 429
+    failures = 1 + len(checked)
+    assert Browser(served).login("dayou-drafter")[0] == (429 if failures >= 5 else 302)
