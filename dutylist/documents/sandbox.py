@@ -1,7 +1,8 @@
 """Parse an untrusted document in a child process with memory and CPU limits, so that no parser bug
 or bomb the limits (documents.limits) did not foresee can take a worker down.
 
-The child is forked (POSIX): it inherits the loaded code, sets RLIMIT_AS and RLIMIT_CPU, parses, sends
+The child is forked (POSIX): it inherits the loaded code, sets RLIMIT_AS (what it maps at the fork plus
+Limits.memory) and RLIMIT_CPU, parses, sends
 the result back through a pipe and exits without running the parent's clean-ups (os._exit, as
 multiprocessing does), so the parent's database connections are untouched. A child that runs out of
 memory or time, or dies, is reported as a refusal naming the limit. Where fork or resource limits
@@ -11,6 +12,7 @@ by the limits checked before. Measured overhead of the child: see bench/attack_f
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import traceback
 
@@ -28,9 +30,21 @@ def available() -> bool:
     return resource is not None and "fork" in multiprocessing.get_all_start_methods()
 
 
+def _address_space() -> int:
+    """Bytes of address space this process has now (Linux: /proc/self/statm), else 0."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(conn, func, args, kwargs, lim: Limits) -> None:
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (lim.memory, lim.memory))
+        # the limit is on growth: a forked worker already maps its code, its threads' stacks and malloc
+        # arenas (hundreds of MB of address space in a threaded worker), which parsing does not use
+        room = _address_space() + lim.memory
+        resource.setrlimit(resource.RLIMIT_AS, (room, room))
         resource.setrlimit(resource.RLIMIT_CPU, (lim.seconds, lim.seconds + 1))
         try:
             result = ("ok", func(*args, **kwargs))
