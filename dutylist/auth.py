@@ -156,18 +156,24 @@ def change_password():
     user = current_user
     problems: list[str] = []
     if form.validate_on_submit():
-        if ratelimit.password_change_refused(user):
+        # recorded before the limit is read, as a sign-in: simultaneous guesses see each other
+        attempt = ratelimit.begin_attempt(ratelimit.password_change_key(user), None)
+        if ratelimit.password_change_refused(user, attempt):
+            ratelimit.end_attempt(attempt)
             record_event("password_change", actor=user, outcome="denied", ip=request.remote_addr,
                          details={"reason": "rate_limited"})
             db.session.commit()
             flash(ratelimit.refusal_message(), "danger")
             return render_template("auth/password.html", form=form, problems=[]), 429
         if not user.check_password(form.current_password.data):
+            ratelimit.end_attempt(attempt)
             record_event("password_change", actor=user, outcome="failed", ip=request.remote_addr,
                          details={"reason": "wrong_current_password"})
             db.session.commit()
             form.current_password.errors = ["当前密码不正确"]
         else:
+            ratelimit.end_attempt(attempt)  # the current password was right: not a guess
+            db.session.commit()
             problems = [p.split(" / ")[0] for p in passwords.problems(form.new_password.data, user.username)]
             if form.new_password.data == form.current_password.data:
                 problems.append("新密码不能与当前密码相同")

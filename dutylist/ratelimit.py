@@ -119,9 +119,16 @@ def login_refused(username: str, ip: str | None, attempt_id: int = 0) -> bool:
     return name_busy + _count(*conditions) >= lim.per_username
 
 
-def password_change_refused(user) -> bool:
-    """True if the user has mistyped the current password too often within the window."""
+def password_change_key(user) -> str:
+    """What a password change's attempt is recorded under (no user name starts with "#")."""
+    return f"#password-change:{user.id}"
+
+
+def password_change_refused(user, attempt_id: int = 0) -> bool:
+    """True if the user has mistyped the current password too often within the window; changes in
+    flight (begin_attempt under password_change_key) count as failures until they end."""
     lim = limits()
     since = utcnow() - timedelta(seconds=lim.window)
-    return _count(AuditEvent.action == "password_change", AuditEvent.outcome == "failed",
-                  AuditEvent.actor_id == user.id, AuditEvent.created_at >= since) >= lim.per_username
+    busy = _in_flight(attempt_id, since, SignInAttempt.username == password_change_key(user))
+    return busy + _count(AuditEvent.action == "password_change", AuditEvent.outcome == "failed",
+                         AuditEvent.actor_id == user.id, AuditEvent.created_at >= since) >= lim.per_username

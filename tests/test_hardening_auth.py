@@ -176,3 +176,38 @@ def test_the_sign_in_limit_cannot_be_raced(app, served, drafter, monkeypatch):
     assert statuses.count(400) == len(checked)
     failures = 1 + len(checked)
     assert Browser(served).login("dayou-drafter")[0] == (429 if failures >= 5 else 302)
+
+
+def test_current_password_guesses_cannot_be_raced(app, served, drafter, monkeypatch):
+    """A signed-in session guessing the current password 20 times at once: at most the limit are checked."""
+    browser = Browser(served)
+    assert browser.login("dayou-drafter")[0] == 302
+    token = _csrf_of(browser)
+    checked, lock = [], threading.Lock()
+    original = User.check_password
+
+    def slow_check(self, password):
+        if password.startswith("guess-"):
+            with lock:
+                checked.append(password)
+            time.sleep(0.2)
+        return original(self, password)
+
+    monkeypatch.setattr(User, "check_password", slow_check)
+    barrier = threading.Barrier(20)
+    statuses = []
+
+    def guess(i):
+        barrier.wait()
+        status = browser.request("/auth/password", {"csrf_token": token, "current_password": f"guess-{i}",
+                                                     "new_password": "Zhen-hao-2025", "new_password2": "Zhen-hao-2025"})[0]
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert set(statuses) <= {400, 429}, statuses
+    assert len(checked) <= 5, f"{len(checked)} current passwords checked against a limit of 5"
