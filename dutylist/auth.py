@@ -5,6 +5,7 @@ A gate before every page (workflow.permissions decides): a user with a temporary
 nothing but change it (or sign out); an account without a role and the audit administrator open only
 what is theirs. The API applies the same rules to its tokens (dutylist.api.auth)."""
 import hmac
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -79,11 +80,17 @@ def load_user(session_id: str):
     return user
 
 
+#: C0 controls, DEL and C1 controls: never in a path we redirect to (CR/LF would split the header;
+#: urlsplit silently drops tabs and newlines, so "/\t/evil.example" would read as "//evil.example")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _safe_next(target: str | None, user) -> str:
-    """Only same-site relative paths: never redirect to another host after sign-in (else the user's home)."""
+    """Only same-site relative paths without control characters: never redirect to another host after
+    sign-in, never a header split (else the user's home)."""
     # browsers read "/\\host" like "//host", so backslashes are refused too
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
+            and not _CONTROL.search(target) and not urlsplit(target).netloc):
         return target
     return home_url(user)
 
@@ -106,8 +113,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if ratelimit.login_refused(username, request.remote_addr):
+        # recorded (and committed) before the limit is read: simultaneous attempts see each other
+        attempt = ratelimit.begin_attempt(username, request.remote_addr)
+        if ratelimit.login_refused(username, request.remote_addr, attempt):
             # same answer whether the user exists or not; the password is not even checked
+            ratelimit.end_attempt(attempt)
             record_event("login_failed", outcome="denied", ip=request.remote_addr,
                          details={**ratelimit.failure_details(username), "reason": "rate_limited"})
             db.session.commit()
@@ -120,12 +130,14 @@ def login():
             _dummy_check(form.password.data)
         elif user.check_password(form.password.data) and user.active:
             login_user(user, remember=form.remember.data)
+            ratelimit.end_attempt(attempt)
             record_event("login", actor=user, ip=request.remote_addr)
             db.session.commit()
             if user.must_change_password:
                 flash(perm.TEMPORARY_PASSWORD_MESSAGE, "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next"), user))
+        ratelimit.end_attempt(attempt)  # one transaction: from in flight to failed
         record_event("login_failed", actor=user, outcome="failed", ip=request.remote_addr,
                      details=ratelimit.failure_details(username))
         db.session.commit()
@@ -137,6 +149,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # a new session generation: every copy of this session's cookie (and the user's other sessions and
+    # remember-me cookies) is refused from now on, not only the cookie this browser forgets
+    current_user.end_sessions()
     record_event("logout", actor=current_user, ip=request.remote_addr)
     db.session.commit()
     logout_user()
@@ -152,18 +167,24 @@ def change_password():
     user = current_user
     problems: list[str] = []
     if form.validate_on_submit():
-        if ratelimit.password_change_refused(user):
+        # recorded before the limit is read, as a sign-in: simultaneous guesses see each other
+        attempt = ratelimit.begin_attempt(ratelimit.password_change_key(user), None)
+        if ratelimit.password_change_refused(user, attempt):
+            ratelimit.end_attempt(attempt)
             record_event("password_change", actor=user, outcome="denied", ip=request.remote_addr,
                          details={"reason": "rate_limited"})
             db.session.commit()
             flash(ratelimit.refusal_message(), "danger")
             return render_template("auth/password.html", form=form, problems=[]), 429
         if not user.check_password(form.current_password.data):
+            ratelimit.end_attempt(attempt)
             record_event("password_change", actor=user, outcome="failed", ip=request.remote_addr,
                          details={"reason": "wrong_current_password"})
             db.session.commit()
             form.current_password.errors = ["当前密码不正确"]
         else:
+            ratelimit.end_attempt(attempt)  # the current password was right: not a guess
+            db.session.commit()
             problems = [p.split(" / ")[0] for p in passwords.problems(form.new_password.data, user.username)]
             if form.new_password.data == form.current_password.data:
                 problems.append("新密码不能与当前密码相同")

@@ -81,6 +81,9 @@ class Config:
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"
+        # uploaded Word/Excel files are parsed in a child process with memory and CPU limits
+        # (documents.sandbox); IMPORT_SANDBOX=0 parses in the worker (the size limits still apply)
+        self.IMPORT_SANDBOX = os.environ.get("IMPORT_SANDBOX", "1") != "0"
         # Secure cookies are chosen explicitly (SESSION_COOKIE_SECURE=1 when served over HTTPS), not
         # guessed from the request: behind a TLS-terminating proxy the app itself sees plain HTTP.
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

@@ -8,6 +8,13 @@ message, the same whether the user exists or not, and the password is not even c
 refusal is itself audited (``login_failed`` with outcome ``denied``); refusals are not counted
 as failures, so a name or address is free again one window after its last real failure.
 
+The limit cannot be raced (many attempts at once, on several workers): an attempt is recorded
+(``sign_in_attempt``, committed) before the limit is checked and its password read, and that row is
+deleted in the transaction that writes the attempt's audit entry. An attempt is thus always counted,
+in flight or done, and of N simultaneous attempts no more than the limit get their password checked:
+the attempt committed k-th sees the k-1 before it. (The in-flight rows are counted before the audit
+entries: an attempt finishing in between is counted twice, never not at all.)
+
 The same limit guards the current password on the password-change page (``password_change``
 failures of the signed-in user).
 
@@ -23,10 +30,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, SignInAttempt
 from .models.base import utcnow
 from .services.audit import canonical_json
 
@@ -66,12 +73,38 @@ def _count(*conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
 
 
-def login_refused(username: str, ip: str | None) -> bool:
-    """True if this name or this address has used up its failed attempts within the window."""
+def begin_attempt(username: str, ip: str | None) -> int:
+    """Record a sign-in attempt before anything is checked, and commit it (the other workers must see
+    it before this one reads a password); the id is handed to login_refused and end_attempt."""
+    lim = limits()
+    db.session.execute(delete(SignInAttempt).where(
+        SignInAttempt.created_at < utcnow() - timedelta(seconds=lim.window)))  # left by dead workers
+    attempt = SignInAttempt(username=failure_details(username)["username"], ip=ip, created_at=utcnow())
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt.id
+
+
+def end_attempt(attempt_id: int) -> None:
+    """The attempt is over: its row goes in the transaction that writes its audit entry (the caller commits)."""
+    db.session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt_id))
+
+
+def _in_flight(attempt_id: int, since, *conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.id != attempt_id, SignInAttempt.created_at >= since, *conditions)) or 0
+
+
+def login_refused(username: str, ip: str | None, attempt_id: int = 0) -> bool:
+    """True if this name or this address has used up its failed attempts within the window; attempts
+    in flight elsewhere (begin_attempt) count as failures until they end."""
     lim = limits()
     since = utcnow() - timedelta(seconds=lim.window)
+    # in flight first, then done: an attempt that ends in between is counted twice, never missed
+    ip_busy = _in_flight(attempt_id, since, SignInAttempt.ip == ip) if ip else 0
+    name_busy = _in_flight(attempt_id, since, SignInAttempt.username == failure_details(username)["username"])
     failed = (AuditEvent.action == "login_failed", AuditEvent.outcome == "failed", AuditEvent.created_at >= since)
-    if ip and _count(*failed, AuditEvent.ip == ip) >= lim.per_ip:
+    if ip and ip_busy + _count(*failed, AuditEvent.ip == ip) >= lim.per_ip:
         return True
     # a successful sign-in of the name starts its count afresh, and so does the security administrator
     # unlocking it (an account_unlock entry with the same details); the address count is not reset
@@ -83,12 +116,19 @@ def login_refused(username: str, ip: str | None) -> bool:
     conditions = [*failed, AuditEvent.details_text == details]
     if last_ok is not None:
         conditions.append(AuditEvent.created_at > last_ok)
-    return _count(*conditions) >= lim.per_username
+    return name_busy + _count(*conditions) >= lim.per_username
 
 
-def password_change_refused(user) -> bool:
-    """True if the user has mistyped the current password too often within the window."""
+def password_change_key(user) -> str:
+    """What a password change's attempt is recorded under (no user name starts with "#")."""
+    return f"#password-change:{user.id}"
+
+
+def password_change_refused(user, attempt_id: int = 0) -> bool:
+    """True if the user has mistyped the current password too often within the window; changes in
+    flight (begin_attempt under password_change_key) count as failures until they end."""
     lim = limits()
     since = utcnow() - timedelta(seconds=lim.window)
-    return _count(AuditEvent.action == "password_change", AuditEvent.outcome == "failed",
-                  AuditEvent.actor_id == user.id, AuditEvent.created_at >= since) >= lim.per_username
+    busy = _in_flight(attempt_id, since, SignInAttempt.username == password_change_key(user))
+    return busy + _count(AuditEvent.action == "password_change", AuditEvent.outcome == "failed",
+                         AuditEvent.actor_id == user.id, AuditEvent.created_at >= since) >= lim.per_username

@@ -13,6 +13,7 @@ from workflow.errors import Invalid
 
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape
 from ..items import field as schema_field
+from ..textrules import field_problem
 from .loading import MAX_ID
 
 #: keys an item body may carry (besides lock_version / kind / reason where allowed), by the JSON
@@ -55,7 +56,18 @@ def text(data: dict, key: str, *, required: bool = False, limit: int = 4000) -> 
         raise Invalid(f"字段 {key} 过长（不超过 {limit} 字）")
     if required and not value.strip():
         raise Invalid(f"字段 {key} 不能为空")
+    _refuse_awkward(key, value)
     return value
+
+
+def _refuse_awkward(key: str, *values: str | None) -> None:
+    """The one rule for awkward characters (dutylist.textrules), naming the field."""
+    owner = next((f for f in FIELDS if key in f.keys), None)
+    label = f"{owner.label}（{key}）" if owner is not None else key
+    for value in values:
+        problem = field_problem(label, value)
+        if problem:
+            raise Invalid(problem)
 
 
 def integer(value, key: str, *, required: bool = False, from_query: bool = False) -> int | None:
@@ -93,6 +105,7 @@ def item_fields(data: dict) -> dict:
             value = data[key]
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 raise Invalid(f"字段 {key} 应为文本的列表")
+            _refuse_awkward(key, *value)
             out[key] = value
     for key in ITEM_ROW_KEYS:
         if key in data:
@@ -101,6 +114,7 @@ def item_fields(data: dict) -> dict:
                     isinstance(r, dict) and set(r) <= {"department", "method"}
                     and all(v is None or isinstance(v, str) for v in r.values()) for r in rows):
                 raise Invalid(f"{schema_field(key).label}应为 [{{department, method}}] 列表，两项均为文本")
+            _refuse_awkward(key, *(v for r in rows for v in r.values()))
             out[key] = rows
     return out
 

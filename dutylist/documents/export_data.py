@@ -4,7 +4,7 @@ JSON holds everything, structured: the place, the version or draft, the stats an
 with its stable identity (item_id) and fields as stored (the item schema's keys). CSV is for
 people with a spreadsheet: one row per item over all three tables, Chinese headers and values
 (the item schema's labels, the table's name), UTF-8 with a byte-order mark so that Excel and WPS
-open it as UTF-8; steps one per line, 承接部门及工作方式 as "部门：方式" lines like the Word table.
+open it as UTF-8; a field a spreadsheet would run as a formula starts with an apostrophe (textrules); steps one per line, 承接部门及工作方式 as "部门：方式" lines like the Word table.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import io
 import json
 
 from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, Field, Shape, receiving_lines
+from ..textrules import csv_field
 from .model import ListDocument
 
 #: the CSV's columns: the table, the number, every field of the item schema, the item's identity (an
@@ -59,6 +60,6 @@ def to_csv(doc: ListDocument) -> bytes:
     fields = [f for f in FIELDS if f.key not in unused]
     writer.writerow(("清单", "序号", *(f.label for f in fields), "事项编号"))
     for e in doc.entries:
-        writer.writerow([KIND_LABELS[e["kind"]], e["number"], *(_cell(f, e) for f in fields),
-                         "" if e.get("item_id") is None else e["item_id"]])
+        writer.writerow([csv_field(v) for v in (KIND_LABELS[e["kind"]], e["number"], *(_cell(f, e) for f in fields),
+                                                "" if e.get("item_id") is None else e["item_id"])])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

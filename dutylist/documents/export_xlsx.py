@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..items import KIND_LABELS, KINDS
+from ..textrules import put_cell
 from .model import GENERATOR, ListDocument, cell_lines, fit_widths, xml_safe
 
 #: column widths (Excel character units; a Chinese character takes about two)
@@ -44,10 +45,7 @@ def row_height(cells: list[tuple[list[str], float]]) -> float:
     return min(MAX_ROW_POINTS, lines * LINE_POINTS + 4)
 
 
-def _set(cell, value):
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # text that looks like a formula stays text
+_set = put_cell  # text is text: never a formula (textrules)
 
 
 def to_xlsx(doc: ListDocument) -> bytes:
@@ -126,7 +124,7 @@ def to_xlsx(doc: ListDocument) -> bytes:
             for col, (field_name, _) in enumerate(columns, 1):
                 cell = ws.cell(r, col)
                 if field_name == "number":
-                    cell.value = entry["number"]
+                    put_cell(cell, entry["number"])
                     cell.alignment = Alignment(vertical="top", horizontal="center")
                 else:
                     _set(cell, "\n".join(cell_lines(entry, field_name)) or None)

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from ..importers import text_list
 from ..importers.parsed import ImportFailure, ParsedList
-from . import import_docx, import_xlsx
+from . import import_docx, import_xlsx, limits, sandbox
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 DOCX_MAIN = b"wordprocessingml.document.main+xml"
 XLSX_MAIN = b"spreadsheetml.sheet.main+xml"
-#: a zip that expands beyond this is refused (a 16 MB upload of real lists expands to a few MB)
-MAX_UNZIPPED = 256 * 1024 * 1024
+#: a zip of more members than this is refused (the sizes: documents.limits)
+MAX_MEMBERS = 10000
 
 FAIL_EMPTY = "文件为空 / file is empty"
 FAIL_ENCRYPTED = ("文件设有打开密码（已加密），无法读取：请在 Word / Excel / WPS 中取消密码后另存为 .docx 或 .xlsx 再导入 "
@@ -46,9 +46,9 @@ def sniff(data: bytes) -> str:
         return "text"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED or len(infos) > 10000:
+            if len(zf.infolist()) > MAX_MEMBERS:
                 raise ImportFailure(FAIL_TOO_BIG)
+            limits.check_zip(zf)  # before anything is decompressed
             try:
                 types = zf.read("[Content_Types].xml")
             except KeyError:
@@ -65,11 +65,15 @@ def sniff(data: bytes) -> str:
 
 
 def parse_office(data: bytes, kind: str, township: str | None = None, categories=None,
-                 columns: dict | None = None) -> ParsedList:
-    """columns: the user's choice of what each column holds ({header key: role}, see importers.columns)."""
+                 columns: dict | None = None, isolate: bool = True) -> ParsedList:
+    """columns: the user's choice of what each column holds ({header key: role}, see importers.columns).
+    The file's sizes, cells and paragraphs are checked first (documents.limits); isolate: parse in a
+    child process with memory and CPU limits (documents.sandbox)."""
     reader = import_docx.parse_docx if kind == "docx" else import_xlsx.parse_xlsx
+    limits.check(data, kind)
     try:
-        return reader(data, township=township, categories=categories, columns=columns)
+        return sandbox.run(reader, data, township=township, categories=categories, columns=columns,
+                           sandbox=isolate)
     except ImportFailure:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the libraries raise on a damaged file
@@ -77,12 +81,12 @@ def parse_office(data: bytes, kind: str, township: str | None = None, categories
 
 
 def parse_document(data: bytes, township: str | None = None, categories=None,
-                   columns: dict | None = None) -> ParsedList:
+                   columns: dict | None = None, isolate: bool = True) -> ParsedList:
     """A Word or Excel duty list (the web upload): anything else is refused with a message."""
     kind = sniff(data)
     if kind == "text":
         raise ImportFailure(FAIL_WEB_TYPE)
-    return parse_office(data, kind, township=township, categories=categories, columns=columns)
+    return parse_office(data, kind, township=township, categories=categories, columns=columns, isolate=isolate)
 
 
 def parse_path(path, township: str | None = None, columns: dict | None = None) -> ParsedList:

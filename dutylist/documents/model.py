@@ -19,6 +19,7 @@ from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, 
 from ..items import field as schema_field
 from ..services import drafts, list_counts, snapshot
 from ..services.list_counts import list_stats
+from ..textrules import strip_awkward
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 
 #: The official columns of each table: (field, header), from the item schema; an optional field's
@@ -39,14 +40,13 @@ def fit_widths(widths, columns) -> list:
     total = sum(widths)
     share = min(0.5, OPTIONAL_SHARE * extra)
     return [w * (1 - share) for w in widths] + [total * share / extra] * extra
-#: Characters XML (Word, Excel) cannot hold: dropped on export.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: Marks the files this system writes (Word and Excel document properties).
 GENERATOR = "dutylist 乡镇履职事项清单修订系统"
 
 
 def xml_safe(text: str) -> str:
-    return _ILLEGAL.sub("", text or "")
+    """The text without the characters no download may carry (textrules: XML cannot hold most of them)."""
+    return strip_awkward(text)
 
 
 def cn_date(d: date | datetime) -> str:
@@ -176,10 +176,13 @@ def _plain(entries: list[dict]) -> list[dict]:
         d = {"kind": e["kind"], "number": e["number"], "item_id": e.get("item_id")}
         for f in CONTENT_KEYS:
             v = e.get(f)
-            d[f] = list(v) if isinstance(v, list) else (v or "")
+            if isinstance(v, list):
+                d[f] = [strip_awkward(x) if isinstance(x, str) else x for x in v]
+            else:
+                d[f] = strip_awkward(v) if isinstance(v, str) else (v or "")
         for f in FIELDS:
             if f.shape == Shape.department_rows:
-                d[f.key] = [{"department": r.get("department") or "", "method": r.get("method") or ""}
+                d[f.key] = [{"department": strip_awkward(r.get("department")), "method": strip_awkward(r.get("method"))}
                             for r in (e.get(f.key) or [])]
         out.append(d)
     return sorted(out, key=lambda d: KINDS.index(d["kind"]))
@@ -191,7 +194,7 @@ def from_version(version) -> ListDocument:
     county, prefecture, region = _place_chain(township)
     entries = _plain(snapshot.read_entries(version))
     return ListDocument(
-        title=version.title or default_title(township), township=township.name,
+        title=strip_awkward(version.title or default_title(township)), township=township.name,
         county=getattr(county, "name", None), prefecture=getattr(prefecture, "name", None),
         region=getattr(region, "name", None),
         date=version.doc_date or cn_date(timefmt.localdate(version.published_at)), entries=entries,
@@ -207,9 +210,9 @@ def from_revision(revision) -> ListDocument:
     entries = _plain(drafts.draft_entries(revision))
     base = revision.base_version
     mark = DraftMark(revision.id, revision.round, revision.status, STATUS_LABELS[Status(revision.status)],
-                     revision.title)
+                     strip_awkward(revision.title))
     return ListDocument(
-        title=(base.title if base is not None and base.title else default_title(township)),
+        title=strip_awkward(base.title if base is not None and base.title else default_title(township)),
         township=township.name, county=getattr(county, "name", None),
         prefecture=getattr(prefecture, "name", None), region=getattr(region, "name", None),
         date=cn_date(clock.today()), entries=entries, stats=list_counts.list_stats(entries, county),

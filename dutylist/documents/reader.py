@@ -551,7 +551,8 @@ class GridReader:
                 self.warn(0, "unknown_column", f"“{col.header}”列没有对应的字段，其内容以“{col.header}：……”记入备注；"
                                                "可在预览中改为其他字段或跳过")
         result.columns = self.report.list()
-        result.warnings = self.warnings + result.total_mismatches()
+        awkward = result.remove_awkward()
+        result.warnings = self.warnings + ([awkward] if awkward else []) + result.total_mismatches()
         return result
 
     def _places(self):

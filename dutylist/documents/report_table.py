@@ -12,13 +12,14 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ..textrules import put_row
 from .export_docx import chinese_defaults
 from .model import xml_safe
 
 
 def xlsx_value(value):
-    """A cell value as Excel shows it: numbers stay numbers; text never becomes a formula."""
-    return value if isinstance(value, (int, float)) else xml_safe(str(value))
+    """A cell value as Excel shows it: numbers stay numbers, anything else is text (put_cell writes it)."""
+    return value if isinstance(value, (int, float)) else str(value)
 
 
 def to_xlsx(title: str, sheet: str, headers: tuple[str, ...], rows: list[tuple], widths: tuple[float, ...],
@@ -26,20 +27,16 @@ def to_xlsx(title: str, sheet: str, headers: tuple[str, ...], rows: list[tuple],
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    ws.append([xlsx_value(title)])
+    put_row(ws, [xlsx_value(title)])
     ws["A1"].font = Font(bold=True, size=14)
     for note in notes:
-        ws.append([xlsx_value(note)])
-    ws.append(list(headers))
+        put_row(ws, [xlsx_value(note)])
+    put_row(ws, list(headers))
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([xlsx_value(v) for v in row])
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for cell in row:
-            if cell.data_type == "f":  # openpyxl reads "=…" as a formula: an item's text is text
-                cell.data_type = "s"
+        put_row(ws, [xlsx_value(v) for v in row])
     for n, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + n)].width = width
     for row in ws.iter_rows(min_row=header_row):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..items import KIND_LABELS, KINDS
+from ..textrules import awkward_chars, code_points, strip_awkward
 from .columns import SourceColumn
 
 
@@ -77,6 +78,36 @@ class ParsedList:
 
     def of_kind(self, kind: str) -> list[ParsedItem]:
         return [i for i in self.items if i.kind == kind]
+
+    def remove_awkward(self) -> ImportWarning | None:
+        """Remove control characters and non-characters (dutylist.textrules) from every text the
+        list holds; the warning the preview shows when there were any (which, in how many items)."""
+        found: list[str] = []
+        touched = 0
+
+        def clean(text: str) -> str:
+            chars = awkward_chars(text)
+            if not chars:
+                return text
+            found.extend(chars)
+            return strip_awkward(text)
+
+        for item in self.items:
+            before = item.to_dict()
+            for key in ("category", "name", "departments_text", "remarks"):
+                setattr(item, key, clean(getattr(item, key)))
+            for key in ("departments", "dept_duties", "township_duties"):
+                setattr(item, key, [clean(x) for x in getattr(item, key)])
+            item.receiving = [Receiving(clean(r.department), clean(r.method)) for r in item.receiving]
+            touched += item.to_dict() != before
+        for key in ("township", "county", "prefecture", "region", "date"):
+            if getattr(self, key):
+                setattr(self, key, clean(getattr(self, key)))
+        if not found:
+            return None
+        return ImportWarning(0, "awkward_characters",
+                             f"已删除文件中的控制字符或非字符（{code_points(dict.fromkeys(found))}），"
+                             f"涉及 {touched} 个事项")
 
     def counts(self) -> dict[str, int]:
         return {k: len(self.of_kind(k)) for k in KINDS}

@@ -65,6 +65,8 @@ from .textkit import (
 FAIL_EMPTY = "文件为空 / file is empty"
 FAIL_BINARY = "不是文本文件（二进制或编码无法识别） / not a text file (binary or unknown encoding)"
 FAIL_NO_TABLE = "不是履职事项清单：未找到任何事项表格 / not a duty list: no item table found"
+#: a text list of more lines is refused (the longest real list has a few thousand)
+MAX_LINES = 200_000
 FOOTER = re.compile(r"^第\s*\d+\s*页\s*[,，]?\s*共\s*\d+\s*页$")
 SEPARATOR = re.compile(r"^[\s\-–—|:：=_*]+$")
 KIND_TITLES = tuple((kind, re.compile(title_pattern(kind) + "清单$")) for kind in KINDS)
@@ -633,6 +635,8 @@ def parse_text(text: str, township: str | None = None, columns: dict | None = No
         raise ImportFailure(FAIL_BINARY)
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        raise ImportFailure(f"文件超出导入限制：超过 {MAX_LINES} 行，已拒绝 / the file exceeds an import limit")
     result = ParsedList()
     warnings: list[ImportWarning] = []
 
@@ -673,7 +677,8 @@ def parse_text(text: str, township: str | None = None, columns: dict | None = No
             warnings.append(ImportWarning(0, "unknown_column", f"“{col.header}”列没有对应的字段，其内容以“{col.header}：……”"
                                                                "记入备注"))
 
-    warnings += result.total_mismatches()
+    awkward = result.remove_awkward()
+    warnings += ([awkward] if awkward else []) + result.total_mismatches()
     result.warnings = warnings
     return result
 

@@ -1,5 +1,5 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
-from .audit import AuditEvent, AuditHead
+from .audit import AuditEvent, AuditHead, SignInAttempt
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .filing import (
     ACKNOWLEDGED_STATUS,
@@ -42,7 +42,7 @@ from .revision import (
 from .work import ImportUpload, OutboxMail
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Category", "ContentDepartment", "Item", "ItemContent",
+    "AuditEvent", "AuditHead", "SignInAttempt", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",

@@ -60,3 +60,17 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(Text, default="0" * 64)
+
+
+class SignInAttempt(db.Model):
+    """A sign-in whose password is being checked (services: dutylist.ratelimit). Committed before the
+    check and deleted in the transaction that writes the attempt's audit entry, so that at every moment
+    an attempt is counted either here (in flight) or in the audit log (done): concurrent attempts on
+    any worker see each other, and no more than the limit of passwords are ever checked. A row left by a
+    worker that died counts as a failure until the window passes."""
+    __tablename__ = "sign_in_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)

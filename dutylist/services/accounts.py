@@ -24,6 +24,7 @@ from workflow.errors import Conflict, Forbidden, Invalid
 
 from ..extensions import db
 from ..models import ADMIN_ROLES, ORG_KIND_LABELS, ROLE_LABELS, ROLE_ORG_KIND, Organisation, OrgKind, Role, User
+from ..textrules import put_row
 from ..vocabulary import EMAIL_PATTERN
 from . import passwords
 from .audit import record_event
@@ -385,13 +386,9 @@ def export_xlsx(rows: list[tuple]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "账号"
-    ws.append(list(EXPORT_COLUMNS))
+    put_row(ws, list(EXPORT_COLUMNS))
     for row in rows:
-        ws.append(list(row))
-    for cells in ws.iter_rows(min_row=2):
-        for c in cells:
-            if isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@"):
-                c.data_type = "s"  # text that looks like a formula stays text
+        put_row(ws, list(row))  # text that looks like a formula stays text
     for col, width in zip("ABCDEFGH", (20, 12, 50, 30, 16, 8, 10, 18), strict=True):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()

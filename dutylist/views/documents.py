@@ -104,7 +104,8 @@ def upload():
             data = file.read()
             try:
                 parsed = parse_document(data, township=place if township is None else None,
-                                        categories=_categories())
+                                        categories=_categories(),
+                                        isolate=current_app.config.get("IMPORT_SANDBOX", True))
             except ImportFailure as exc:
                 error = str(exc)
             else:
