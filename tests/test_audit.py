@@ -163,3 +163,34 @@ def test_no_route_edits_or_deletes_audit_entries(app):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
+
+
+def test_first_entries_written_at_once_on_a_new_database_all_land(app):
+    """A new installation: several workers write the chain's first entries at the same moment. The head
+    row is created once; every entry lands, in one unbroken chain (it was a 500 each but one)."""
+    import threading
+
+    assert db.session.get(AuditHead, 1) is None
+    db.session.remove()
+    start, errors = threading.Barrier(6), []
+
+    def first_sign_in(n):
+        with app.app_context():
+            try:
+                start.wait()
+                record_event("login", details={"worker": n})
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - any failure is what the test looks for
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=first_sign_in, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert db.session.scalar(select(AuditHead.seq)) == 6
+    result = verify_chain()
+    assert result.ok and result.checked == 6, result

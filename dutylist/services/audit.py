@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models.audit import AuditEvent, AuditHead
@@ -98,8 +99,11 @@ def _lock_head(n: int) -> tuple[int, str]:
     """Take the head row's write lock and reserve n places; (the first seq, the previous hash)."""
     session = db.session
     if session.get(AuditHead, 1) is None:
-        session.add(AuditHead(id=1, seq=0, hash=GENESIS))
-        session.flush()
+        # the chain's first entries may be written at the same moment by several workers: the head row is
+        # inserted if absent (a concurrent insert waits for the other, then does nothing), never twice
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(AuditHead).values(id=1, seq=0, hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["id"]))
     # Take the write lock on the head row first (PostgreSQL: row lock until commit;
     # SQLite: the database write lock), then read it: no other appender can interleave.
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + n))
