@@ -60,6 +60,8 @@ def pages_of(data) -> dict[str, tuple[str, str]]:
         "dashboard-region": ("xj-region", "/dashboard"),
         "audit": ("auditor", "/admin/audit"),
         "import": ("sysadmin", "/imports/new"),
+        "deputies": ("jimsar-office", "/deputies"),
+        "filings": ("changji-prefecture", "/filings"),
     }
 
 
