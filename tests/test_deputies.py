@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from dutylist import clock
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, Delegation, Role
+from dutylist.models.notification import Notification
 from dutylist.services import delegations
 from dutylist.services.audit import verify_chain
 from dutylist.services.tokens import create_token
@@ -202,6 +203,10 @@ def test_the_office_reassigns_a_consultation_and_only_that_user_or_their_deputy_
     assert c.assignee_id == world.civil_2.id
     (reassigned,) = entries("consultation_reassign")
     assert reassigned.details["to"] == "jimsar-civil-2"
+    # the assignee is told (the bell; mail goes through the outbox with it)
+    told = db.session.scalars(select(Notification).where(Notification.user_id == world.civil_2.id,
+                                                         Notification.kind == "opinion_requested")).all()
+    assert [n.text for n in told if "改派由您办理" in n.text], [n.text for n in told]
     # the department's other user may no longer sign; the assignee is on their to-do list
     assert not perm.can_sign_off(world.civil_user, rev) and perm.waits_on_user(world.civil_2, rev)
     with pytest.raises(Forbidden, match="已交由赵干事办理"):

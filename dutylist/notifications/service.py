@@ -22,7 +22,8 @@ from . import mail
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
 #: the audit actions that can notify someone; every other _log call returns at once
 NOTIFYING = frozenset({"submit", "accept", "return_for_revision", "send_back", "approve", "escalate",
-                       "publish", "sign_off", "consultation_add", "consultation_extend"})
+                       "publish", "sign_off", "consultation_add", "consultation_extend",
+                       "consultation_reassign"})
 NEAR_DAYS = 2
 
 
@@ -98,6 +99,11 @@ def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
         text = (f"{town}修订稿第 {rnd} 轮征求本部门意见，请于 {deadline} 前提出意见并签署" if action == "consultation_add"
                 else f"{town}修订稿第 {rnd} 轮征求意见的截止日期已延长至 {deadline}")
         return ("opinion_requested", users, text)
+    if action == "consultation_reassign" and details.get("to"):
+        # the office gave a department's consultation to one of its reviewers: that person is told
+        assignee = _users(User.username == details["to"])
+        deadline = f"，请于 {revision.deadline.isoformat()} 前提出意见并签署" if revision.deadline else "，请提出意见并签署"
+        return ("opinion_requested", assignee, f"县委编办将{town}修订稿第 {rnd} 轮征求{details.get('department') or '本部门'}意见的事项改派由您办理{deadline}")
     if action == "sign_off":
         left = sum(1 for c in revision.consultations if c.pending)
         dept = event.organisation_name or "部门"
