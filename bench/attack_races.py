@@ -1,6 +1,7 @@
 """The attacker's races, kills and dump/restore of issue 18, rerun on PostgreSQL (the rest: attack_figures.py).
 
-    python bench/attack_races.py [--bursts 15] [--burst-size 50] [--kills 36] [--json FILE]
+    python bench/attack_races.py [--bursts 15] [--burst-size 50] [--edit-bursts 5] [--mixed-bursts 3] [--kills 36]
+                                [--seed 18] [--json FILE]
 
 Creates a scratch database on 127.0.0.1:5432 (user postgres, trust), seeds the demo data, and drops it at the end.
 
@@ -8,7 +9,8 @@ Creates a scratch database on 127.0.0.1:5432 (user postgres, trust), seeds the d
    JSON API with bearer tokens (submit, accept, approve, escalate, approve, publish of a revision, and again):
    moves that succeeded per burst (must be 1), audit entries written for it (must be 1), versions published
    by a publish burst (must be 1); then bursts of 50 simultaneous edits of one draft item with the same
-   lock_version (exactly one wins, the others 409, the winner's text is the one kept);
+   lock_version (exactly one wins, the others 409, the winner's text is the one kept); and bursts of 50 where
+   half withdraw a submitted revision (its drafter) and half accept it (the county office): one move in all;
 2. kill -9 mid-publish: a child process publishes a revision (ops.fire, as the region reviewer) with small random
    pauses inside the writes and is SIGKILLed at a random moment; after each kill every version is checked
    (its entries are all there, each content's hash matches its text, the digest and counts match the
@@ -217,14 +219,15 @@ def call(method: str, url: str, token: str, body: dict) -> tuple[int, dict]:
         return 0, {"error": str(exc)}
 
 
-def burst(n: int, method: str, url: str, token: str, body_of) -> list[tuple[int, dict]]:
-    """n requests released at once (a barrier), each with body_of(i)."""
+def burst(n: int, method: str, url, token, body_of) -> list[tuple[int, dict]]:
+    """n requests released at once (a barrier), each with body_of(i); url and token may be functions of i."""
     gate = threading.Barrier(n)
     results: list = [None] * n
 
     def one(i):
         gate.wait()
-        results[i] = call(method, url, token, body_of(i))
+        results[i] = call(method, url(i) if callable(url) else url, token(i) if callable(token) else token,
+                          body_of(i))
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
@@ -233,7 +236,7 @@ def burst(n: int, method: str, url: str, token: str, body_of) -> list[tuple[int,
     return results
 
 
-def race_figures(app, url: str, bursts: int, size: int, edit_bursts: int) -> dict:
+def race_figures(app, url: str, bursts: int, size: int, edit_bursts: int, mixed: int) -> dict:
     from sqlalchemy import func, select
 
     from dutylist.extensions import db
@@ -315,6 +318,7 @@ def race_figures(app, url: str, bursts: int, size: int, edit_bursts: int) -> dic
                                   "lock_version_step": item.lock_version - lock,
                                   "winner_kept": len(winners) == 1 and kept == winners[0]})
                     db.session.remove()
+            mixed = mixed_bursts(app, base, tokens, rev_id, size, mixed)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -324,8 +328,50 @@ def race_figures(app, url: str, bursts: int, size: int, edit_bursts: int) -> dic
     with app.app_context():
         chain = verify_chain()
         db.session.remove()
-    return {"bursts": rows, "edits": edits, "chain_ok": chain.ok, "chain_entries": chain.checked,
+    return {"bursts": rows, "edits": edits, "mixed": mixed, "chain_ok": chain.ok, "chain_entries": chain.checked,
             "published_in": town_ids[0]}
+
+
+def mixed_bursts(app, base: str, tokens: dict, rev_id: int, size: int, count: int) -> list[dict]:
+    """A submitted revision: half the burst withdraws it (its drafter), half accepts it (the county office), all at
+    once; exactly one move of all may succeed. Brought back to submitted in between."""
+    from sqlalchemy import func, select
+
+    from dutylist.extensions import db
+    from dutylist.models import AuditEvent, Revision
+    from dutylist.services import drafts
+    from workflow import operations as ops
+    out = []
+    for m in range(count):
+        with app.app_context():
+            rev = db.session.get(Revision, rev_id)
+            people = actors(rev.township)
+            if rev.status == "county_review":
+                fire_in_process(rev, "return_for_revision", "office", {"reason": "请再核对"})
+            for change in drafts.missing_reasons(rev):
+                ops.explain_change(rev, people["drafter"], change.item_id, "依据工作实际调整")
+            db.session.commit()
+            fire_in_process(rev, "submit", "drafter", {})
+            tokens_of = (tokens[people["drafter"].username], tokens[people["office"].username])
+            seen = db.session.scalar(select(func.max(AuditEvent.seq)))
+            db.session.remove()
+        kind = [(i + m) % 2 for i in range(size)]  # 0 withdraw, 1 accept; who starts first alternates
+        results = burst(size, "POST", lambda i: f"{base}/revisions/{rev_id}/events/{('withdraw', 'accept')[kind[i]]}",
+                        lambda i: tokens_of[kind[i]],
+                        lambda i: {} if kind[i] == 0 else {"no_consultation_reason": "内部调整，无需征求部门意见"})
+        codes = [c for c, _ in results]
+        won = [k for k, (c, _) in zip(kind, results) if c == 200]
+        with app.app_context():
+            rev = db.session.get(Revision, rev_id)
+            moved = db.session.scalar(select(func.count(AuditEvent.id)).where(
+                AuditEvent.seq > seen, AuditEvent.revision_id == rev_id, AuditEvent.from_state == "submitted",
+                AuditEvent.outcome == "ok"))
+            out.append({"burst": m + 1, "sent": size, "withdraw_ok": won.count(0),
+                        "accept_ok": won.count(1), "409": codes.count(409),
+                        "other": sorted({c for c in codes if c not in (200, 409)}), "audit_moves": moved,
+                        "status": rev.status})
+            db.session.remove()
+    return out
 
 
 # ------------------------------------------------------------------ kill -9 mid-publish ----
@@ -507,6 +553,11 @@ def report(fig: dict) -> str:
     for r in fig["races"]["edits"]:
         out.append(f"| {r['burst']} | {r['sent']} | {r['ok']} | {r['409']} | {r['other'] or '—'} "
                    f"| {r['lock_version_step'] == 1} | {r['winner_kept']} |")
+    out += ["", "| mixed burst: half withdraw (drafter), half accept (office) | sent | withdraw ok | accept ok | 409 "
+            "| other | moves in the audit chain | state after |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in fig["races"]["mixed"]:
+        out.append(f"| {r['burst']} | {r['sent']} | {r['withdraw_ok']} | {r['accept_ok']} | {r['409']} "
+                   f"| {r['other'] or '—'} | {r['audit_moves']} | {r['status']} |")
     out.append(f"\naudit chain after the races: {'verifies' if fig['races']['chain_ok'] else 'BROKEN'} "
                f"({fig['races']['chain_entries']} entries)")
     k = fig["kills"]
@@ -530,6 +581,7 @@ def main() -> None:
     parser.add_argument("--bursts", type=int, default=15)
     parser.add_argument("--burst-size", type=int, default=50)
     parser.add_argument("--edit-bursts", type=int, default=5)
+    parser.add_argument("--mixed-bursts", type=int, default=3, help="at most 3 (the county's round limit)")
     parser.add_argument("--kills", type=int, default=36)
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--json", type=Path)
@@ -547,7 +599,7 @@ def main() -> None:
             db.session.commit()
             db.session.remove()
         fig = {"load_before": os.getloadavg()}
-        fig["races"] = race_figures(app, url, args.bursts, args.burst_size, args.edit_bursts)
+        fig["races"] = race_figures(app, url, args.bursts, args.burst_size, args.edit_bursts, args.mixed_bursts)
         fig["kills"] = kill_figures(app, url, args.kills, args.seed, fig["races"]["published_in"])
         with tempfile.TemporaryDirectory() as tmp:
             fig["dump"] = round_trip(app, Path(tmp))
