@@ -31,14 +31,19 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
-def review_levels() -> tuple[str, ...]:
-    """Which higher levels review after the county (REVIEW_LEVELS=prefecture,region)."""
-    raw = os.environ.get("REVIEW_LEVELS", "prefecture,region")
+def _levels(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated setting of higher levels (prefecture, region), in that order; ValueError if unknown."""
+    raw = os.environ.get(name, default)
     levels = tuple(x.strip() for x in raw.split(",") if x.strip())
     unknown = set(levels) - {"prefecture", "region"}
     if unknown:
-        raise ValueError(f"REVIEW_LEVELS: unknown level(s) {sorted(unknown)}")
+        raise ValueError(f"{name}: unknown level(s) {sorted(unknown)}")
     return tuple(x for x in ("prefecture", "region") if x in levels)
+
+
+def review_levels() -> tuple[str, ...]:
+    """Which higher levels review after the county (REVIEW_LEVELS=prefecture,region)."""
+    return _levels("REVIEW_LEVELS", "prefecture,region")
 
 
 def consultation_days() -> int:
@@ -51,12 +56,7 @@ def consultation_days() -> int:
 
 def filing_levels() -> tuple[str, ...]:
     """Which offices a published version is filed with (FILING_LEVELS=prefecture[,region]; empty: none)."""
-    raw = os.environ.get("FILING_LEVELS", "prefecture")
-    levels = tuple(x.strip() for x in raw.split(",") if x.strip())
-    unknown = set(levels) - {"prefecture", "region"}
-    if unknown:
-        raise ValueError(f"FILING_LEVELS: unknown level(s) {sorted(unknown)}")
-    return tuple(x for x in ("prefecture", "region") if x in levels)
+    return _levels("FILING_LEVELS", "prefecture")
 
 
 class Config:
