@@ -356,6 +356,15 @@ def test_opinion_signoff_and_extend_forms(in_review, data):
     check(client, client.post_form(f"/revisions/{rev_id}/{action}", form), before)
 
 
+def test_a_refusal_whose_words_appear_elsewhere_on_the_page_is_still_shown(in_review):
+    """Found by the test above: extending the rounds with no reason, while the extend form is not on the
+    page (rounds left), said 须填写理由 nowhere but in another box's placeholder: the message must show."""
+    world, rev_id, clients = in_review
+    response = clients["officer"].post_form(f"/revisions/{rev_id}/extend", {"reason": ""})
+    assert response.status_code == 400
+    assert messages(response.get_data(as_text=True)) == ["须填写理由"]
+
+
 @pytest.fixture
 def returned_with_opinion(app):
     world, rev = returned_scene()

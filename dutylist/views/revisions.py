@@ -181,7 +181,8 @@ def show_problem(revision: Revision, status: int, problem: Problem):
     """The page with the message next to the form that caused it; at the top of the page when that
     form is not on it any more (the draft moved on meanwhile, or the form named an unknown item)."""
     page, code = render_revision(revision, status, problem)
-    if str(escape(problem.message)) not in page:
+    # shown as an error next to its form (the same words elsewhere, e.g. a placeholder, do not count)
+    if f'role="alert">{escape(problem.message)}</p>' not in page:
         page, code = render_revision(revision, status, Problem("top", problem.message, problem.values, problem.fields))
     return page, code
 
