@@ -5,7 +5,7 @@ Unknown keys are shown as they are, so nothing recorded is ever hidden from an a
 """
 from __future__ import annotations
 
-from workflow.states import STATUS_LABELS
+from workflow.states import LEGALITY_CONCLUSIONS, STATUS_LABELS
 
 from .items import FIELDS, TABLES, Shape, receiving_lines
 from .models.org import ORG_KIND_LABELS, ROLE_LABELS, OrgKind
@@ -25,6 +25,7 @@ KEY_LABELS = {
     "department_names": "征求意见的部门", "no_consultation_reason": "无需征求部门意见的理由",
     "from_round": "沿用自", "to_review": "须重新审阅的事项", "carried": "沿用前轮签署", "send_backs": "退回次数",
     "current_version": "现行版本", "message": "提示", "prefecture": "州", "region": "自治区",
+    "conclusion": "合法性审查结论", "conclusion_label": "结论", "legality_conclusion": "审查结论编号",
     **{f.key: f.label for f in FIELDS},
 }
 #: the same keys where an event is about an organisation or an account, not an item
@@ -39,7 +40,7 @@ ADMIN_KEY_LABELS = {
 ADMIN_PREFIXES = ("organisation_", "department_", "county_office", "user_", "role_", "password",
                   "account_", "sessions_")
 SHORT_KINDS = {k: t.short for k, t in TABLES.items()}
-STAGES = {"county": "县级", "prefecture": "州级", "region": "自治区级"}
+STAGES = {"county": "县级", "legality": "合法性审查", "prefecture": "州级", "region": "自治区级"}
 REASONS = {"rate_limited": "尝试次数过多，已暂时限制", "wrong_current_password": "当前密码不正确"}
 VIA = {"cli": "命令行", "api": "接口", "web": "网页"}
 FORMATS = {"docx": "Word", "xlsx": "Excel", "pdf": "PDF", "csv": "CSV", "json": "JSON"}
@@ -76,6 +77,8 @@ def _value(key: str, value, names: dict) -> str:
         return ANSWERS.get(value, str(value))
     if key == "verdict":
         return VERDICTS.get(value, str(value))
+    if key == "conclusion":
+        return LEGALITY_CONCLUSIONS.get(value, str(value))
     if key == "from_round" and isinstance(value, int):
         return f"第 {value} 轮的签署"
     if key == "to_review" and isinstance(value, list):

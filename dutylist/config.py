@@ -46,6 +46,22 @@ def review_levels() -> tuple[str, ...]:
     return _levels("REVIEW_LEVELS", "prefecture,region")
 
 
+def legality_review() -> bool:
+    """LEGALITY_REVIEW=1: the county 司法局 reviews a draft's legality (合法性审查) after the county office
+    approves it and before it goes up; off by default."""
+    raw = os.environ.get("LEGALITY_REVIEW", "0").strip().lower()
+    if raw not in ("0", "1", "true", "false", "on", "off", "yes", "no", ""):
+        raise ValueError(f"LEGALITY_REVIEW: 1 or 0, not {raw!r}")
+    return raw in ("1", "true", "on", "yes")
+
+
+def review_route(config) -> tuple[str, ...]:
+    """The steps after the county office's review, as the machine's guards read them (ReviewFacts.levels):
+    "legality" when LEGALITY_REVIEW is on, then REVIEW_LEVELS (prefecture, region)."""
+    legality = ("legality",) if config.get("LEGALITY_REVIEW") else ()
+    return legality + tuple(config["REVIEW_LEVELS"])
+
+
 def consultation_days() -> int:
     """CONSULTATION_DAYS: the working days departments have to comment, from 受理 (1–60, default 10)."""
     raw = os.environ.get("CONSULTATION_DAYS", "10").strip()
@@ -75,6 +91,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SECRET_KEY = secret_key()
         self.REVIEW_LEVELS = review_levels()
+        #: the county 司法局's legality review (合法性审查) between the county's approval and the levels above
+        self.LEGALITY_REVIEW = legality_review()
         #: the default time the departments have to comment, in working days from 受理 (shown, editable)
         self.CONSULTATION_DAYS = consultation_days()
         self.FILING_LEVELS = filing_levels()

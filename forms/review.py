@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from dutylist.models import ANSWERS, VERDICTS
 from forms import BaseForm
+from workflow.states import LEGALITY_CONCLUSIONS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -55,6 +56,15 @@ class CsrfForm(BaseForm):
 class SignOffForm(BaseForm):
     verdict = RadioField("本部门意见", choices=list(VERDICTS.items()),
                          validators=[DataRequired("请选择：无意见 / 有意见")])
+
+
+class LegalityForm(BaseForm):
+    """The county 司法局's conclusion of its legality review: 合法 / 需修改, with the reasons (required for 需修改)."""
+
+    conclusion = RadioField("审查结论", choices=list(LEGALITY_CONCLUSIONS.items()),
+                            validators=[DataRequired("请选择审查结论：合法 / 需修改")])
+    reasons = TextAreaField("审查意见及理由（结论为“需修改”时必填）",
+                            validators=[Optional(), Length(max=4000, message="理由过长（不超过 4000 字）")])
 
 
 class ConsultationForm(BaseForm):

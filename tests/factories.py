@@ -106,6 +106,17 @@ class World:
         return user
 
 
+def add_legality(w: World) -> World:
+    """The county 司法局s with a legality reviewer each (合法性审查): jimsar-legal, and manas-legal of the
+    neighbour county."""
+    w.justice = World._org("吉木萨尔县司法局", OrgKind.department, w.county)
+    w.other_justice = World._org("玛纳斯县司法局", OrgKind.department, w.other_county)
+    w.legal_user = World._user("jimsar-legal", Role.legality_reviewer, w.justice)
+    w.other_legal_user = World._user("manas-legal", Role.legality_reviewer, w.other_justice)
+    db.session.commit()
+    return w
+
+
 def sign(rev, user, verdict: str | None = None):
     """A consulted department signs this pass: 有意见 if it gave opinions in it, else 无意见."""
     if verdict is None:

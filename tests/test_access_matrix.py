@@ -24,7 +24,7 @@ from dutylist.services import passwords
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
-from .factories import PASSWORD, World
+from .factories import PASSWORD, World, add_legality
 
 LEVELS = ("prefecture", "region")
 
@@ -38,6 +38,8 @@ USERS = {  # key -> username (None: not signed in)
     "dept_deputy": "jimsar-civil-2",  # named deputy by jimsar-civil, to whom the consultation is assigned
     "dept_colleague": "jimsar-civil-3",  # of the consulted department, neither assignee nor deputy
     "dept": "jimsar-civil", "dept_unconsulted": "jimsar-water", "dept_other": "manas-civil",
+    # the county 司法局's legality reviewers (合法性审查): they read a draft only once it reaches them
+    "legal": "jimsar-legal", "legal_other": "manas-legal",
     "prefecture": "changji-prefecture", "prefecture_other": "kizilsu-prefecture",
     "region": "xj-region", "region_other": "xz-region",
     # 三员分立: the system administrator (World's "admin"), the security and the audit administrators
@@ -56,6 +58,7 @@ OFFICE = frozenset({"office", "office_deputy"})  # the county office: each of it
 CONSULTED = frozenset({"dept", "dept_deputy"})
 #: those who may name a deputy: every reviewer but the township's drafters
 DELEGATORS = frozenset({"office", "office_deputy", "office_other", "dept", "dept_deputy", "dept_colleague",
+                        "legal", "legal_other",
                         "dept_unconsulted", "dept_other", "prefecture", "prefecture_other", "region", "region_other"})
 SYSADMIN = frozenset({"sysadmin"})
 SECADMIN = frozenset({"secadmin"})
@@ -117,6 +120,9 @@ ROUTES: dict[str, Route] = {
     "revisions.renumber": Route("POST", "/revisions/{rev}/renumber", DRAFTER),
     "revisions.fire": Route("POST", "/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
     "revisions.extend": Route("POST", "/revisions/{rev}/extend", OFFICE, {"reason": "部门意见分歧"}),
+    # nobody while the county reviews: the 司法局 reads (and concludes on) a draft only in legality review
+    # (tests/test_legality_review.py covers it there)
+    "revisions.conclude_legality": Route("POST", "/revisions/{rev}/legality", frozenset(), {"conclusion": "lawful"}),
     "revisions.add_opinion": Route("POST", "/revisions/{rev}/opinions", OFFICE | CONSULTED,
                                    {"body": "意见"}),
     "revisions.sign_off": Route("POST", "/revisions/{rev}/signoff", CONSULTED, {"verdict": "with_opinions"}),
@@ -227,6 +233,7 @@ ROUTES: dict[str, Route] = {
     "api.renumber": Route("POST", "/api/v1/revisions/{rev}/renumber", DRAFTER, {}),
     "api.fire_event": Route("POST", "/api/v1/revisions/{rev}/events/approve", OFFICE, {"reason": ""}),
     "api.extend_rounds": Route("POST", "/api/v1/revisions/{rev}/extend", OFFICE, {"reason": "理由"}),
+    "api.conclude_legality": Route("POST", "/api/v1/revisions/{rev}/legality", frozenset(), {"conclusion": "lawful"}),
     "api.opinions": Route("GET", "/api/v1/revisions/{rev}/opinions", READERS),
     "api.add_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions", OFFICE | CONSULTED,
                              {"body": "意见"}),
@@ -267,7 +274,7 @@ ROUTES: dict[str, Route] = {
 # ---------------------------------------------------------------------------- the scenario
 class Scenario:
     def __init__(self):
-        w = self.world = World()
+        w = self.world = add_legality(World())
         region2 = Organisation(name="西藏自治区", kind=OrgKind.region)
         db.session.add(region2)
         db.session.flush()

@@ -7,7 +7,7 @@ from html import escape
 from .states import EVENT_LABELS, STATUS_LABELS, TRANSITIONS, Status
 
 ROLE_SHORT = {"township_drafter": "乡镇", "county_office": "县委编办", "prefecture_reviewer": "州",
-              "region_reviewer": "自治区"}
+              "region_reviewer": "自治区", "legality_reviewer": "县司法局"}
 
 
 def edges():
@@ -37,15 +37,19 @@ def mermaid() -> str:
 #: Where each state is drawn: (column, row). Row 0 is the way up, left to right by stage; row 1 holds the
 #: states a revision leaves that way for (returned: sent back down; abandoned: given up).
 LAYOUT = {Status.drafting: (0, 0), Status.submitted: (1, 0), Status.county_review: (2, 0),
-          Status.county_approved: (3, 0), Status.prefecture_review: (4, 0), Status.region_review: (5, 0),
-          Status.published: (6, 0), Status.abandoned: (0, 1), Status.returned: (2, 1)}
+          Status.legality_review: (3, 0), Status.county_approved: (4, 0), Status.prefecture_review: (5, 0),
+          Status.region_review: (6, 0), Status.published: (7, 0), Status.abandoned: (0, 1), Status.returned: (2, 1)}
 #: Box fill by who holds the revision in that state (the legend's colours).
 STAGE_FILL = {Status.drafting: "#ffebe9", Status.returned: "#ffebe9", Status.submitted: "#fff8c5",
               Status.county_review: "#fff8c5", Status.county_approved: "#fff8c5",
+              Status.legality_review: "#fbefff",
               Status.prefecture_review: "#ddf4ff", Status.region_review: "#ddf4ff",
               Status.published: "#dafbe1", Status.abandoned: "#eaeef2"}
-#: Moves that exist only when REVIEW_LEVELS leaves a level out: drawn dashed, with the condition.
-CONDITIONAL = {(Status.county_approved, Status.region_review): "不设州级审核时",
+#: Moves that exist only in some configurations (LEGALITY_REVIEW on or off, REVIEW_LEVELS leaving a level
+#: out): the table names the condition; the diagram draws the skipping and the optional ones dashed.
+CONDITIONAL = {(Status.county_review, Status.legality_review): "设合法性审查时",
+               (Status.county_review, Status.county_approved): "不设合法性审查时",
+               (Status.county_approved, Status.region_review): "不设州级审核时",
                (Status.county_approved, Status.published): "不设州级、自治区审核时",
                (Status.prefecture_review, Status.published): "不设自治区审核时"}
 
@@ -69,8 +73,9 @@ def svg() -> str:
     the moves that skip a level (only when REVIEW_LEVELS leaves it out) dashed above, the moves back
     down and away below. Sized by its viewBox, so a page can draw it at any width."""
     box_w, box_h, pitch, left = 116, 44, 222, 40
+    columns = max(col for col, _ in LAYOUT.values())
     top, row_gap = 224, 150
-    width = left + 6 * pitch + box_w + 30
+    width = left + columns * pitch + box_w + 30
     height = top + row_gap + box_h + 64
 
     def cx(s):
@@ -98,7 +103,8 @@ def svg() -> str:
              f'height="{height}" font-family="Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, sans-serif" '
              f'role="img" aria-labelledby="wf-title wf-desc" class="workflow-diagram">',
              '<title id="wf-title">修订稿审核流程图</title>',
-             '<desc id="wf-desc">修订稿由乡镇起草后上报县委编办，县委编办受理并征求部门意见后退回修改或审核通过，'
+             '<desc id="wf-desc">修订稿由乡镇起草后上报县委编办，县委编办受理并征求部门意见后退回修改或审核通过；'
+             '设合法性审查时，县委编办审核通过后由县司法局进行合法性审查，结论为合法的通过，需修改的退回乡镇；'
              '再报州、自治区逐级审核，审核通过后发布为新版本；州、自治区可退回，乡镇可撤回或放弃。</desc>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444c56"/></marker></defs>']
@@ -116,15 +122,27 @@ def svg() -> str:
                  f'marker-end="url(#arrow)"/>')
     mid = top + box_h / 2
     drawn = set()
-    # the way up: neighbours on row 0, label above the arrow
+    # the way up: neighbours on row 0, label above the arrow (合法性审查 dashed: only when it is set)
     for src, dst in ((Status.drafting, Status.submitted), (Status.submitted, Status.county_review),
-                     (Status.county_review, Status.county_approved),
+                     (Status.county_review, Status.legality_review), (Status.legality_review, Status.county_approved),
                      (Status.county_approved, Status.prefecture_review),
                      (Status.prefecture_review, Status.region_review), (Status.region_review, Status.published)):
         x1, x2 = cx(src) + box_w / 2, cx(dst) - box_w / 2
         text, who = who_of[(src, dst)]
-        parts.append(edge(src, dst, f"M{x1:g},{mid + 6:g} H{x2 - 2:g}", label((x1 + x2) / 2, mid - 12, text, who)))
+        optional = (src, dst) in CONDITIONAL
+        body = label((x1 + x2) / 2, mid - 12, text, who)
+        if optional:  # the condition on a line of its own, under the arrow
+            body += (f'<text class="who" x="{(x1 + x2) / 2:g}" y="{mid + 24:g}" text-anchor="middle" '
+                     f'font-size="11" fill="#57606a">{escape(CONDITIONAL[(src, dst)])}</text>')
+        parts.append(edge(src, dst, f"M{x1:g},{mid + 6:g} H{x2 - 2:g}", body, dashed=optional))
         drawn.add((src, dst))
+    # without 合法性审查 (the default) the county's approval goes straight on: a solid arc above
+    src, dst = Status.county_review, Status.county_approved
+    x1, x2, lift = cx(src) + 20, cx(dst) - 44, 60
+    text, who = who_of[(src, dst)]
+    parts.append(edge(src, dst, f"M{x1:g},{top} C{x1:g},{top - lift * 1.3:g} {x2:g},{top - lift * 1.3:g} {x2:g},{top - 2}",
+                      label((x1 + x2) / 2, top - lift - 26, text, f"{who}，{CONDITIONAL[(src, dst)]}")))
+    drawn.add((src, dst))
     # 撤回: back from 已上报待受理 to 起草中, an arc above
     src, dst = Status.submitted, Status.drafting
     x1, x2, yt = cx(src) - 20, cx(dst) + 20, top
@@ -144,6 +162,13 @@ def svg() -> str:
         drawn.add((src, dst))
     low = top + row_gap
     low_mid = low + box_h / 2
+    # 合法性审查 needs changes: down-left from its box into 已退回修改's top right corner
+    src, dst = Status.legality_review, Status.returned
+    x1, x2 = cx(src) - 20, cx(dst) + box_w / 2 - 8
+    text, who = who_of[(src, dst)]
+    parts.append(edge(src, dst, f"M{x1:g},{top + box_h} L{x2:g},{low - 2}",
+                      label((x1 + x2) / 2 + 14, (top + box_h + low) / 2 + 4, text, who, anchor="start")))
+    drawn.add((src, dst))
     # down: 退回修改 (county) straight down; 放弃 from 起草中 straight down
     for src, dst in ((Status.county_review, Status.returned), (Status.drafting, Status.abandoned)):
         x = cx(src) + (14 if src == Status.county_review else 0)
@@ -179,8 +204,8 @@ def svg() -> str:
         raise ValueError(f"moves without a place in the diagram: {sorted(missing)}")
     # legend: who holds the revision
     lx, ly = left + 3 * pitch + 60, low + 20
-    for n, (fill, text) in enumerate((("#ffebe9", "乡镇"), ("#fff8c5", "县委编办"), ("#ddf4ff", "州、自治区"),
-                                      ("#dafbe1", "已发布"))):
+    for n, (fill, text) in enumerate((("#ffebe9", "乡镇"), ("#fff8c5", "县委编办"), ("#fbefff", "县司法局"),
+                                      ("#ddf4ff", "州、自治区"), ("#dafbe1", "已发布"))):
         parts.append(f'<g class="legend"><rect x="{lx + n * 110}" y="{ly + 60}" width="16" height="16" rx="3" '
                      f'fill="{fill}" stroke="#b4232a"/><text x="{lx + n * 110 + 22}" y="{ly + 73}" font-size="12" '
                      f'fill="#1f2328">{text}</text></g>')

@@ -23,7 +23,9 @@ class ReviewFacts:
     blockers: Callable[[], list[str]] = lambda: []
     #: the consulted departments that have not signed off (nor been released or recorded lapsed) this pass
     pending_departments: Callable[[], list[str]] = lambda: []
-    levels: tuple[str, ...] = ("prefecture", "region")  #: higher levels that review
+    #: the configured steps after the county office's review: "legality" (合法性审查 by the county
+    #: 司法局, LEGALITY_REVIEW), then the higher levels that review ("prefecture", "region"; REVIEW_LEVELS)
+    levels: tuple[str, ...] = ("prefecture", "region")
     max_rounds: int = 3
 
 
@@ -44,6 +46,12 @@ def _role_guard(roles):
         return may_move(event.kwargs["actor"], roles)
     guard.roles = roles
     return guard
+
+
+NO_REASON = "须填写理由（意见）"
+NO_LEGALITY_REASON = "合法性审查结论为“需修改”时，须写明需修改的理由"
+#: refusals that mean only "a reason is missing" (bad input, 400), not "not now" (409)
+REASON_REFUSALS = (NO_REASON, NO_LEGALITY_REASON)
 
 
 @dataclass
@@ -110,12 +118,19 @@ class ReviewWorkflow:
 
     def has_reason(self, event) -> bool:
         reason = (event.kwargs.get("reason") or "").strip()
-        return bool(reason) or self._refuse("须填写理由（意见）")
+        return bool(reason) or self._refuse(NO_REASON)
 
     def round_left(self, event) -> bool:
         r, limit = self.revision.round, self.facts.max_rounds
         return r < limit or self._refuse(
             f"已进行 {r} 轮（上限 {limit} 轮），再退回将进入第 {r + 1} 轮：须先由县委编办填写理由延长轮次")
+
+    def has_legality_reasons(self, event) -> bool:
+        reason = (event.kwargs.get("reason") or "").strip()
+        return bool(reason) or self._refuse(NO_LEGALITY_REASON)
+
+    def legality_reviews(self, event) -> bool:
+        return "legality" in self.facts.levels
 
     def prefecture_reviews(self, event) -> bool:
         return "prefecture" in self.facts.levels

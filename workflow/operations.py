@@ -20,6 +20,7 @@ from dutylist.models import (
     DraftItem,
     Item,
     ItemReason,
+    LegalityConclusion,
     Opinion,
     OpinionReply,
     Organisation,
@@ -34,8 +35,8 @@ from dutylist.services.audit import record_event
 
 from . import permissions as perm
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .machine import ReviewFacts, ReviewWorkflow
-from .states import EDITABLE, EVENT_LABELS, OPEN, STATUS_LABELS, Status
+from .machine import REASON_REFUSALS, ReviewFacts, ReviewWorkflow
+from .states import EDITABLE, EVENT_LABELS, LEGALITY_CONCLUSIONS, LEGALITY_EVENTS, OPEN, STATUS_LABELS, Status
 
 ANSWERABLE = EDITABLE
 
@@ -367,7 +368,7 @@ def workflow_for(revision: Revision, levels) -> ReviewWorkflow:
 
 
 #: guards that depend only on configuration (which levels review), not on the draft
-STATIC_GUARDS = ("prefecture_reviews", "region_reviews")
+STATIC_GUARDS = ("legality_reviews", "prefecture_reviews", "region_reviews")
 
 
 def available_events(revision: Revision, actor, levels) -> list[str]:
@@ -414,7 +415,7 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
     wf.before_change = before_change
     moved = getattr(wf, event)(actor=actor, reason=reason)
     if not moved:
-        only_reason = wf.refusals == ["须填写理由（意见）"]
+        only_reason = bool(wf.refusals) and all(r in REASON_REFUSALS for r in wf.refusals)
         raise (Invalid if only_reason else Conflict)("；".join(wf.refusals) or "当前不能执行此操作", wf.refusals)
     details = {"reason": reason or None}
     if event == "submit":
@@ -429,6 +430,8 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
         details.update(consult(actor))
     elif event == "return_for_revision":
         revision.returned_by = "county"
+    elif event in ("pass_legality", "return_legality"):
+        details.update(_record_legality(revision, actor, event, reason))
     elif event == "send_back":
         level = "prefecture" if source == Status.prefecture_review else "region"
         revision.returned_by = level
@@ -451,6 +454,36 @@ def fire(revision: Revision, event: str, actor, *, levels, reason: str = "",
         # filing subscribes (dutylist.filings): same transaction, after the move's own audit entry
         signals.version_published.send(version, revision=revision, actor=actor)
     return revision
+
+
+def _record_legality(revision: Revision, actor, event: str, reasons: str) -> dict:
+    """The 司法局's conclusion of this pass, kept with who concluded, when and why. 需修改 sends the draft
+    back to the township like a send-back from above: it does not use up one of the county's rounds
+    (the legality check must be able to say 需修改 even in the last one), its reasons become an opinion
+    the township answers before submitting again, and the resubmission stays in its round."""
+    conclusion = "lawful" if event == "pass_legality" else "needs_change"
+    row = LegalityConclusion(revision=revision, submission=revision.submissions, round=revision.round,
+                             conclusion=conclusion, reasons=reasons, reviewer_id=actor.id,
+                             on_behalf_of_id=_principal_id(actor, revision), organisation_id=actor.organisation_id)
+    db.session.add(row)
+    if conclusion == "needs_change":
+        revision.returned_by = "legality"
+        db.session.add(Opinion(revision=revision, round=revision.round, submission=revision.submissions,
+                               author_id=actor.id, on_behalf_of_id=row.on_behalf_of_id,
+                               organisation_id=actor.organisation_id, body=reasons, stage="legality"))
+    db.session.flush()
+    return {"conclusion": conclusion, "conclusion_label": LEGALITY_CONCLUSIONS[conclusion],
+            "legality_conclusion": row.id}
+
+
+def conclude_legality(revision: Revision, actor, conclusion: str, reasons: str = "", *, levels) -> Revision:
+    """The county 司法局 concludes its legality review: 合法 (lawful) passes the draft on to the county
+    office (县级审核通过, to go up), 需修改 (needs_change, with reasons) returns it to the township."""
+    if not perm.is_legality_reviewer_of(actor, revision):
+        raise Forbidden("只有本县司法局的合法性审查人可以作出合法性审查结论")
+    if conclusion not in LEGALITY_EVENTS:
+        raise Invalid("审查结论须为：合法（lawful）/ 需修改（needs_change）")
+    return fire(revision, LEGALITY_EVENTS[conclusion], actor, levels=levels, reason=reasons)
 
 
 def _department_of(revision: Revision, dept_id) -> Organisation:

@@ -17,11 +17,13 @@ from .states import EDITABLE, Status, waiting_role
 
 DRAFTER, OFFICE, DEPARTMENT = "township_drafter", "county_office", "county_department"
 PREFECTURE, REGION = "prefecture_reviewer", "region_reviewer"
+#: the county 司法局's legality reviewer (合法性审查), on a department of the county
+LEGAL = "legality_reviewer"
 #: 三员分立: the system, security and audit administrators; none of them acts in reviews
 SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN = "system_admin", "security_admin", "audit_admin"
 ADMINISTRATORS = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
 #: the roles that review revisions (everyone but the administrators)
-REVIEWERS = (DRAFTER, OFFICE, DEPARTMENT, PREFECTURE, REGION)
+REVIEWERS = (DRAFTER, OFFICE, DEPARTMENT, LEGAL, PREFECTURE, REGION)
 
 #: From which state on each higher level may see a revision.
 _STAGE_VISIBLE = {
@@ -46,7 +48,7 @@ def area_of(user) -> Area | None:
     org = user.organisation
     if user.role == DRAFTER:
         return Area("township", org.id)
-    if user.role in (OFFICE, DEPARTMENT):
+    if user.role in (OFFICE, DEPARTMENT, LEGAL):
         return Area("county", org.parent_id)
     if user.role == PREFECTURE:
         return Area("prefecture", org.id)
@@ -78,7 +80,8 @@ def acts_for(user, township) -> bool:
 
 # ------------------------------------------------------------------ deputies (代理) ----
 #: the reviewers who may name a deputy (a township's drafter does not: the draft is the township's)
-DELEGATING = (OFFICE, DEPARTMENT, PREFECTURE, REGION)
+DELEGATING = (OFFICE, DEPARTMENT, LEGAL, PREFECTURE, REGION)
+DELEGATING_MESSAGE = "只有县委编办、县直部门、司法局合法性审查、州和自治区的审核人可以指定代理人"
 
 
 def can_name_deputy(user) -> bool:
@@ -89,7 +92,7 @@ def deputy_refusal(user, deputy) -> str | None:
     """Why this user may not name that one as deputy (None: they may): only a reviewer, only another
     active user of the same organisation with the same role (no deputy across organisations)."""
     if not can_name_deputy(user):
-        return "只有县委编办、县直部门、州和自治区的审核人可以指定代理人"
+        return DELEGATING_MESSAGE
     if deputy is None:
         return "请选择代理人"
     if deputy.id == user.id:
@@ -170,9 +173,25 @@ def can_read_revision(user, revision) -> bool:
         return True
     if user.role == DEPARTMENT:
         return is_consulted(user, revision)
+    if user.role == LEGAL:
+        return reviews_legality(user, revision)
     # a higher level sees what reached it, and what it sent back
     return Status(revision.status) in _STAGE_VISIBLE[user.role] or any(
         o.organisation_id == user.organisation_id for o in revision.opinions)
+
+
+def reviews_legality(user, revision) -> bool:
+    """The county 司法局 reads a draft of its county from the moment it reaches legality review, and
+    keeps reading one it concluded on (as a higher level keeps what it sent back)."""
+    if user.role != LEGAL or not acts_for(user, revision.township):
+        return False
+    return Status(revision.status) == Status.legality_review or any(
+        c.organisation_id == user.organisation_id for c in legality_conclusions(revision))
+
+
+def legality_conclusions(revision) -> list:
+    """The legality conclusions of a revision, one per pass (the relationship the model adds)."""
+    return list(getattr(revision, "legality_conclusions", ()) or ())
 
 
 def sees_whole_draft(user, revision) -> bool:
@@ -193,8 +212,9 @@ def visible_opinions(user, revision) -> list:
     the 意见汇总表. Everyone else who may read the draft sees every opinion."""
     if user.role != DEPARTMENT:
         return list(revision.opinions)
+    # the 司法局's 需修改 reasons are the county's own legality check, not another department's view
     return [o for o in revision.opinions if o.organisation_id == user.organisation_id
-            or o.organisation.kind != "department"]
+            or o.organisation.kind != "department" or o.stage == "legality"]
 
 
 def can_view_dashboard(user) -> bool:
@@ -385,6 +405,17 @@ def can_extend_rounds(user, revision) -> bool:
 def can_manage_consultations(user, revision) -> bool:
     """Add, release, extend or record a lapsed department: the county office, while it reviews."""
     return is_county_office_of(user, revision) and Status(revision.status) == Status.county_review
+
+
+def is_legality_reviewer_of(user, revision) -> bool:
+    """A legality reviewer of the revision's county (the 司法局 of that county)."""
+    return user.role == LEGAL and acts_for(user, revision.township)
+
+
+def can_conclude_legality(user, revision) -> bool:
+    """The county 司法局's legality reviewer concludes (合法 / 需修改) while the draft is in legality review."""
+    return (user.role == LEGAL and acts_for(user, revision.township)
+            and Status(revision.status) == Status.legality_review)
 
 
 def is_county_office_of(user, revision) -> bool:

@@ -246,7 +246,7 @@ def delegation_json(d: Delegation) -> dict:
 @auth.token_required
 def list_delegations():
     """The deputyships the user named, and those in which the user is the deputy today."""
-    _require(perm.can_name_deputy(g.api_user), "只有县委编办、县直部门、州和自治区的审核人可以指定代理人")
+    _require(perm.can_name_deputy(g.api_user), perm.DELEGATING_MESSAGE)
     return jsonify(named=[delegation_json(d) for d in delegations.mine(g.api_user)],
                    acting_for=[ser.user_json(u) for u in perm.delegators_of(g.api_user)])
 
@@ -255,7 +255,7 @@ def list_delegations():
 @auth.token_required
 def create_delegation():
     """{"deputy_id", "days"} from today, or {"deputy_id", "starts_on", "ends_on"}."""
-    _require(perm.can_name_deputy(g.api_user), "只有县委编办、县直部门、州和自治区的审核人可以指定代理人")
+    _require(perm.can_name_deputy(g.api_user), perm.DELEGATING_MESSAGE)
     data = check.body(("deputy_id", "days", "starts_on", "ends_on"))
     deputy_id = check.integer(data.get("deputy_id"), "deputy_id", required=True)
     deputy = db.session.get(User, deputy_id) if 0 < deputy_id <= load.MAX_ID else None

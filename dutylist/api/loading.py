@@ -6,6 +6,7 @@ from flask import current_app, g
 from workflow import permissions as perm
 from workflow.errors import Forbidden, NotFound
 
+from ..config import review_route
 from ..extensions import db
 from ..models import DraftItem, Opinion, Organisation, OrgKind, Revision
 from ..services import drafts
@@ -14,7 +15,8 @@ MAX_ID = 2**31 - 1  #: ids are 32-bit integers in the database; larger ones cann
 
 
 def levels() -> tuple[str, ...]:
-    return tuple(current_app.config["REVIEW_LEVELS"])
+    """The configured steps after the county's review (legality review, prefecture, region)."""
+    return review_route(current_app.config)
 
 def get(model, ident: int, message: str):
     if not 0 < ident <= MAX_ID:

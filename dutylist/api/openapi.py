@@ -196,6 +196,17 @@ SCHEMAS = {
             "max_rounds": _ID, "submissions": {"type": "integer", "description": "上报次数（含退回后重新上报）"},
             "send_backs": {"type": "object", "description": "州、自治区退回次数",
                            "properties": {"prefecture": _ID, "region": _ID}},
+            "legality_review": {"type": "object", "description": (
+                "合法性审查（县司法局；LEGALITY_REVIEW 开启时在县委编办审核通过之后）：enabled 是否设此环节，"
+                "conclusions 每次上报的审查结论（lawful 合法 / needs_change 需修改，理由、审查人、时间），"
+                "returns 结论为需修改而退回的次数（不计入县级轮次）"),
+                "properties": {"enabled": {"type": "boolean"}, "returns": _ID,
+                               "conclusions": {"type": "array", "items": {"type": "object", "properties": {
+                                   "id": _ID, "submission": _ID, "round": _ID,
+                                   "conclusion": {"enum": ["lawful", "needs_change"]}, "conclusion_label": _STR,
+                                   "reasons": _STR, "reviewer": _ref("User"), "on_behalf_of": {},
+                                   "organisation": {"type": "object"},
+                                   "created_at": {"type": "string", "format": "date-time"}}}}}},
             "deadline": {"type": ["string", "null"], "format": "date"},
             "no_consultation_reason": {"type": ["string", "null"]},
             "base_version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}]},
@@ -440,6 +451,15 @@ PATHS = {
                      "存疑提示未处理、被征求的部门尚未签署（审核通过、退回时）、轮次已满为 409；缺少理由、"
                      "受理时既未选部门又未说明理由为 400。"),
         operation_id="fireEvent")},
+    "/revisions/{revision_id}/legality": {"post": _op(
+        "合法性审查结论（本县司法局合法性审查人）", "review", {"200": _json(_ref("Revision"), "审查后的修订稿")},
+        errors=WRITE, params=[REVISION], body=_body({"type": "object", "required": ["conclusion"], "properties": {
+            "conclusion": {"enum": ["lawful", "needs_change"], "description": "lawful 合法 / needs_change 需修改"},
+            "reasons": {"type": "string", "description": "审查意见及理由；结论为需修改时必填"}}}),
+        description=("合法：修订稿转为县级审核通过，由县委编办报送上级；需修改：退回乡镇修改（理由作为意见，乡镇须答复），"
+                     "不计入县级轮次。等同于 events/pass_legality 与 events/return_legality（reason 为理由）。"
+                     "非本县司法局合法性审查人为 403；不在合法性审查阶段为 409；需修改而未写理由、结论无效为 400。"),
+        operation_id="concludeLegality")},
     "/revisions/{revision_id}/extend": {"post": _op(
         "延长轮次（县委编办，须填写理由）", "review", {"200": _json(_ref("Revision"), "修订稿")}, errors=WRITE,
         params=[REVISION], body=_body(_ref("Reason")), operation_id="extendRounds")},

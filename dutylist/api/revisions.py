@@ -170,6 +170,19 @@ def fire_event(revision_id: int, event: str):
     return ser.revision_response(revision)
 
 
+@bp.post("/revisions/<int:revision_id>/legality")
+@auth.token_required
+def conclude_legality(revision_id: int):
+    """The county 司法局's legality conclusion: lawful (合法) passes the draft on, needs_change (需修改,
+    with reasons) returns it to the township."""
+    revision = load.revision(revision_id)
+    data = check.body(("conclusion", "reasons"))
+    conclusion = check.text(data, "conclusion", required=True, limit=20).strip()
+    ops.conclude_legality(revision, g.api_user, conclusion, check.text(data, "reasons").strip(), levels=load.levels())
+    db.session.commit()
+    return ser.revision_response(revision)
+
+
 @bp.post("/revisions/<int:revision_id>/extend")
 @auth.token_required
 def extend_rounds(revision_id: int):

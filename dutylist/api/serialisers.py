@@ -114,6 +114,20 @@ def opinion_json(o: Opinion) -> dict:
             "replies": [reply_json(r) for r in o.replies]}
 
 
+def legality_conclusion_json(c) -> dict:
+    return {"id": c.id, "submission": c.submission, "round": c.round, "conclusion": c.conclusion,
+            "conclusion_label": c.label, "reasons": c.reasons, "reviewer": user_json(c.reviewer),
+            "on_behalf_of": user_json(c.on_behalf_of), "organisation": org_json(c.organisation),
+            "created_at": iso(c.created_at)}
+
+
+def legality_json(revision: Revision, levels) -> dict:
+    """The legality review (合法性审查): whether the configured route has it, and every pass's conclusion."""
+    conclusions = perm.legality_conclusions(revision)
+    return {"enabled": "legality" in levels, "conclusions": [legality_conclusion_json(c) for c in conclusions],
+            "returns": sum(1 for c in conclusions if c.conclusion == "needs_change")}
+
+
 def revision_json(revision: Revision, user) -> dict:
     levels = load.levels()
     status = Status(revision.status)
@@ -133,6 +147,7 @@ def revision_json(revision: Revision, user) -> dict:
                               if revision.published_version else None),
         "events": [{"event": e, "label": EVENT_LABELS[e]}
                    for e in ops.available_events(revision, user, levels)],
+        "legality_review": legality_json(revision, levels),
     }
     all_changes = drafts.changes(revision)
     concern = (drafts.concerning(revision, user.organisation_id, all_changes)

@@ -9,6 +9,7 @@ from .filing import (
     PENDING_STATUS,
     Filing,
 )
+from .legality import LegalityConclusion
 from .notification import NOTIFICATION_LABELS, Notification
 from .org import (
                   ADMIN_ROLES,
@@ -49,5 +50,5 @@ __all__ = [
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",
     "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
     "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
-    "ImportUpload", "OutboxMail",
+    "ImportUpload", "OutboxMail", "LegalityConclusion",
 ]

@@ -14,6 +14,7 @@ NOTIFICATION_LABELS = {
     "submitted": "待受理", "opinion_requested": "征求意见", "returned": "退回修改",
     "review_requested": "待审核", "signed_off": "部门签署", "published": "已发布",
     "deadline_near": "截止将至", "deadline_passed": "已逾期",
+    "legality_requested": "待合法性审查", "legality_passed": "合法性审查通过",
 }
 
 

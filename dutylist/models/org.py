@@ -71,6 +71,8 @@ class Role(StrEnum):
     county_department = "county_department"
     prefecture_reviewer = "prefecture_reviewer"
     region_reviewer = "region_reviewer"
+    #: the county 司法局's legality reviewer (合法性审查), on a county department
+    legality_reviewer = "legality_reviewer"
     #: 三员分立: organisations, accounts, configuration
     system_admin = "system_admin"
     #: roles, security policy, unlocking, ending sessions and revoking tokens
@@ -82,7 +84,8 @@ class Role(StrEnum):
 ROLE_LABELS = {
     Role.township_drafter: "乡镇起草人", Role.county_office: "县委编办审核人",
     Role.county_department: "县直部门审核人", Role.prefecture_reviewer: "州编办审核人",
-    Role.region_reviewer: "自治区编办审核人", Role.system_admin: "系统管理员",
+    Role.region_reviewer: "自治区编办审核人", Role.legality_reviewer: "司法局合法性审查人",
+    Role.system_admin: "系统管理员",
     Role.security_admin: "安全保密管理员", Role.audit_admin: "安全审计员",
 }
 #: how an account without a role yet reads (it may do nothing until the security administrator gives one)
@@ -94,7 +97,7 @@ ADMIN_ROLES = (Role.system_admin, Role.security_admin, Role.audit_admin)
 ROLE_ORG_KIND = {
     Role.township_drafter: OrgKind.township, Role.county_office: OrgKind.office,
     Role.county_department: OrgKind.department, Role.prefecture_reviewer: OrgKind.prefecture,
-    Role.region_reviewer: OrgKind.region,
+    Role.region_reviewer: OrgKind.region, Role.legality_reviewer: OrgKind.department,
 }
 
 

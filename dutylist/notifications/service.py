@@ -22,6 +22,7 @@ from . import mail
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
 #: the audit actions that can notify someone; every other _log call returns at once
 NOTIFYING = frozenset({"submit", "accept", "return_for_revision", "send_back", "approve", "escalate",
+                       "pass_legality", "return_legality",
                        "publish", "sign_off", "consultation_add", "consultation_extend",
                        "consultation_reassign"})
 NEAR_DAYS = 2
@@ -50,6 +51,8 @@ def users_in_role(role: str, revision: Revision) -> list[User]:
     if role == perm.DEPARTMENT:
         ids = [c.department_id for c in revision.consultations if c.pending]
         return _users(User.organisation_id.in_(ids), User.role == role) if ids else []
+    if role == perm.LEGAL:  # the county's 司法局 (a department of the county)
+        return _users(Organisation.parent_id == county.id, Organisation.kind == OrgKind.department, User.role == role)
     org_id = {perm.PREFECTURE: getattr(prefecture, "id", None),
               perm.REGION: getattr(prefecture, "parent_id", None)}.get(role)
     return _users(User.organisation_id == org_id, User.role == role) if org_id else []
@@ -83,6 +86,16 @@ def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
     if action in ("return_for_revision", "send_back"):
         who = STAGE_NAMES.get(event.from_state, "县委编办")
         return ("returned", waiting, f"{town}修订稿第 {rnd} 轮被{who}退回修改" + (f"：{reason}" if reason else ""))
+    if action == "approve" and to_state == Status.legality_review.value:
+        return ("legality_requested", waiting, f"{town}修订稿第 {rnd} 轮已经县委编办审核通过，待合法性审查")
+    if action == "return_legality":
+        # the township revises; the office, whose approval it was, is told too
+        dept = event.organisation_name or "县司法局"
+        return ("returned", waiting + users_in_role(perm.OFFICE, revision),
+                f"{town}修订稿第 {rnd} 轮经{dept}合法性审查，结论为需修改，已退回乡镇修改" + (f"：{reason}" if reason else ""))
+    if action == "pass_legality":
+        dept = event.organisation_name or "县司法局"
+        return ("legality_passed", waiting, f"{town}修订稿第 {rnd} 轮经{dept}合法性审查，结论为合法，待报送上级")
     if action in ("approve", "escalate") and to_state in STAGE_NAMES:
         return ("review_requested", waiting, f"{town}修订稿已报送{STAGE_NAMES[to_state]}审核，待审核")
     if action == "publish":
@@ -132,6 +145,8 @@ DEPARTMENT_TASKS = ("opinion_requested", "deadline_near", "deadline_passed")
 TASKS_OF_STATE = {
     Status.submitted.value: ("submitted",),  # 待受理 (the office accepts; or the township withdrew it)
     Status.county_review.value: ("signed_off", *DEPARTMENT_TASKS),  # the office decided: no one waits
+    Status.legality_review.value: ("legality_requested",),  # 请审查: the 司法局 concluded
+    Status.county_approved.value: ("legality_passed",),  # 合法，待报送上级: the office sent it on
     Status.returned.value: ("returned",),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
     Status.prefecture_review.value: ("review_requested",),  # 请审核
     Status.region_review.value: ("review_requested",),

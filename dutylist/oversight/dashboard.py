@@ -25,13 +25,14 @@ STATES = [s.value for s in OPEN] + [NONE]
 STATE_LABELS = {**{s.value: STATUS_LABELS[s] for s in OPEN}, NONE: "无进行中的修订"}
 #: the workflow order, for sorting by state
 _STATE_ORDER = {s: i for i, s in enumerate(
-    ["drafting", "submitted", "county_review", "returned", "county_approved", "prefecture_review",
+    ["drafting", "submitted", "county_review", "legality_review", "returned", "county_approved", "prefecture_review",
      "region_review"])}
 SORTS = ("township", "state", "deadline", "overdue")
 #: who a row waits on (workflow.permissions.waiting_on_state), as the page names it
 WAITS = {perm.DRAFTER: "township", perm.OFFICE: "office", perm.DEPARTMENT: "departments",
-         perm.PREFECTURE: "prefecture", perm.REGION: "region"}
-WAIT_LABELS = {"township": "乡镇", "office": "县委编办", "departments": "县直部门", "prefecture": "州编办",
+         perm.LEGAL: "legality", perm.PREFECTURE: "prefecture", perm.REGION: "region"}
+WAIT_LABELS = {"township": "乡镇", "office": "县委编办", "departments": "县直部门", "legality": "县司法局",
+               "prefecture": "州编办",
                "region": "自治区编办", "": "—"}
 PAGE = 100
 #: up to this many townships the rounds chart has one bar per township, above it a distribution

@@ -81,6 +81,11 @@ def create_demo_users() -> list[dict]:
         depts = [o for o in orgs if o.parent_id == county.id and o.kind == OrgKind.department]
         for n, dept in enumerate(depts, 1):
             add(f"{_slug(county)}-dept{n:02d}", dept, Role.county_department)
+        # the county 司法局's legality reviewer (合法性审查): idle unless LEGALITY_REVIEW is on
+        for dept in depts:
+            if dept.name.endswith("司法局"):
+                add(f"{_slug(county)}-legal", dept, Role.legality_reviewer)
+                break
     return accounts
 
 

@@ -51,7 +51,8 @@ def _task(user, rev: Revision) -> Task:
         return Task(rev, "修订稿起草中，待上报")
     if status == Status.returned:
         n = len(drafts.unanswered_opinions(rev))  # what submitting asks for: this pass's opinions
-        return Task(rev, f"已退回：待答复意见 {n} 条并再次上报" if n else "已退回：待再次上报")
+        who = "合法性审查退回" if rev.returned_by == "legality" else "已退回"
+        return Task(rev, f"{who}：待答复意见 {n} 条并再次上报" if n else f"{who}：待再次上报")
     if status == Status.submitted:
         return Task(rev, f"第 {rev.round} 轮上报，待受理并征求部门意见")
     if status == Status.county_review:
@@ -61,6 +62,8 @@ def _task(user, rev: Revision) -> Task:
         pending = [c for c in rev.consultations if c.pending]
         what = f"征求意见中：{len(pending)} 个部门尚未签署" if pending else "部门意见已齐，待退回或审核通过"
         return Task(rev, what, rev.deadline)
+    if status == Status.legality_review:
+        return Task(rev, f"第 {rev.round} 轮：县委编办已审核通过，待合法性审查（合法 / 需修改）")
     if status == Status.county_approved:
         return Task(rev, "县级已审核通过，待报送上级")
     return Task(rev, {Status.prefecture_review: "待州级审核", Status.region_review: "待自治区审核"}[status])

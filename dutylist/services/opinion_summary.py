@@ -9,7 +9,7 @@ from ..items import TABLES
 from ..models import ANSWERS, Revision
 from . import drafts
 
-STAGES = {"county": "县级", "prefecture": "州级", "region": "自治区级"}
+STAGES = {"county": "县级", "legality": "合法性审查", "prefecture": "州级", "region": "自治区级"}
 
 
 @dataclass

@@ -21,7 +21,7 @@ bp = Blueprint("deputies", __name__, url_prefix="/deputies")
 @login_required
 def reviewers_only():
     if not perm.can_name_deputy(current_user):
-        abort(403, "只有县委编办、县直部门、州和自治区的审核人可以指定代理人")
+        abort(403, perm.DELEGATING_MESSAGE)
 
 
 def _page(form, status=200, problem=None):

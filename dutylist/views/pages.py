@@ -60,7 +60,7 @@ def build_token(app) -> str:
         for path in sorted(root.rglob("*")) if root.is_dir() else ():
             if path.is_file():
                 h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    for setting in ("TIMEZONE", "REVIEW_LEVELS", "WTF_CSRF_TIME_LIMIT", "SCRIPT_NAME", "APPLICATION_ROOT"):
+    for setting in ("TIMEZONE", "REVIEW_LEVELS", "LEGALITY_REVIEW", "WTF_CSRF_TIME_LIMIT", "SCRIPT_NAME", "APPLICATION_ROOT"):
         h.update(repr(app.config.get(setting)).encode())
     return h.hexdigest()
 

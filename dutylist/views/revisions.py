@@ -21,6 +21,7 @@ from forms.review import (
     DecisionForm,
     ExtendForm,
     ItemActionForm,
+    LegalityForm,
     OpinionForm,
     ReasonForm,
     ReplyForm,
@@ -29,9 +30,10 @@ from forms.review import (
 from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import WorkflowError
-from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
+from workflow.states import EVENT_LABELS, LEGALITY_CONCLUSIONS, LEGALITY_EVENTS, STATUS_LABELS, Status
 
 from .. import clock
+from ..config import review_route
 from ..documents import opinion_table
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS, filtering
@@ -46,7 +48,8 @@ bp = Blueprint("revisions", __name__)
 
 
 def levels():
-    return current_app.config["REVIEW_LEVELS"]
+    """The configured steps after the county's review (legality review, prefecture, region)."""
+    return review_route(current_app.config)
 
 
 def get_revision(revision_id: int) -> Revision:
@@ -86,7 +89,8 @@ def return_reason(revision: Revision) -> AuditEvent | None:
     if Status(revision.status) != Status.returned:
         return None
     return db.session.scalar(select(AuditEvent).where(
-        AuditEvent.revision_id == revision.id, AuditEvent.action.in_(("return_for_revision", "send_back")))
+        AuditEvent.revision_id == revision.id,
+        AuditEvent.action.in_(("return_for_revision", "send_back", "return_legality")))
         .order_by(AuditEvent.seq.desc()).limit(1))
 
 
@@ -156,6 +160,9 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         unanswered_ids={o.id for o in unanswered}, returned=return_reason(revision),
         open_flags=drafts.open_flags(revision), is_drafter=perm.can_answer_opinions(user, revision),
         is_office=perm.is_county_office_of(user, revision), acting_for=perm.acting_for(user, revision),
+        legality_events=set(LEGALITY_EVENTS.values()), can_conclude=perm.can_conclude_legality(user, revision),
+        legality_form=LegalityForm(), conclusions=perm.legality_conclusions(revision),
+        conclusion_labels=LEGALITY_CONCLUSIONS,
         assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {}), status
 
 
@@ -404,6 +411,28 @@ def fire(revision_id: int, event: str):
         return refused(revision_id, exc, where, values)
     db.session.commit()
     flash(f"已{EVENT_LABELS[event]}：修订稿现为“{STATUS_LABELS[Status(revision.status)]}”", "success")
+    return redirect(url_for("revisions.show", revision_id=revision.id))
+
+
+@bp.post("/revisions/<int:revision_id>/legality")
+@login_required
+def conclude_legality(revision_id: int):
+    """The county 司法局's conclusion of its legality review: 合法 passes the draft on, 需修改 returns it."""
+    revision = get_revision(revision_id)
+    if not perm.is_legality_reviewer_of(current_user, revision):
+        abort(403, "只有本县司法局的合法性审查人可以作出合法性审查结论")
+    form = LegalityForm()
+    where = "legality"
+    values = {"conclusion": request.form.get("conclusion", ""), "reasons": request.form.get("reasons", "")}
+    if not form.validate():
+        return invalid(revision, form, where, values)
+    try:
+        ops.conclude_legality(revision, current_user, form.conclusion.data, form.reasons.data or "", levels=levels())
+    except WorkflowError as exc:
+        return refused(revision_id, exc, where, values)
+    db.session.commit()
+    flash(f"已记录合法性审查结论“{LEGALITY_CONCLUSIONS[form.conclusion.data]}”：修订稿现为"
+          f"“{STATUS_LABELS[Status(revision.status)]}”", "success")
     return redirect(url_for("revisions.show", revision_id=revision.id))
 
 
