@@ -24,7 +24,7 @@ from workflow import operations as ops
 from workflow.errors import WorkflowError
 from workflow.states import EDITABLE, Status
 
-from .factories import LEVELS, NO_CONSULTATION, World
+from .factories import LEVELS, NO_CONSULTATION, World, add_legality
 
 DEPARTMENTS = ("civil", "agri", "water")
 USERS = {"civil": "civil_user", "agri": "agri_user", "water": "water_user"}
@@ -81,6 +81,8 @@ def expected_states(revision: Revision) -> dict[int, dict]:
 
 class ConsultationMachine(RuleBasedStateMachine):
     """One township's revision, reviewed by everyone at random."""
+
+    levels = LEVELS  #: the configured route after the county (LegalityMachine adds the legality review)
 
     def __init__(self, client):
         super().__init__()
@@ -162,7 +164,7 @@ class ConsultationMachine(RuleBasedStateMachine):
                 self.attempt("answer", ops.answer_opinions, self.rev, self.w.drafter,
                              [(o, answer, "已研究，按此处理") for o in open_])
             self.attempt("renumber", ops.renumber, self.rev, self.w.drafter)
-        self.attempt("submit", ops.fire, self.rev, "submit", self.w.drafter, levels=LEVELS)
+        self.attempt("submit", ops.fire, self.rev, "submit", self.w.drafter, levels=self.levels)
 
     # ---------------------------------------------------------------- the county office ----
     @precondition(lambda self: self.status == Status.submitted)
@@ -170,10 +172,10 @@ class ConsultationMachine(RuleBasedStateMachine):
     def take_in(self, chosen, withdraw):
         """The office accepts, consulting some departments (or none, saying why); or the township withdraws."""
         if withdraw:
-            self.attempt("withdraw", ops.fire, self.rev, "withdraw", self.w.drafter, levels=LEVELS)
+            self.attempt("withdraw", ops.fire, self.rev, "withdraw", self.w.drafter, levels=self.levels)
             return
         ids = [self.department(d).id for d in sorted(chosen)]
-        self.attempt("accept", ops.fire, self.rev, "accept", self.w.officer, levels=LEVELS, departments=ids,
+        self.attempt("accept", ops.fire, self.rev, "accept", self.w.officer, levels=self.levels, departments=ids,
                      no_consultation_reason="" if ids else NO_CONSULTATION)
 
     @precondition(lambda self: self.status == Status.county_review)
@@ -181,13 +183,16 @@ class ConsultationMachine(RuleBasedStateMachine):
     def decide(self, action):
         """Return to the township, or approve and have the prefecture send it back."""
         if action == "return":
-            self.attempt("return", ops.fire, self.rev, "return_for_revision", self.w.officer, levels=LEVELS,
+            self.attempt("return", ops.fire, self.rev, "return_for_revision", self.w.officer, levels=self.levels,
                          reason="请按意见修改")
             return
-        self.attempt("approve", ops.fire, self.rev, "approve", self.w.officer, levels=LEVELS, reason="同意")
+        self.attempt("approve", ops.fire, self.rev, "approve", self.w.officer, levels=self.levels, reason="同意")
+        self.escalate_and_send_back()
+
+    def escalate_and_send_back(self):
         if self.status == Status.county_approved:
-            self.attempt("escalate", ops.fire, self.rev, "escalate", self.w.officer, levels=LEVELS)
-            self.attempt("send_back", ops.fire, self.rev, "send_back", self.w.pref_user, levels=LEVELS,
+            self.attempt("escalate", ops.fire, self.rev, "escalate", self.w.officer, levels=self.levels)
+            self.attempt("send_back", ops.fire, self.rev, "send_back", self.w.pref_user, levels=self.levels,
                          reason="州级意见：请补充依据")
 
     @precondition(lambda self: self.status == Status.county_review)
@@ -208,7 +213,7 @@ class ConsultationMachine(RuleBasedStateMachine):
             self.change_item("edit", index, "（三）", True)
         self.submit(True, "adopted")
         if self.status == Status.submitted:
-            self.attempt("accept", ops.fire, self.rev, "accept", self.w.officer, levels=LEVELS, departments=asked,
+            self.attempt("accept", ops.fire, self.rev, "accept", self.w.officer, levels=self.levels, departments=asked,
                          no_consultation_reason="" if asked else NO_CONSULTATION)
 
     @precondition(lambda self: self.rev.is_open and self.rev.round >= self.rev.max_rounds)
@@ -296,6 +301,56 @@ class ConsultationMachine(RuleBasedStateMachine):
 def test_consultation_state_is_what_the_audit_log_says(app, client):
     run_state_machine_as_test(
         lambda: ConsultationMachine(client),
+        settings=settings(max_examples=6, stateful_step_count=25, deadline=None, derandomize=False,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+                          database=None))
+
+
+class LegalityMachine(ConsultationMachine):
+    """The same reviews with the legality review on (LEGALITY_REVIEW): the office's approval goes to the
+    county 司法局, which concludes 合法 (then the prefecture sends it back) or 需修改 (with or, to be
+    refused, without reasons). Its returns are not county rounds: round ≤ max_rounds still holds, and
+    the API shows every conclusion the audit log recorded."""
+
+    levels = ("legality", *LEVELS)
+
+    def __init__(self, client):
+        super().__init__(client)
+        add_legality(self.w)
+
+    @precondition(lambda self: self.status == Status.legality_review)
+    @rule(conclusion=st.sampled_from(["lawful", "needs_change", "needs_change", "no_reasons", "by_office"]))
+    def conclude(self, conclusion):
+        if conclusion == "by_office":  # refused: only the 司法局 concludes
+            self.attempt("conclude_by_office", ops.conclude_legality, self.rev, self.w.officer, "lawful",
+                         levels=self.levels)
+        elif conclusion == "no_reasons":  # refused: 需修改 says why
+            self.attempt("needs_change_no_reasons", ops.conclude_legality, self.rev, self.w.legal_user,
+                         "needs_change", "", levels=self.levels)
+        else:
+            self.attempt(conclusion, ops.conclude_legality, self.rev, self.w.legal_user, conclusion,
+                         "第3项缺少法律依据" if conclusion == "needs_change" else "", levels=self.levels)
+            self.escalate_and_send_back()
+
+    @invariant()
+    def conclusions_as_recorded(self):
+        db.session.expire_all()
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.revision_id == self.rev_id, AuditEvent.action.in_(["pass_legality", "return_legality"]))
+            .order_by(AuditEvent.seq)).all()
+        body = self.client.get(f"/api/v1/revisions/{self.rev_id}",
+                               headers={"Authorization": f"Bearer {self.token}"}).get_json()
+        shown = body["legality_review"]
+        assert [c["conclusion"] for c in shown["conclusions"]] == [e.details["conclusion"] for e in events]
+        assert shown["returns"] == sum(e.action == "return_legality" for e in events)
+        assert all(c["reasons"] for c in shown["conclusions"] if c["conclusion"] == "needs_change")
+        assert len({c["submission"] for c in shown["conclusions"]}) == len(shown["conclusions"])  # one per pass
+
+
+def test_consultation_and_legality_review_as_the_audit_log_says(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LEGALITY_REVIEW", True)
+    run_state_machine_as_test(
+        lambda: LegalityMachine(client),
         settings=settings(max_examples=6, stateful_step_count=25, deadline=None, derandomize=False,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
                           database=None))
