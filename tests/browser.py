@@ -27,7 +27,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TIMEOUT_MS = 30_000  # generous: full-page screenshots of 300-item pages on a loaded 2-core machine
 
-__all__ = ["LiveServer", "live_server", "chromium", "context", "page", "ARTIFACTS"]
+__all__ = ["LiveServer", "live_config", "live_server", "chromium", "context", "page", "ARTIFACTS"]
 
 
 @dataclass
@@ -61,7 +61,14 @@ def _seed(app) -> None:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_config() -> dict:
+    """Settings the live server runs with besides the defaults; a module overrides this fixture to turn
+    on a configurable step (LEGALITY_REVIEW)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path, live_config):
     from dutylist.services.demo import DEMO_PASSWORD
 
     app = create_app({
@@ -69,6 +76,7 @@ def live_server(tmp_path):
         "SECRET_KEY": "browser-test-secret",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "REVIEW_LEVELS": ("prefecture", "region"),
+        **live_config,
     })
     _seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
