@@ -119,7 +119,10 @@ def test_seed_demo_json_lists_one_account_per_role_and_organisation(runner):
     accounts = json.loads(result.output)
     roles = {a["role"] for a in accounts}
     assert roles == {"system_admin", "security_admin", "audit_admin", "region_reviewer", "prefecture_reviewer", "county_office",
-                     "county_department", "township_drafter"}
+                     "county_department", "township_drafter", "legality_reviewer"}
+    # each county's 司法局 has a legality reviewer (合法性审查), idle unless LEGALITY_REVIEW is on
+    legal = {a["username"]: a["organisation"] for a in accounts if a["role"] == "legality_reviewer"}
+    assert legal["jimsar-legal"] == "吉木萨尔县司法局" and len(legal) == len(SEEDS)
     assert {a["organisation"] for a in accounts if a["role"] == "township_drafter"} == {s[0] for s in SEEDS.values()}
     assert {a["organisation"] for a in accounts if a["role"] == "county_office"} == {
         f"{s[1]}委编办" for s in SEEDS.values()}
