@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
@@ -154,6 +155,11 @@ def test_lawful_passes_the_draft_on_with_the_conclusion_recorded(w):
     assert event.details["conclusion"] == "lawful" and event.details["legality_conclusion"] == row.id
     fire(rev, "escalate", w.officer, levels=ON)
     assert rev.status == "prefecture_review"
+    fire(rev, "approve", w.pref_user, levels=ON, reason="州级同意")
+    fire(rev, "publish", w.region_user, levels=ON, reason="同意发布")
+    # the version's history names the 司法局's conclusion among the approvals
+    history = login(current_app, "dayou-drafter").get(f"/townships/{w.town.id}/history").get_data(as_text=True)
+    assert "合法性审查（合法）：吉木萨尔县司法局（jimsar-legal" in history
 
 
 def test_needs_change_returns_the_draft_without_using_up_a_round(w):
@@ -416,3 +422,10 @@ def test_the_migration_goes_up_and_down(backend, tmp_path_factory, pg_available)
             db.engine.dispose()
     finally:
         drop()
+
+
+@pytest.mark.parametrize(("on", "words"), [(False, "本系统未设合法性审查"), (True, "本系统已设合法性审查")])
+def test_the_workflow_page_says_whether_the_step_is_set(app, w, monkeypatch, on, words):
+    monkeypatch.setitem(app.config, "LEGALITY_REVIEW", on)
+    page = login(app, "jimsar-legal").get("/workflow").get_data(as_text=True)
+    assert words in page and "合法性审查中" in page and "司法局合法性审查人" in page

@@ -11,9 +11,9 @@ from ..models import AuditEvent, ItemReason, Revision, Version
 from . import diff, snapshot
 
 #: The moves that are approvals, and the level an approval from each state stands for.
-APPROVAL_ACTIONS = ("approve", "publish")
-LEVEL_OF_STATE = {"county_review": "县级", "county_approved": "县级", "prefecture_review": "州级",
-                  "region_review": "自治区级"}
+APPROVAL_ACTIONS = ("approve", "pass_legality", "publish")
+LEVEL_OF_STATE = {"county_review": "县级", "legality_review": "合法性审查（合法）", "county_approved": "县级",
+                  "prefecture_review": "州级", "region_review": "自治区级"}
 
 
 @dataclass
