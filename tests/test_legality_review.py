@@ -4,16 +4,18 @@ draft, notifications and the inbox, the revision page, the API, role giving, the
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
+from dutylist import config
 from dutylist.app import create_app
 from dutylist.extensions import db
-from dutylist.models import AuditEvent, LegalityConclusion, Notification, Opinion, Revision, User
-from dutylist.services import drafts, inbox
+from dutylist.models import AuditEvent, Delegation, LegalityConclusion, Notification, Opinion, Revision, User
+from dutylist.services import drafts, inbox, passwords
 from dutylist.services.tokens import create_token
 from workflow import diagram
 from workflow import operations as ops
@@ -385,8 +387,6 @@ def test_the_security_administrator_gives_the_role_to_a_department_account(app, 
 
 
 def test_the_setting_reads_from_the_environment(monkeypatch):
-    from dutylist import config
-
     monkeypatch.delenv("LEGALITY_REVIEW", raising=False)
     assert config.legality_review() is False
     monkeypatch.setenv("LEGALITY_REVIEW", "1")
@@ -429,3 +429,24 @@ def test_the_workflow_page_says_whether_the_step_is_set(app, w, monkeypatch, on,
     monkeypatch.setitem(app.config, "LEGALITY_REVIEW", on)
     page = login(app, "jimsar-legal").get("/workflow").get_data(as_text=True)
     assert words in page and "合法性审查中" in page and "司法局合法性审查人" in page
+
+
+def test_a_deputy_concludes_in_the_reviewers_name(w):
+    """A legality reviewer may name a deputy of the same 司法局 (代理): the conclusion records both."""
+    deputy = User(username="jimsar-legal-2", display_name="王律师", role="legality_reviewer", organisation=w.justice)
+    passwords.set_password(deputy, "test-password-123")
+    db.session.add(deputy)
+    w.legal_user.display_name = "李科长"
+    assert perm.deputy_refusal(w.legal_user, deputy) is None
+    assert perm.deputy_refusal(w.legal_user, w.civil_user) is not None  # no deputy across organisations
+    db.session.add(Delegation(delegator=w.legal_user, deputy=deputy, organisation_id=w.justice.id,
+                              starts_on=date.today(), ends_on=date.today()))
+    db.session.commit()
+    rev = to_legality_review(w)
+    ops.conclude_legality(rev, deputy, "needs_change", REASONS, levels=ON)
+    db.session.commit()
+    (row,) = rev.legality_conclusions
+    assert row.reviewer_id == deputy.id and row.on_behalf_of_id == w.legal_user.id
+    assert row.acted_by == "王律师（代李科长）"
+    (event,) = events(rev, "return_legality")
+    assert event.on_behalf_of_id == w.legal_user.id
