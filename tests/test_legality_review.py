@@ -450,3 +450,11 @@ def test_a_deputy_concludes_in_the_reviewers_name(w):
     assert row.acted_by == "王律师（代李科长）"
     (event,) = events(rev, "return_legality")
     assert event.on_behalf_of_id == w.legal_user.id
+
+
+def test_the_dashboard_shows_who_the_draft_waits_on(app, w):
+    to_legality_review(w)
+    page = login(app, "jimsar-office").get("/dashboard").get_data(as_text=True)
+    row = re.search(r'<tr data-township="大有镇" data-state="legality_review" data-waits="legality".*?</tr>', page, re.S)
+    assert row and "合法性审查中" in row.group(0) and "县司法局" in row.group(0)
+    assert login(app, "jimsar-legal").get("/dashboard").status_code == 403  # its work is in its inbox
