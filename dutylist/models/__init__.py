@@ -39,6 +39,20 @@ from .revision import (
                   OpinionReply,
                   Revision,
 )
+from .request import (
+    ACCEPTED,
+    ADMISSION_OUTCOMES,
+    REJECTED,
+    REQUEST_ACTIONS,
+    REQUEST_STATUSES,
+    REQUEST_TYPES,
+    SITUATIONS,
+    SUBMITTED,
+    AdjustmentRequest,
+    ItemOrigin,
+    RequestItem,
+    RequestTownship,
+)
 from .work import ImportUpload, OutboxMail
 
 __all__ = [
@@ -50,4 +64,6 @@ __all__ = [
     "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
     "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
     "ImportUpload", "OutboxMail",
+    "AdjustmentRequest", "RequestTownship", "RequestItem", "ItemOrigin", "REQUEST_TYPES", "SITUATIONS",
+    "REQUEST_STATUSES", "ADMISSION_OUTCOMES", "REQUEST_ACTIONS", "SUBMITTED", "ACCEPTED", "REJECTED",
 ]
