@@ -24,7 +24,8 @@ KEY_LABELS = {
     "verdict": "签署意见", "opinions": "本轮意见条数", "department": "部门", "department_id": "部门编号",
     "department_names": "征求意见的部门", "no_consultation_reason": "无需征求部门意见的理由",
     "from_round": "沿用自", "to_review": "须重新审阅的事项", "carried": "沿用前轮签署", "send_backs": "退回次数",
-    "current_version": "现行版本", "message": "提示", "prefecture": "州", "region": "自治区",
+    "current_version": "现行版本", "request": "调整申请", "situation": "申请情形", "type": "申请类型",
+    "townships": "涉及乡镇", "decision": "处理结果", "revisions": "修订稿", "message": "提示", "prefecture": "州", "region": "自治区",
     **{f.key: f.label for f in FIELDS},
 }
 #: the same keys where an event is about an organisation or an account, not an item

@@ -11,33 +11,19 @@ from .filing import (
 )
 from .notification import NOTIFICATION_LABELS, Notification
 from .org import (
-                  ADMIN_ROLES,
-                  NO_ROLE_LABEL,
-                  ORG_KIND_LABELS,
-                  PARENT_KIND,
-                  ROLE_LABELS,
-                  ROLE_ORG_KIND,
-                  Delegation,
-                  DepartmentAlias,
-                  Organisation,
-                  OrgKind,
-                  Role,
-                  User,
-                  acted_by,
-)
-from .revision import (
-                  ANSWERS,
-                  CONSULTATION_STATES,
-                  VERDICTS,
-                  ApiToken,
-                  Consultation,
-                  ConsultationRound,
-                  DraftFlag,
-                  DraftItem,
-                  ItemReason,
-                  Opinion,
-                  OpinionReply,
-                  Revision,
+    ADMIN_ROLES,
+    NO_ROLE_LABEL,
+    ORG_KIND_LABELS,
+    PARENT_KIND,
+    ROLE_LABELS,
+    ROLE_ORG_KIND,
+    Delegation,
+    DepartmentAlias,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    acted_by,
 )
 from .request import (
     ACCEPTED,
@@ -52,6 +38,20 @@ from .request import (
     ItemOrigin,
     RequestItem,
     RequestTownship,
+)
+from .revision import (
+    ANSWERS,
+    CONSULTATION_STATES,
+    VERDICTS,
+    ApiToken,
+    Consultation,
+    ConsultationRound,
+    DraftFlag,
+    DraftItem,
+    ItemReason,
+    Opinion,
+    OpinionReply,
+    Revision,
 )
 from .work import ImportUpload, OutboxMail
 
