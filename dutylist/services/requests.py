@@ -9,7 +9,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import permissions as perm
@@ -18,17 +18,21 @@ from workflow.errors import Forbidden, Invalid
 from .. import clock, timefmt
 from ..extensions import db
 from ..models import (
+    ACCEPTED,
     ADMISSION_OUTCOMES,
     REQUEST_STATUSES,
     REQUEST_TYPES,
     SUBMITTED,
     AdjustmentRequest,
+    DraftItem,
     ItemOrigin,
     Organisation,
     OrgKind,
     RequestTownship,
+    Revision,
 )
 from ..textrules import put_row
+from . import snapshot
 
 
 def overdue_days(request: AdjustmentRequest) -> int:
@@ -111,6 +115,35 @@ def origins(item_ids) -> dict[int, AdjustmentRequest]:
                               .join(AdjustmentRequest, AdjustmentRequest.id == ItemOrigin.request_id)
                               .where(ItemOrigin.item_id.in_(ids))).all()
     return {item_id: request for item_id, request in rows}
+
+
+def version_origins(version) -> list[tuple[dict, AdjustmentRequest]]:
+    """(entry, request) for each item of a version that entered the list through an accepted request,
+    in the list's order (a version never changes, nor does where its items came from)."""
+    entries = snapshot.read_index(version)
+    found = origins(e["item_id"] for e in entries)
+    return [(e, found[e["item_id"]]) for e in entries if e["item_id"] in found]
+
+
+def added_items(requests) -> dict[int, list[dict]]:
+    """request id -> the items it added (id, name, table, the draft they went into and, once published,
+    the version), for links from the register to them."""
+    ids = [r.id for r in requests if r.status == ACCEPTED]
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(ItemOrigin.request_id, DraftItem.item_id, DraftItem.name, DraftItem.kind, Revision.id,
+               Revision.township_id, Revision.published_version_id)
+        .join(DraftItem, DraftItem.item_id == ItemOrigin.item_id)
+        .join(Revision, Revision.id == DraftItem.revision_id)
+        .join(RequestTownship, and_(RequestTownship.request_id == ItemOrigin.request_id,
+                                    RequestTownship.revision_id == Revision.id))
+        .where(ItemOrigin.request_id.in_(ids)).order_by(ItemOrigin.request_id, DraftItem.id))
+    for request_id, item_id, name, kind, revision_id, township_id, version_id in rows:
+        out[request_id].append({"item_id": item_id, "name": name, "kind": kind, "revision_id": revision_id,
+                                "township_id": township_id, "version_id": version_id})
+    return out
 
 
 # ---------------------------------------------------------------- the 准入 register ----

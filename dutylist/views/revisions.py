@@ -38,6 +38,7 @@ from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, User, Version
 from ..services import departments as dept_registry
 from ..services import drafts, opinion_summary, snapshot
+from ..services import requests as adjustment_requests
 from ..services.audit import ACTION_LABELS, record_event
 from ..services.diff import FIELD_LABELS, split_renumbered
 from .lists import render_version
@@ -156,7 +157,8 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         unanswered_ids={o.id for o in unanswered}, returned=return_reason(revision),
         open_flags=drafts.open_flags(revision), is_drafter=perm.can_answer_opinions(user, revision),
         is_office=perm.is_county_office_of(user, revision), acting_for=perm.acting_for(user, revision),
-        assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {}), status
+        assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {},
+        from_requests=adjustment_requests.requests_of_revision(revision.id)), status
 
 
 def _assignable(revision: Revision) -> dict[int, list]:
