@@ -87,7 +87,7 @@ def _rows(form: RequestForm, townships, formdata=None) -> list[ChangeForm]:
     rows = []
     for n in range(form.row_count()):
         row = ChangeForm(formdata=formdata, prefix=f"items-{n}")
-        row.item_id.choices = {"": [("", "—")], **choices}
+        row.item_id.choices = {"不选择": [("", "—（新增事项不用选）")], **choices}
         rows.append(row)
     return rows
 
