@@ -93,6 +93,8 @@ def test_a_department_asks_and_the_office_accepts_into_a_new_draft(api, world):
     # the requester and the township are told; the audit log has the decision
     kinds = {(n.user_id, n.kind) for n in db.session.scalars(select(Notification))}
     assert (world.agri_user.id, "request_decided") in kinds and (world.drafter.id, "request_draft") in kinds
+    db.session.refresh(office_note)
+    assert office_note.done_at is not None and office_note.read_at is not None  # the office's task is done
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request_accept")).one().target == \
         f"request:{req['id']}"
     # a second decision is refused, and changes nothing

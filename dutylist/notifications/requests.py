@@ -3,10 +3,13 @@ when it is decided, and the townships concerned when it is accepted (their draft
 Subscribed to dutylist.signals.request_event: same transaction as the request's audit entry."""
 from __future__ import annotations
 
+from sqlalchemy import func, update
+
 from workflow import permissions as perm
 
 from ..extensions import db
 from ..models import AdjustmentRequest, Notification, Organisation, OrgKind, User
+from ..models.base import utcnow
 from . import mail
 from .service import users_with_role
 
@@ -40,6 +43,8 @@ def notify_for(event, request: AdjustmentRequest) -> list[Notification]:
     if event.action == "request_submit":
         return _create(_office(request), "request_submitted",
                        f"{who}提出{what}，请于 {request.due_on.isoformat()} 前处理", request, event.actor_id)
+    if event.action in ("request_accept", "request_reject"):
+        _settle(request)  # the office's task is done: its notification leaves the header's count
     if event.action == "request_accept":
         out = _create(_requesters(request), "request_decided", f"县委编办已同意{what}，修改已纳入乡镇修订稿",
                       request, event.actor_id)
@@ -50,6 +55,16 @@ def notify_for(event, request: AdjustmentRequest) -> list[Notification]:
         return _create(_requesters(request), "request_decided",
                        f"县委编办不予同意{what}" + (f"：{reason[:80]}" if reason else ""), request, event.actor_id)
     return []
+
+
+def _settle(request: AdjustmentRequest) -> int:
+    """Mark done (and read) the county office's 待处理 notifications of a decided request."""
+    now = utcnow()
+    return db.session.execute(
+        update(Notification).where(Notification.link == request_link(request.id), Notification.kind == "request_submitted",
+                                   Notification.done_at.is_(None))
+        .values(done_at=now, read_at=func.coalesce(Notification.read_at, now))
+        .execution_options(synchronize_session=False)).rowcount or 0
 
 
 def _create(users, kind: str, text: str, request: AdjustmentRequest, exclude=None) -> list[Notification]:
