@@ -70,6 +70,12 @@ def submit_request(township_id: int):
     """A township's or a county department's request (`townships`: further townships of the county)."""
     data = v.body(("type", "situation", "reason", "items", "townships"))
     townships = [load.township(township_id)] + [load.township(t) for t in v.id_list(data, "townships")]
+    if not perm.can_make_requests(g.api_user):
+        raise Forbidden("只有乡镇和县直部门可以提出调整申请")
+    for township in townships:  # who may ask, before what is asked is read
+        refusal = perm.request_refusal(g.api_user, township)
+        if refusal:
+            raise Forbidden(refusal)
     changes = _changes(data)
     created = ops.submit_request(g.api_user, townships, data.get("type"), data.get("situation"),
                                  v.text(data, "reason"), changes, days=current_app.config.get("REQUEST_DAYS"))
