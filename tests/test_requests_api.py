@@ -258,3 +258,19 @@ def test_concurrent_decisions_one_wins(app, world, backend):
     assert len(decisions) == 1
     drafts = db.session.scalars(select(Revision).where(Revision.township_id == world.town.id)).all()
     assert len(drafts) == (1 if final.status == "accepted" else 0)
+
+
+def test_odd_json_shapes_are_refused_in_chinese(api, world):
+    before = counts()
+    for body in ({"type": ["admission"]}, {"type": {"a": 1}}, {"situation": ["其他"]},
+                 {"items": [{"action": ["add"], "kind": "basic"}]}, {"items": [{"action": "add", "kind": {"x": 1}}]},
+                 {"items": "add"}, {"items": [["add"]]}, {"items": [{"action": "remove", "item_id": 2**70}]},
+                 {"items": [{"action": "add", "kind": "basic", "fields": []}]}, {"townships": ["x"]}):
+        r = ask(api, **body)
+        assert r.status_code == 400, (body, r.get_json())
+        assert r.get_json()["error"], body
+    rid = ask(api).get_json()["id"]
+    for body in ({"decision": ["accept"]}, {"decision": "maybe"}, {"reason": 5, "decision": "reject"}, {"x": 1}):
+        r = api.post("officer", f"/requests/{rid}/decide", body)
+        assert r.status_code == 400, (body, r.get_json())
+    assert counts()[1:] == before[1:]

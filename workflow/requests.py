@@ -89,10 +89,10 @@ def _check_item(n: int, raw, townships: list[Organisation], entries: dict[int, t
     if not isinstance(raw, dict):
         raise Invalid(f"{where}应为对象（action、kind、item_id、fields）")
     action = raw.get("action")
-    if action not in REQUEST_ACTIONS:
+    if not isinstance(action, str) or action not in REQUEST_ACTIONS:
         raise Invalid(f"{where}：调整方式（action）应为 add（新增）、change（修改）、move（调整所在清单）或 remove（删除）")
     kind = raw.get("kind") or None
-    if kind is not None and kind not in KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
         raise Invalid(f"{where}：表格类型（kind）无效，应为 basic / cooperative / withdrawn 之一")
     given = raw.get("fields")
     if given is not None and not isinstance(given, dict):
@@ -148,10 +148,10 @@ def submit_request(actor, townships: list[Organisation], type_, situation, reaso
     if not perm.can_make_requests(actor):
         raise Forbidden("只有乡镇和县直部门可以提出调整申请")
     townships = _check_townships(actor, townships)
-    if type_ not in REQUEST_TYPES:
+    if not isinstance(type_, str) or type_ not in REQUEST_TYPES:
         raise Invalid("申请类型（type）应为 dynamic（动态调整）或 admission（职责准入）",
                       fields={"type": "请选择申请类型"})
-    if situation not in SITUATIONS:
+    if not isinstance(situation, str) or situation not in SITUATIONS:
         raise Invalid("申请情形（situation）应为：" + "、".join(SITUATIONS), fields={"situation": "请选择申请情形"})
     reason = _clean_text(reason, "申请理由", required=True)
     if not isinstance(changes, list) or not changes:
@@ -198,7 +198,7 @@ def decide_request(request: AdjustmentRequest, actor, decision, reason) -> Adjus
     draft) or rejects (with a reason) a request, once."""
     if not perm.can_decide_request(actor, request):
         raise Forbidden(f"只有{request.county.name}县委编办可以处理该调整申请")
-    if decision not in ("accept", "reject"):
+    if not isinstance(decision, str) or decision not in ("accept", "reject"):
         raise Invalid("处理结果（decision）应为 accept（同意）或 reject（不予同意）", fields={"decision": "请选择处理结果"})
     reason = _clean_text(reason, "不予同意的理由" if decision == "reject" else "处理意见",
                          required=decision == "reject")
