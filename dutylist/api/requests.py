@@ -69,7 +69,10 @@ def _changes(data: dict) -> list[dict]:
 def submit_request(township_id: int):
     """A township's or a county department's request (`townships`: further townships of the county)."""
     data = v.body(("type", "situation", "reason", "items", "townships"))
-    townships = [load.township(township_id)] + [load.township(t) for t in v.id_list(data, "townships")]
+    others = data.get("townships") or []
+    if not isinstance(others, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in others):
+        raise Invalid("字段 townships 应为乡镇 id 的列表")
+    townships = [load.township(township_id)] + [load.township(t) for t in others]
     if not perm.can_make_requests(g.api_user):
         raise Forbidden("只有乡镇和县直部门可以提出调整申请")
     for township in townships:  # who may ask, before what is asked is read
