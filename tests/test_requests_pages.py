@@ -60,6 +60,7 @@ def test_a_department_picks_townships_then_asks_and_follows_its_request(client, 
     assert 'name="township"' in page and "大有镇" in page and "泉子街镇" in page and "玛纳斯" not in page
     page = text(client.get(f"/requests/new?township={world.town.id}"))
     assert "涉及乡镇：<strong>大有镇</strong>" in page
+    assert f"/requests/new?township={world.town.id}" in text(client.get(f"/townships/{world.town.id}"))
     assert "第 1 项 老年人高龄津贴的发放管理" in page  # existing items to pick, by number and name
     r = client.post_form("/requests/new", form(world))
     assert r.status_code == 302, text(r)
