@@ -274,3 +274,12 @@ def test_odd_json_shapes_are_refused_in_chinese(api, world):
         r = api.post("officer", f"/requests/{rid}/decide", body)
         assert r.status_code == 400, (body, r.get_json())
     assert counts()[1:] == before[1:]
+
+
+def test_request_days_come_from_the_environment(monkeypatch):
+    from dutylist.config import request_days
+    monkeypatch.setenv("REQUEST_DAYS", "admission:5")
+    assert request_days() == {"dynamic": 20, "admission": 5}
+    monkeypatch.setenv("REQUEST_DAYS", "dynamic:0")
+    with pytest.raises(ValueError, match="REQUEST_DAYS"):
+        request_days()
