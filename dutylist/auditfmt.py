@@ -26,6 +26,8 @@ KEY_LABELS = {
     "from_round": "沿用自", "to_review": "须重新审阅的事项", "carried": "沿用前轮签署", "send_backs": "退回次数",
     "current_version": "现行版本", "message": "提示", "prefecture": "州", "region": "自治区",
     "conclusion": "合法性审查结论", "conclusion_label": "结论", "legality_conclusion": "审查结论编号",
+    "request": "调整申请", "situation": "申请情形", "type": "申请类型",
+    "townships": "涉及乡镇", "decision": "处理结果", "revisions": "修订稿",
     **{f.key: f.label for f in FIELDS},
 }
 #: the same keys where an event is about an organisation or an account, not an item

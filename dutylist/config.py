@@ -75,6 +75,20 @@ def filing_levels() -> tuple[str, ...]:
     return _levels("FILING_LEVELS", "prefecture")
 
 
+def request_days() -> dict[str, int]:
+    """REQUEST_DAYS: the working days the county office has to decide a request, per type
+    (dynamic:20,admission:15 by default; each 1–60)."""
+    raw = os.environ.get("REQUEST_DAYS", "dynamic:20,admission:15")
+    out = {"dynamic": 20, "admission": 15}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        key, _, value = part.partition(":")
+        key, value = key.strip(), value.strip()
+        if key not in out or not value.isdigit() or not 1 <= int(value) <= 60:
+            raise ValueError(f"REQUEST_DAYS: type:days pairs (dynamic, admission; 1–60 days), not {part!r}")
+        out[key] = int(value)
+    return out
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -96,6 +110,8 @@ class Config:
         #: the default time the departments have to comment, in working days from 受理 (shown, editable)
         self.CONSULTATION_DAYS = consultation_days()
         self.FILING_LEVELS = filing_levels()
+        #: the time the county office has to decide an adjustment request, in working days, per type
+        self.REQUEST_DAYS = request_days()
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"

@@ -14,6 +14,8 @@ revision_event = _signals.signal("revision-event")
 contents_stored = _signals.signal("contents-stored")
 #: a version was published through the review (sender: the Version; revision=Revision, actor=User)
 version_published = _signals.signal("version-published")
+#: an adjustment request was submitted or decided (sender: the AdjustmentRequest; event=AuditEvent)
+request_event = _signals.signal("request-event")
 #: an import job made a step (sender: the upload's token; done=, total=, stage="prepare"|"write");
 #: nothing subscribes in production: tests hold a job part-way here
 import_progress = _signals.signal("import-progress")

@@ -23,6 +23,7 @@ from dutylist.models.notification import Notification
 from dutylist.services import passwords
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
+from workflow import requests
 
 from .factories import PASSWORD, World, add_legality
 
@@ -66,6 +67,14 @@ AUDITOR = frozenset({"auditor"})
 ACCOUNT_READERS = SYSADMIN | SECADMIN
 FILING_READERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other",
                             "sysadmin"})
+#: adjustment requests (调整申请): townships and county departments make them; the readers of the scenario's
+#: request (jimsar-civil's, for 大有镇): its department, the township, the county office, the levels above
+REQUESTERS = frozenset({"drafter", "drafter_other", "dept", "dept_deputy", "dept_colleague", "dept_unconsulted",
+                        "dept_other"})
+REQUESTERS_FOR_TOWN = frozenset({"drafter", "dept", "dept_deputy", "dept_colleague", "dept_unconsulted"})
+REQUEST_LISTERS = SIGNED - {"secadmin"}
+REQUEST_READERS = frozenset({"drafter", "office", "office_deputy", "dept", "dept_deputy", "dept_colleague",
+                             "prefecture", "region", "sysadmin"})
 
 
 @dataclass
@@ -168,6 +177,15 @@ ROUTES: dict[str, Route] = {
     "filings.index": Route("GET", "/filings", FILING_READERS),
     "filings.export_xlsx": Route("GET", "/filings.xlsx", FILING_READERS),
     "filings.acknowledge": Route("POST", "/filings/{filing}/acknowledge", frozenset({"prefecture"})),
+    # adjustment requests (调整申请): made by townships (for themselves) and departments (for their county's),
+    # read by those concerned, decided by the county office; the 准入 register as the filing register
+    "requests.index": Route("GET", "/requests", REQUEST_LISTERS),
+    "requests.new": Route("GET", "/requests/new", REQUESTERS),
+    "requests.create": Route("POST", "/requests/new", REQUESTERS_FOR_TOWN, {"township": "{town}"}),
+    "requests.show": Route("GET", "/requests/{request}", REQUEST_READERS),
+    "requests.decide": Route("POST", "/requests/{request}/decide", OFFICE, {"decision": ""}),
+    "requests.register": Route("GET", "/requests/register", FILING_READERS),
+    "requests.register_xlsx": Route("GET", "/requests/register.xlsx", FILING_READERS),
     "notifications.index": Route("GET", "/notifications", SIGNED),
     "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
     "notifications.read": Route("POST", "/notifications/{notification}/read", frozenset({"dept"})),  # its owner
@@ -249,6 +267,10 @@ ROUTES: dict[str, Route] = {
                                 {"answer": "adopted", "body": "理由"}),
     "api.filings": Route("GET", "/api/v1/filings", FILING_READERS),
     "api.acknowledge_filing": Route("POST", "/api/v1/filings/{filing}/acknowledge", frozenset({"prefecture"}), {}),
+    "api.submit_request": Route("POST", "/api/v1/townships/{town}/requests", REQUESTERS_FOR_TOWN, {}),
+    "api.requests_list": Route("GET", "/api/v1/requests", REQUEST_LISTERS),
+    "api.request_detail": Route("GET", "/api/v1/requests/{request}", REQUEST_READERS),
+    "api.decide_request": Route("POST", "/api/v1/requests/{request}/decide", OFFICE, {}),
     "api.reply_opinion": Route("POST", "/api/v1/revisions/{rev}/opinions/{opinion}/replies",
                                READERS - SYSADMIN, {"body": "回复"}),
     "api.revision_history": Route("GET", "/api/v1/revisions/{rev}/history", READERS),
@@ -318,6 +340,8 @@ class Scenario:
         db.session.add(filing)
         db.session.flush()
         notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
+        request = requests.submit_request(w.civil_user, [w.town], "dynamic", "机构职能调整", "理由", [
+            {"action": "add", "kind": "basic", "fields": {"category": "党的建设", "name": "新事项"}}])
         flag = rev.flags[0]
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
                        "consultation": rev.consultations[0].id, "flag": flag.id,
@@ -325,7 +349,7 @@ class Scenario:
                        "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id,
                        "water": w.water.id, "agri": w.agri.id, "alias": alias.id, "target": w.water_user.id,
                        "norole": newcomer.id, "civil": w.civil.id, "delegation": office_deputyship.id,
-                       "filing": filing.id}
+                       "filing": filing.id, "request": request.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()
@@ -346,7 +370,8 @@ def call(app, scenario: Scenario, route: Route, who: str):
         assert client.login(USERS[who]).status_code == 302
     if route.method == "GET":
         return client.get(path)
-    return client.open(path, method=route.method, data={**(route.data or {}), "csrf_token": client.csrf_token()})
+    data = {k: v.format(**scenario.values) if isinstance(v, str) else v for k, v in (route.data or {}).items()}
+    return client.open(path, method=route.method, data={**data, "csrf_token": client.csrf_token()})
 
 
 def denied(response, path: str) -> bool:

@@ -1,5 +1,6 @@
 """The public portal (/public/): without signing in, version 2 and what changed after a publication; 304 on
-conditional requests; and nothing private — text written in a draft, an opinion, a reason, a user's name —
+conditional requests; and nothing private — text written in a draft, an opinion, a reason, a request (调整申请),
+a user's name —
 on any /public/ page, download or search result (marker strings, every /public/ link crawled)."""
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from dutylist.extensions import db
 from dutylist.models import User
 from workflow import operations as ops
+from workflow import requests
 
 from .factories import World, fire, publish_change
 
@@ -81,6 +83,10 @@ SECRETS = {
     "reason": "隐秘修改理由子丑寅",  # a 修改理由 of the published revision
     "decision": "隐秘审核理由卯辰巳",  # what a reviewer wrote when approving
     "revision_title": "隐秘修订标题午未",
+    "request_reason": "隐秘申请理由亥甲子",  # what a request says, accepted or rejected
+    "request_item": "隐秘申请事项乙丑丙",  # an item a rejected request asked for
+    "request_decision": "隐秘处理意见丁卯戊",  # why the office rejected it
+    "accepted_item": "隐秘准入事项己巳庚",  # an item an accepted request put into the open draft
 }
 #: what IS published: the crawl must find it in every format it reads, or the check cannot fail
 PUBLISHED = "公开标记合作社事项申酉戌"
@@ -110,6 +116,14 @@ def seed_secrets(w: World):
     # a new draft, never published, with an item and a reason of its own
     draft = ops.start_revision(w.town, w.drafter, title=SECRETS["revision_title"])
     ops.add_item(draft, w.drafter, "basic", {"category": "党的建设", "name": SECRETS["draft"]}, SECRETS["draft_reason"])
+    db.session.commit()
+    # adjustment requests: one rejected with a reason, one accepted into the open draft
+    rejected = requests.submit_request(w.agri_user, [w.town], "admission", "上级部署新增任务", SECRETS["request_reason"], [
+        {"action": "add", "kind": "basic", "fields": {"category": "乡村振兴", "name": SECRETS["request_item"]}}])
+    accepted = requests.submit_request(w.agri_user, [w.town], "dynamic", "机构职能调整", SECRETS["request_reason"], [
+        {"action": "add", "kind": "basic", "fields": {"category": "乡村振兴", "name": SECRETS["accepted_item"]}}])
+    requests.decide_request(rejected, w.officer, "reject", SECRETS["request_decision"])
+    requests.decide_request(accepted, w.officer, "accept", SECRETS["request_decision"])
     db.session.commit()
 
 

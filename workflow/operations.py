@@ -120,13 +120,18 @@ def _renumber_kind(revision: Revision, kind: str) -> None:
 
 
 # ---------------------------------------------------------------- drafting ----
-def start_revision(township: Organisation, actor, title: str = "", base_version=None, reason: str = "") -> Revision:
+def start_revision(township: Organisation, actor, title: str = "", base_version=None, reason: str = "",
+                   on_request=None) -> Revision:
     """A working copy of the township's current version, or of an older one to revert: then the
     draft is still compared with the current version (its changes are what the revert undoes), and
-    `reason` (required) explains each of them."""
+    `reason` (required) explains each of them. `on_request`: the adjustment request the county office
+    accepts, which starts the draft for the township (workflow.requests)."""
     if township.kind != OrgKind.township:
         raise NotFound("乡镇不存在")
-    if not perm.can_start_revision(actor, township):
+    if on_request is not None:
+        if not perm.can_decide_request(actor, on_request):
+            raise Forbidden("只有本县县委编办可以按调整申请发起修订")
+    elif not perm.can_start_revision(actor, township):
         raise Forbidden("只有本乡镇的起草人可以发起修订")
     current = snapshot.current_version(township.id)
     base = base_version or current
@@ -158,7 +163,7 @@ def start_revision(township: Organisation, actor, title: str = "", base_version=
                                                    author_id=actor.id, submission=0))
     _log("revision_start", actor, revision, to_state=Status.drafting.value,
          details={"base_version": getattr(base, "number", None), "current_version": getattr(current, "number", None),
-                  "reason": reason or None})
+                  "reason": reason or None, **({"request": on_request.id} if on_request is not None else {})})
     db.session.flush()
     return revision
 

@@ -533,6 +533,83 @@ def can_read_filing(user, filing) -> bool:
     return user.role == SYSTEM_ADMIN or acts_for(user, filing.township)
 
 
+# ------------------------------------------------------------------ adjustment requests (调整申请) ----
+def can_make_requests(user) -> bool:
+    """A township's drafter (for its township) and a county department (for townships of its county)."""
+    return user.role in (DRAFTER, DEPARTMENT)
+
+
+def request_refusal(user, township) -> str | None:
+    """Why the user may not ask for changes to this township's list (None: they may): a township asks
+    for itself, a county department for the townships of its own county."""
+    if township is None or township.kind != "township":
+        return "乡镇不存在"
+    if user.role == DRAFTER:
+        return None if user.organisation_id == township.id else "乡镇只能为本乡镇提出调整申请"
+    if user.role == DEPARTMENT:
+        if user.organisation.parent_id != township.parent_id:
+            return f"县直部门只能为本县的乡镇提出调整申请，{township.name}不属于本县"
+        return None
+    return "只有乡镇和县直部门可以提出调整申请"
+
+
+def can_decide_request(user, request) -> bool:
+    """Only the county office of the request's county accepts or rejects it."""
+    return user.role == OFFICE and user.organisation.parent_id == request.county_id
+
+
+def _county_within(user, county) -> bool:
+    """Whether the county is in the prefecture's or region's area of the user."""
+    if county is None:
+        return False
+    if user.role == PREFECTURE:
+        return county.parent_id == user.organisation_id
+    if user.role == REGION:
+        return county.parent is not None and county.parent.parent_id == user.organisation_id
+    return False
+
+
+def can_read_request(user, request) -> bool:
+    """The requesting organisation, the townships concerned, the county office, the levels above, and
+    (to read) the system administrator; not the other departments."""
+    if user.role == SYSTEM_ADMIN or user.organisation_id == request.organisation_id:
+        return True
+    if user.role == OFFICE:
+        return user.organisation.parent_id == request.county_id
+    if user.role == DRAFTER:
+        return any(t.township_id == user.organisation_id for t in request.townships)
+    return _county_within(user, request.county)
+
+
+def decides_requests(user) -> bool:
+    """A county office: it decides its county's requests (its inbox lists those waiting)."""
+    return user.role == OFFICE
+
+
+def request_area(user) -> Area | None:
+    """Whose requests the user may read, for listings (can_read_request, as an area): a township those
+    concerning it or made by it ("township"), a department its own ("organisation"), a county office its
+    county's, the prefecture and the region their area's, the system administrator all."""
+    if user.role == DRAFTER:
+        return Area("township", user.organisation_id)
+    if user.role == DEPARTMENT:
+        return Area("organisation", user.organisation_id)
+    if user.role in (OFFICE, PREFECTURE, REGION, SYSTEM_ADMIN):
+        return area_of(user)
+    return None
+
+
+def can_list_requests(user) -> bool:
+    """The requests page: those who make, decide or oversee requests (every reviewing role)."""
+    return user.role in REVIEWERS or user.role == SYSTEM_ADMIN
+
+
+def can_read_admission_register(user) -> bool:
+    """The 准入 register: the county office (its county's), the prefecture and the region (their area's),
+    the system administrator (to read)."""
+    return user.role in (OFFICE, PREFECTURE, REGION, SYSTEM_ADMIN)
+
+
 # ------------------------------------------------------------------ for the templates ----
 def nav(user) -> dict[str, bool]:
     """Which entries of the header's menu the user has."""

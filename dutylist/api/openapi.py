@@ -10,7 +10,7 @@ from copy import deepcopy
 from workflow.states import EVENT_LABELS, Status
 
 from ..items import FIELDS, KIND_LABELS, KINDS, Shape
-from ..models import ANSWERS, OrgKind, Role
+from ..models import ANSWERS, REQUEST_ACTIONS, REQUEST_STATUSES, REQUEST_TYPES, SITUATIONS, OrgKind, Role
 
 
 def _item_fields() -> dict:
@@ -301,6 +301,35 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False, "required": ["body"],
         "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 4000},
                        "item_id": {"type": ["integer", "null"], "description": "事项身份（DraftItem.item_id）"}}},
+    "RequestChange": {
+        "type": "object", "additionalProperties": False, "required": ["action"],
+        "description": "一项调整：新增（kind、fields）、修改（item_id，fields 只写要改的字段）、调整所在清单（item_id、kind）、删除（item_id）",
+        "properties": {"action": {"enum": list(REQUEST_ACTIONS)}, "kind": {"enum": list(KINDS)},
+                       "item_id": {"type": ["integer", "null"], "description": "现行清单中事项的身份（item_id）"},
+                       "fields": {"type": "object", "additionalProperties": False, "properties": _item_fields()}}},
+    "NewRequest": {
+        "type": "object", "additionalProperties": False, "required": ["type", "situation", "reason", "items"],
+        "properties": {"type": {"enum": list(REQUEST_TYPES), "description": "dynamic：动态调整；admission：职责准入"},
+                       "situation": {"enum": list(SITUATIONS)}, "reason": {"type": "string", "minLength": 1},
+                       "townships": {"type": "array", "items": _ID,
+                                     "description": "县直部门为本县多个乡镇申请时，路径中乡镇以外的其他乡镇 id"},
+                       "items": {"type": "array", "minItems": 1, "items": _ref("RequestChange")}}},
+    "AdjustmentRequest": {
+        "type": "object",
+        "properties": {"id": _ID, "type": {"enum": list(REQUEST_TYPES)}, "type_label": _STR, "situation": _STR,
+                       "status": {"enum": list(REQUEST_STATUSES)}, "status_label": _STR,
+                       "county": _ref("Organisation"), "townships": {"type": "array", "items": {"type": "object"}},
+                       "organisation": _ref("Organisation"), "requested_by": _ref("User"),
+                       "submitted_at": {"type": "string", "format": "date-time"},
+                       "due_on": {"type": "string", "format": "date", "description": "县委编办应办结的日期"},
+                       "overdue_days": _ID, "decided_at": {"type": ["string", "null"], "format": "date-time"},
+                       "decided_by": {"oneOf": [_ref("User"), {"type": "null"}]},
+                       "decision_reason": {"type": ["string", "null"]}, "reason": _STR,
+                       "items": {"type": "array", "items": {"type": "object"}}}},
+    "RequestDecision": {
+        "type": "object", "additionalProperties": False, "required": ["decision"],
+        "properties": {"decision": {"enum": ["accept", "reject"]},
+                       "reason": {"type": "string", "description": "不予同意时必填"}}},
     "Filing": {
         "type": "object",
         "properties": {"id": _ID, "township": _ref("TownshipRef"), "version": _ref("VersionSummary"),
@@ -407,6 +436,28 @@ PATHS = {
         "确认接收备案（受理备案的州或自治区编办审核人）", "filings", {"200": _json(_ref("Filing"), "已确认接收的备案")},
         errors=WRITE, params=[_param("filing_id", "备案记录 id")],
         description="不是受理该备案的编办为 403；已确认接收过为 409。", operation_id="acknowledgeFiling")},
+    "/townships/{township_id}/requests": {"post": _op(
+        "提出调整申请（动态调整或职责准入）：乡镇为本乡镇，县直部门为本县一个或多个乡镇", "requests",
+        {"201": _json(_ref("AdjustmentRequest"), "已提交的申请")}, errors=WRITE, params=[TOWNSHIP],
+        body=_body(_ref("NewRequest")),
+        description="所列事项须在乡镇现行清单中；为外县乡镇申请为 403。", operation_id="submitRequest")},
+    "/requests": {"get": _op(
+        "您所在区域的调整申请（新的在前）", "requests",
+        {"200": _json({"type": "object", "properties": {
+            "requests": {"type": "array", "items": _ref("AdjustmentRequest")}}}, "申请列表")},
+        errors=("400", "401", "403"),
+        params=[_param("type", "申请类型", where="query", required=False, schema={"enum": list(REQUEST_TYPES)}),
+                _param("status", "状态", where="query", required=False, schema={"enum": list(REQUEST_STATUSES)})],
+        operation_id="listRequests")},
+    "/requests/{request_id}": {"get": _op(
+        "调整申请：申请事项、理由、办理时限、处理结果", "requests", {"200": _json(_ref("AdjustmentRequest"), "申请")},
+        errors=("401", "403", "404"), params=[_param("request_id", "申请 id")], operation_id="getRequest")},
+    "/requests/{request_id}/decide": {"post": _op(
+        "处理调整申请（本县县委编办）：同意（修改纳入各乡镇修订稿）或不予同意（须写理由）", "requests",
+        {"200": _json(_ref("AdjustmentRequest"), "处理后的申请")}, errors=WRITE,
+        params=[_param("request_id", "申请 id")], body=_body(_ref("RequestDecision")),
+        description="已处理过为 409；乡镇的修订稿正在审核中、不能并入修改时为 409，不写入任何内容。",
+        operation_id="decideRequest")},
     "/departments": {"get": _op(
         "乡镇所在县的县委编办和县直部门（供受理时选择征求意见的部门）", "published",
         {"200": _json({"type": "object", "properties": {
@@ -593,7 +644,7 @@ def spec() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
-                                        "deputies", "filings")],
+                                        "deputies", "filings", "requests")],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -15,6 +15,7 @@ NOTIFICATION_LABELS = {
     "review_requested": "待审核", "signed_off": "部门签署", "published": "已发布",
     "deadline_near": "截止将至", "deadline_passed": "已逾期",
     "legality_requested": "待合法性审查", "legality_passed": "合法性审查通过",
+    "request_submitted": "调整申请", "request_decided": "申请结果", "request_draft": "按申请修订",
 }
 
 

@@ -7,6 +7,7 @@ import os
 from .. import signals
 from . import mail
 from .cli import send_mail_command, send_reminders_command
+from .requests import on_request_event
 from .service import notify_for, settle_for
 
 
@@ -24,3 +25,4 @@ def init_app(app):
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(send_mail_command)
     signals.revision_event.connect(on_revision_event)
+    signals.request_event.connect(on_request_event)

@@ -58,6 +58,12 @@ def users_in_role(role: str, revision: Revision) -> list[User]:
     return _users(User.organisation_id == org_id, User.role == role) if org_id else []
 
 
+def users_with_role(role: str, *conditions) -> list[User]:
+    """The active users of a role matching further conditions (the recipients of a request's news:
+    dutylist.notifications.requests)."""
+    return _users(User.role == role, *conditions)
+
+
 def department_users(department_ids) -> list[User]:
     """The users of these departments (reminders of a deadline)."""
     ids = list(department_ids)

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "audit_view": "查看操作日志", "audit_verify": "核对链头",
     "delegation_create": "指定代理人", "delegation_withdraw": "撤回代理", "consultation_reassign": "改派部门经办人",
     "filing_create": "报送备案", "filing_acknowledge": "确认接收备案",
+    "request_submit": "提出调整申请", "request_accept": "同意调整申请", "request_reject": "不予同意调整申请",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",

@@ -16,6 +16,7 @@ from . import (
     oversight,
     public,
     registry,
+    requests,
     revisions,
     search,
     security,
@@ -24,4 +25,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp, requests.bp)

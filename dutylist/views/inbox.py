@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from workflow.states import STATUS_LABELS
 
 from ..filings.service import pending_for
+from ..services import requests as adjustment_requests
 from ..services.inbox import tasks_for
 
 bp = Blueprint("inbox", __name__)
@@ -14,4 +15,5 @@ bp = Blueprint("inbox", __name__)
 @login_required
 def index():
     return render_template("inbox.html", tasks=tasks_for(current_user), status_labels=STATUS_LABELS,
-                           filings=pending_for(current_user))
+                           filings=pending_for(current_user), requests=adjustment_requests.pending_for(current_user),
+                           overdue=adjustment_requests.overdue_days)

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..services import list_counts, places, snapshot
+from ..services import requests as adjustment_requests
 from . import pages
 
 bp = Blueprint("lists", __name__)
@@ -169,7 +170,8 @@ def _version_page(township: Organisation, version: Version | None, versions: lis
 def _render_list_page(context: dict) -> str:
     version, township = context["version"], context["township"]
     return render_template("lists/township.html", **context,
-                           parts=version_tables(township, version, context["flt"]) if version else None)
+                           parts=version_tables(township, version, context["flt"]) if version else None,
+                           origins=adjustment_requests.version_origins(version) if version else [])
 
 
 def render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None,

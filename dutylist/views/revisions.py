@@ -40,6 +40,7 @@ from ..items import KIND_LABELS, KINDS, filtering
 from ..models import ANSWERS, VERDICTS, AuditEvent, DraftItem, Opinion, Organisation, Revision, User, Version
 from ..services import departments as dept_registry
 from ..services import drafts, opinion_summary, snapshot
+from ..services import requests as adjustment_requests
 from ..services.audit import ACTION_LABELS, record_event
 from ..services.diff import FIELD_LABELS, split_renumbered
 from .lists import render_version
@@ -163,7 +164,8 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         legality_events=set(LEGALITY_EVENTS.values()), can_conclude=perm.can_conclude_legality(user, revision),
         legality_form=LegalityForm(), conclusions=perm.legality_conclusions(revision),
         conclusion_labels=LEGALITY_CONCLUSIONS,
-        assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {}), status
+        assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {},
+        from_requests=adjustment_requests.requests_of_revision(revision.id)), status
 
 
 def _assignable(revision: Revision) -> dict[int, list]:
