@@ -72,7 +72,7 @@ FILING_READERS = frozenset({"office", "office_deputy", "office_other", "prefectu
 REQUESTERS = frozenset({"drafter", "drafter_other", "dept", "dept_deputy", "dept_colleague", "dept_unconsulted",
                         "dept_other"})
 REQUESTERS_FOR_TOWN = frozenset({"drafter", "dept", "dept_deputy", "dept_colleague", "dept_unconsulted"})
-REQUEST_LISTERS = SIGNED - {"secadmin"}
+REQUEST_LISTERS = SIGNED - {"secadmin", "legal", "legal_other"}  # the 司法局 neither asks nor decides
 REQUEST_READERS = frozenset({"drafter", "office", "office_deputy", "dept", "dept_deputy", "dept_colleague",
                              "prefecture", "region", "sysadmin"})
 
