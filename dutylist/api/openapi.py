@@ -360,10 +360,18 @@ PATHS = {
                                             {"200": _json(_ref("Township"), "乡镇")}, errors=READ,
                                             params=[TOWNSHIP], operation_id="getTownship")},
     "/townships/{township_id}/versions": {"get": _op(
-        "乡镇的全部已发布版本（新的在前）", "published", {"200": _json(
-            {"type": "object", "properties": {"township": _ref("TownshipRef"),
-                                              "versions": {"type": "array", "items": _ref("VersionSummary")}}},
-            "版本列表")}, errors=READ, params=[TOWNSHIP], operation_id="listVersions")},
+        "乡镇的全部已发布版本（新的在前）；带 at 时为该日施行的版本", "published", {"200": _json(
+            {"type": "object", "properties": {
+                "township": _ref("TownshipRef"),
+                "versions": {"type": "array", "items": _ref("VersionSummary")},
+                "at": {"type": "string", "format": "date", "description": "带 at 时：所查的日期"},
+                "version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}],
+                            "description": "带 at 时：该日（按配置的时区，当日结束前）最后发布的版本；尚无则为 null"},
+                "message": {"type": ["string", "null"]}}},
+            "版本列表")}, errors=("400", "401", "404"),
+        params=[TOWNSHIP, _param("at", "日期 YYYY-MM-DD：只给出该日施行的版本", "query",
+                                 {"type": "string", "format": "date"}, required=False)],
+        description="at 的格式不对时返回 400 和中文说明。", operation_id="listVersions")},
     "/versions/{version_id}": {"get": _op("一个已发布版本：三张表", "published",
                                           {"200": _json(_ref("Version"), "版本")}, errors=READ,
                                           params=[VERSION], operation_id="getVersion")},
