@@ -772,6 +772,8 @@ def confirm_flag(revision: Revision, actor, flag_id: int, reason: str) -> DraftF
     reason = _clean_reason(reason)
     if not reason:
         raise Invalid("确认保留须说明理由")
+    if flag.source == "basis" and not reason.startswith("依据"):  # a changed law: say what is kept and why
+        reason = f"依据{'废止' if flag.message.startswith('依据已废止') else '修订'}后仍保留，理由：{reason}"
     flag.resolution, flag.resolved_reason, flag.resolved_by_id, flag.resolved_at = "confirmed", reason, actor.id, utcnow()
     db.session.flush()
     _log("flag_confirm", actor, revision, target=f"item:{flag.item_id}",

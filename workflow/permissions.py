@@ -211,6 +211,32 @@ def can_import_new_township(user) -> bool:
     return user.role == SYSTEM_ADMIN
 
 
+# ------------------------------------------------------------------ a change of law (issue 14.3–14.4) ----
+#: the establishment offices: the county's, and the prefecture's and region's reviewers
+LAW_OFFICES = (OFFICE, PREFECTURE, REGION)
+
+
+def can_change_basis_status(user) -> bool:
+    """Mark a basis of the library amended or repealed: the establishment offices (county, prefecture,
+    region), whose flags then reach every township citing it."""
+    return user.role in LAW_OFFICES
+
+
+def can_open_adjustments(user) -> bool:
+    """Open adjustment drafts for the townships of one's area whose items cite a changed basis: the
+    county office, the prefecture and the region for theirs."""
+    return user.role in LAW_OFFICES
+
+
+def can_open_adjustment_for(user, township) -> bool:
+    return can_open_adjustments(user) and acts_for(user, township)
+
+
+def can_read_basis_impact(user) -> bool:
+    """Which townships and items cite a changed basis (within the user's area): anyone with an area."""
+    return area_of(user) is not None
+
+
 # ------------------------------------------------------------------ administration (三员分立) ----
 def can_manage_organisations(user) -> bool:
     """Add, rename, move, close organisations; the county department registries (aliases, merges)."""
