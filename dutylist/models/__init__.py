@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead, SignInAttempt
+from .basis import BASIS_LEVELS, BASIS_STATUS_LABELS, Basis, BasisLevel, BasisStatus, ContentBasis, doc_key
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .filing import (
     ACKNOWLEDGED_STATUS,
@@ -50,4 +51,5 @@ __all__ = [
     "ADMIN_ROLES", "NO_ROLE_LABEL", "PARENT_KIND", "DepartmentAlias", "Delegation", "acted_by",
     "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
     "ImportUpload", "OutboxMail",
+    "Basis", "BasisLevel", "BasisStatus", "BASIS_LEVELS", "BASIS_STATUS_LABELS", "ContentBasis", "doc_key",
 ]
