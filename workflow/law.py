@@ -14,9 +14,9 @@ from dutylist import signals
 from dutylist.extensions import db
 from dutylist.items import CONTENT_KEYS
 from dutylist.models import DraftFlag, DraftItem, Organisation, Revision
+from dutylist.models.base import utcnow
 from dutylist.models.basis import Basis
 from dutylist.models.basis_flag import BASIS_FLAG_LABELS, BasisFlag
-from dutylist.models.base import utcnow
 from dutylist.services import law_change, snapshot
 from dutylist.services.audit import record_event
 

@@ -497,6 +497,38 @@ PATHS = {
         "确认保留存疑事项并说明理由", "items", {"200": _json({"type": "object"}, "已处理的提示")}, errors=WRITE,
         params=[REVISION, _param("flag_id", "提示 id")], body=_body(_ref("Reason")), operation_id="confirmFlag")},
 
+    # ------------------------------------------------------------------ a change of law (issue 14.3–14.4)
+    "/bases/{basis_id}/status": {"post": _op(
+        "标记依据已修订或已废止（县委编办、州和自治区编办）：各乡镇现行清单中引用该依据的事项即被标记", "bases",
+        {"200": _json({"type": "object", "properties": {
+            "basis": {"type": "object"}, "flagged": {"type": "integer", "description": "新标记的事项数"},
+            "impact": {"type": "integer", "description": "您辖区内待调整的事项数"}}}, "已标记")},
+        errors=WRITE, params=[_param("basis_id", "依据 id")], body=_body({"type": "object", "properties": {
+            "status": {"enum": ["amended", "repealed"]}, "date": {"type": "string", "format": "date"},
+            "note": _STR, "replaced_by": {"type": ["integer", "null"], "description": "修订后的依据 id"}},
+            "required": ["status", "date"], "additionalProperties": False}),
+        description="乡镇或部门账号调用时返回 403，不作任何修改；已废止的依据不能再标记。",
+        operation_id="changeBasisStatus")},
+    "/bases/{basis_id}/impact": {"get": _op(
+        "该依据变更影响的乡镇和事项（限您的辖区）", "bases", {"200": _json({"type": "object", "properties": {
+            "basis": {"type": "object"}, "total": {"type": "integer"},
+            "townships": {"type": "array", "items": {"type": "object", "properties": {
+                "id": _ID, "name": _STR, "county": _STR, "version_id": _ID,
+                "revision_id": {"type": ["integer", "null"], "description": "已发往的调整稿"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "flag_id": _ID, "item_id": _ID, "kind": {"enum": list(KINDS)}, "category": _STR, "name": _STR,
+                    "status": {"enum": ["amended", "repealed"]}, "label": _STR,
+                    "revision_id": {"type": ["integer", "null"]}}}}}}}}}, "受影响的乡镇和事项")},
+        errors=READ, params=[_param("basis_id", "依据 id")], operation_id="basisImpact")},
+    "/bases/{basis_id}/adjustments": {"post": _op(
+        "为辖区内所有受影响的乡镇发起调整：没有未完成修订稿的新建调整稿，已有的把提示加入其中", "bases",
+        {"201": _json({"type": "object", "properties": {"revisions": {"type": "array", "items": {
+            "type": "object", "properties": {"id": _ID, "title": _STR, "status": _STR,
+                                             "township": _ref("TownshipRef"), "created": {"type": "boolean"},
+                                             "flagged_items": {"type": "array", "items": _ID}}}}}},
+            "已发起或已加入的修订稿")},
+        errors=WRITE, params=[_param("basis_id", "依据 id")], operation_id="openBasisAdjustments")},
+
     # ------------------------------------------------------------------ administration (三员分立), deputies
     "/admin/organisations": {"post": _op(
         "新增单位（系统管理员）：类型须能挂在上级单位下，同一上级下名称不重复", "admin",
@@ -581,7 +613,7 @@ def spec() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
-                                        "deputies", "filings")],
+                                        "deputies", "filings", "bases")],
         "paths": PATHS,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -144,3 +144,18 @@ def deadline(data: dict) -> date | None:
         raise Invalid("截止日期不是有效的日期") from None
 
 
+
+
+def day(data: dict, key: str, *, required: bool = False) -> date | None:
+    """A YYYY-MM-DD date field."""
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"缺少字段 {key}（日期，YYYY-MM-DD）")
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise Invalid(f"字段 {key} 应为日期，格式 YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"字段 {key} 不是有效的日期") from None

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead, SignInAttempt
 from .basis import BASIS_LEVELS, BASIS_STATUS_LABELS, Basis, BasisLevel, BasisStatus, ContentBasis, doc_key
+from .basis_flag import BASIS_FLAG_LABELS, BasisFlag
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .filing import (
     ACKNOWLEDGED_STATUS,
@@ -12,33 +13,33 @@ from .filing import (
 )
 from .notification import NOTIFICATION_LABELS, Notification
 from .org import (
-                  ADMIN_ROLES,
-                  NO_ROLE_LABEL,
-                  ORG_KIND_LABELS,
-                  PARENT_KIND,
-                  ROLE_LABELS,
-                  ROLE_ORG_KIND,
-                  Delegation,
-                  DepartmentAlias,
-                  Organisation,
-                  OrgKind,
-                  Role,
-                  User,
-                  acted_by,
+    ADMIN_ROLES,
+    NO_ROLE_LABEL,
+    ORG_KIND_LABELS,
+    PARENT_KIND,
+    ROLE_LABELS,
+    ROLE_ORG_KIND,
+    Delegation,
+    DepartmentAlias,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    acted_by,
 )
 from .revision import (
-                  ANSWERS,
-                  CONSULTATION_STATES,
-                  VERDICTS,
-                  ApiToken,
-                  Consultation,
-                  ConsultationRound,
-                  DraftFlag,
-                  DraftItem,
-                  ItemReason,
-                  Opinion,
-                  OpinionReply,
-                  Revision,
+    ANSWERS,
+    CONSULTATION_STATES,
+    VERDICTS,
+    ApiToken,
+    Consultation,
+    ConsultationRound,
+    DraftFlag,
+    DraftItem,
+    ItemReason,
+    Opinion,
+    OpinionReply,
+    Revision,
 )
 from .work import ImportUpload, OutboxMail
 
@@ -52,4 +53,5 @@ __all__ = [
     "Filing", "FILING_LEVELS", "PENDING_STATUS", "ACKNOWLEDGED_STATUS", "FILING_LEVEL_LABELS", "FILING_STATUS_LABELS",
     "ImportUpload", "OutboxMail",
     "Basis", "BasisLevel", "BasisStatus", "BASIS_LEVELS", "BASIS_STATUS_LABELS", "ContentBasis", "doc_key",
+    "BasisFlag", "BASIS_FLAG_LABELS",
 ]

@@ -13,7 +13,7 @@ from .base import utcnow
 NOTIFICATION_LABELS = {
     "submitted": "待受理", "opinion_requested": "征求意见", "returned": "退回修改",
     "review_requested": "待审核", "signed_off": "部门签署", "published": "已发布",
-    "deadline_near": "截止将至", "deadline_passed": "已逾期",
+    "deadline_near": "截止将至", "deadline_passed": "已逾期", "basis_changed": "依据变更",
 }
 
 

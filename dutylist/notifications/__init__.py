@@ -7,7 +7,7 @@ import os
 from .. import signals
 from . import mail
 from .cli import send_mail_command, send_reminders_command
-from .service import notify_for, settle_for
+from .service import notify_basis_adjustments, notify_for, settle_for
 
 
 def on_revision_event(revision, event, **_):
@@ -17,6 +17,11 @@ def on_revision_event(revision, event, **_):
     notify_for(event, revision)
 
 
+def on_basis_adjustments(basis, actor, revisions, **_):
+    """Adjustment drafts opened for a changed basis: the townships, offices and departments are told."""
+    notify_basis_adjustments(basis, actor, revisions)
+
+
 def init_app(app):
     """SMTP settings, the send-reminders and send-mail commands; notify on every audited move."""
     for key, value in mail.settings_from_env(os.environ).items():
@@ -24,3 +29,4 @@ def init_app(app):
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(send_mail_command)
     signals.revision_event.connect(on_revision_event)
+    signals.basis_adjustments_opened.connect(on_basis_adjustments)

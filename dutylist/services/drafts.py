@@ -6,7 +6,7 @@ from flask import current_app, has_app_context
 from workflow import permissions as perm
 
 from ..extensions import db
-from ..items import KINDS, TABLES, content_hash, item_problems, named_departments
+from ..items import FIELDS, KINDS, TABLES, Shape, content_hash, item_problems, named_departments
 from ..models import Category, DraftFlag, DraftItem, Opinion, Organisation, Revision
 from ..vocabulary import CATEGORIES
 from . import departments as dept_registry
@@ -135,8 +135,9 @@ def required_basis_kinds() -> tuple[str, ...]:
 
 def has_basis(item: DraftItem) -> bool:
     """Whether the item cites at least one basis (one in the library, or a pending citation's text)."""
-    return any((c.get("basis_id") or (c.get("text") or "").strip()) for c in (getattr(item, "bases", None) or [])
-               if isinstance(c, dict))
+    fields = item.fields()
+    return any((c.get("basis_id") or (c.get("text") or "").strip())
+               for f in FIELDS if f.shape == Shape.citations for c in fields.get(f.key) or [] if isinstance(c, dict))
 
 
 def missing_bases(revision: Revision, all_changes: list[Change] | None = None) -> list[DraftItem]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from workflow import permissions as perm
 
 from ..extensions import db
-from ..models import ChunkEntry, ItemContent, Organisation, OrgKind, Version, VersionChunk
+from ..models import ChunkEntry, DraftFlag, ItemContent, Organisation, OrgKind, Version, VersionChunk
 from ..models.base import utcnow
 from ..models.basis import ContentBasis
 from ..models.basis_flag import BASIS_FLAG_LABELS, BasisFlag
@@ -55,10 +55,15 @@ def flag_citing_items(basis_id: int, status: str, actor_id: int | None) -> int:
     now = utcnow()
     rows = select(literal(basis_id), src.c.township_id, src.c.parent_id, src.c.id, src.c.item_id,
                   src.c.content_id, src.c.kind, literal(status), literal(now), literal(actor_id)).where(~already)
-    result = db.session.execute(insert(BasisFlag).from_select(
+    result = db.session.execute(insert(BasisFlag.__table__).from_select(
         ["basis_id", "township_id", "county_id", "version_id", "item_id", "content_id", "kind", "status",
          "created_at", "created_by_id"], rows))
-    return result.rowcount or 0
+    if result.rowcount is not None and result.rowcount >= 0:
+        return result.rowcount
+    # some drivers report no count for INSERT … SELECT through SQLAlchemy (psycopg 3: -1): count the rows
+    # this statement wrote (they carry its time)
+    return db.session.scalar(select(func.count(BasisFlag.id)).where(
+        BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None), BasisFlag.created_at == now)) or 0
 
 
 def _in_area(stmt, area: perm.Area):
@@ -154,9 +159,13 @@ def clear_on_publish(version: Version, revision_id: int | None) -> int:
     now = utcnow()
     cleared = 0
     if revision_id is not None:
+        # the draft's own flag for the item was dealt with (changed, confirmed with a reason, removed)
+        resolved = select(DraftFlag.id).where(DraftFlag.revision_id == revision_id, DraftFlag.source == "basis",
+                                              DraftFlag.item_id == BasisFlag.item_id,
+                                              DraftFlag.resolution.is_not(None))
         cleared += db.session.execute(
             update(BasisFlag).where(BasisFlag.township_id == version.township_id, BasisFlag.cleared_at.is_(None),
-                                    BasisFlag.revision_id == revision_id)
+                                    BasisFlag.revision_id == revision_id, resolved.exists())
             .values(cleared_at=now, cleared_version_id=version.id)
             .execution_options(synchronize_session=False)).rowcount or 0
     still = (select(ChunkEntry.item_id)
@@ -170,3 +179,8 @@ def clear_on_publish(version: Version, revision_id: int | None) -> int:
         .values(cleared_at=now, cleared_version_id=version.id)
         .execution_options(synchronize_session=False)).rowcount or 0
     return cleared
+
+
+def on_version_published(version, revision=None, **_):
+    """signals.version_published: clear the flags the version dealt with, in the publishing transaction."""
+    clear_on_publish(version, getattr(revision, "id", None))
