@@ -287,3 +287,36 @@ def test_in_force_versions_unaffected(app, world):
     basis = add_basis(world)
     publish_change(world)
     assert law.change_basis_status(basis, world.officer, "repealed", date(2026, 12, 1)) == 0
+
+
+# ------------------------------------------------------------------ the pages ----
+def test_pages_mark_list_and_adjust(app, world):
+    basis = add_basis(world)
+    cite(world, basis)
+    town = app.test_client()
+    town.login("dayou-drafter")
+    refused = town.post_form(f"/bases/{basis.id}/status", {"status": "repealed", "day": "2026-12-01"})
+    assert refused.status_code == 403 and db.session.get(Basis, basis.id).status == "in_force"
+    office = app.test_client()
+    office.login("jimsar-office")
+    page = office.get(f"/bases/{basis.id}/impact").get_data(as_text=True)
+    assert 'id="status-form"' in page and "该依据现行有效" in page
+    bad = office.post_form(f"/bases/{basis.id}/status", {"status": "repealed", "day": "", "note": "我的说明"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "请填写修订或废止的日期" in html and "我的说明" in html
+    assert db.session.get(Basis, basis.id).status == "in_force" and not open_flags(basis.id)
+    done = office.post_form(f"/bases/{basis.id}/status", {"status": "repealed", "day": "2026-12-01", "note": "新法施行"},
+                            follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "2 项事项已标记待调整" in html and 'id="impact-total">2<' in html and "依据已废止" in html
+    dash = office.get("/dashboard").get_data(as_text=True)
+    assert 'id="law-counts"' in dash and "吉木萨尔县</a></td><td class=\"num\">2</td>" in dash
+    assert "吉木萨尔县" in office.get("/law-changes").get_data(as_text=True)
+    opened = office.post_form(f"/bases/{basis.id}/adjustments", {}, follow_redirects=True)
+    assert "已为 1 个乡镇发起调整：新建调整稿 1 份" in opened.get_data(as_text=True)
+    rev = Revision.open_of(world.town.id)
+    draft = town.get(f"/revisions/{rev.id}").get_data(as_text=True)
+    assert draft.count('class="badge warn basis-flag">依据已废止<') == 2 and 'id="basis-flags-hint"' in draft
+    assert "调整稿（依据已废止" in draft
+    again = office.post_form(f"/bases/{basis.id}/adjustments", {})
+    assert again.status_code == 409 and "均已有包含这些提示的调整稿" in again.get_data(as_text=True)

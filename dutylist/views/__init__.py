@@ -10,6 +10,7 @@ from . import (
     filings,
     history,
     inbox,
+    law,
     lists,
     notifications,
     orgs,
@@ -24,4 +25,4 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp, law.bp)

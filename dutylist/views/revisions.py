@@ -154,7 +154,9 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         signoff_form=SignOffForm(), verdicts=VERDICTS, opinions=opinions, answers=ANSWERS,
         action_form=ItemActionForm(), items_by_id=items_by_id, unanswered=unanswered,
         unanswered_ids={o.id for o in unanswered}, returned=return_reason(revision),
-        open_flags=drafts.open_flags(revision), is_drafter=perm.can_answer_opinions(user, revision),
+        open_flags=drafts.open_flags(revision),
+        basis_flags={f.item_id: f.message.partition("：")[0] for f in drafts.open_flags(revision) if f.source == "basis"},
+        is_drafter=perm.can_answer_opinions(user, revision),
         is_office=perm.is_county_office_of(user, revision), acting_for=perm.acting_for(user, revision),
         assignable=_assignable(revision) if perm.can_manage_consultations(user, revision) else {}), status
 
