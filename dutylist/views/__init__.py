@@ -4,6 +4,7 @@ The public portal (public, /public/) needs no sign-in."""
 from . import (
     accounts,
     admin,
+    bases,
     compare,
     deputies,
     documents,
@@ -25,3 +26,4 @@ from . import (
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
 BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp)
+BLUEPRINTS += (bases.bp,)
