@@ -106,7 +106,7 @@ def test_only_the_latest_version_counts(app, world):
     db.session.commit()
 
 
-@pytest.mark.parametrize("who", ["drafter", "civil_user", "admin"])
+@pytest.mark.parametrize("who", ["drafter", "civil_user", "admin", "other_officer"])
 def test_a_township_or_department_cannot_change_a_status(app, world, who):
     basis = add_basis(world)
     cite(world, basis)

@@ -42,6 +42,8 @@ def change_basis_status(basis: Basis, actor, status: str, day: date | None, note
     item of every township's current version that cites it; the number of items newly flagged."""
     if not perm.can_change_basis_status(actor):
         raise Forbidden("只有县委编办、州和自治区编办可以标记依据已修订或已废止")
+    if not perm.can_change_basis_status(actor, basis):
+        raise Forbidden("只有添加该依据的编办或其上级编办可以标记它已修订或已废止")
     if status not in STATUS_WORDS:
         raise Invalid("状态应为 amended（已修订）或 repealed（已废止）")
     if day is None:

@@ -216,10 +216,10 @@ def can_import_new_township(user) -> bool:
 LAW_OFFICES = (OFFICE, PREFECTURE, REGION)
 
 
-def can_change_basis_status(user) -> bool:
+def can_change_basis_status(user, basis=None) -> bool:
     """Mark a basis of the library amended or repealed: the establishment offices (county, prefecture,
-    region), whose flags then reach every township citing it."""
-    return user.role in LAW_OFFICES
+    region) that may edit the entry (can_edit_basis); the flags then reach every township citing it."""
+    return user.role in LAW_OFFICES and (basis is None or can_edit_basis(user, basis))
 
 
 def can_open_adjustments(user) -> bool:
@@ -528,10 +528,45 @@ def can_read_filing(user, filing) -> bool:
     return user.role == SYSTEM_ADMIN or acts_for(user, filing.township)
 
 
+# ------------------------------------------------------------------ the library of bases (依据库) ----
+#: the establishment offices that keep the library: the county office, the prefecture, the region
+BASIS_KEEPERS = (OFFICE, PREFECTURE, REGION)
+BASIS_KEEPER_MESSAGE = "依据库由县委编办、州和自治区编办维护，您只能查阅"
+
+
+def can_read_bases(user) -> bool:
+    """The library is read by everyone signed in who reads the lists."""
+    return reads_lists(user)
+
+
+def can_add_basis(user) -> bool:
+    """Adding to the library (by hand or from an Excel sheet): the establishment offices."""
+    return user.role in BASIS_KEEPERS
+
+
+def _owner_chain(org) -> tuple:
+    """The ids of an organisation and of everything above it."""
+    out = []
+    while org is not None:
+        out.append(org.id)
+        org = org.parent
+    return tuple(out)
+
+
+def can_edit_basis(user, basis) -> bool:
+    """Editing an entry (and marking it amended or repealed): the office that added it, or an office
+    above it (the prefecture over its counties' entries, the region over everything in its area)."""
+    if not can_add_basis(user):
+        return False
+    if basis.owner_id == user.organisation_id:
+        return True
+    return user.role in (PREFECTURE, REGION) and user.organisation_id in _owner_chain(basis.owner)
+
+
 # ------------------------------------------------------------------ for the templates ----
 def nav(user) -> dict[str, bool]:
     """Which entries of the header's menu the user has."""
     return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
             "audit": can_read_audit_log(user), "organisations": can_manage_organisations(user),
             "accounts": can_view_accounts(user), "security": can_assign_roles(user),
-            "deputies": can_name_deputy(user), "filings": can_read_filings(user)}
+            "deputies": can_name_deputy(user), "filings": can_read_filings(user), "bases": can_read_bases(user)}

@@ -11,6 +11,7 @@ from workflow.states import EVENT_LABELS, Status
 
 from ..items import FIELDS, KIND_LABELS, KINDS, Shape
 from ..models import ANSWERS, OrgKind, Role
+from . import openapi_bases
 
 
 def _item_fields() -> dict:
@@ -30,6 +31,9 @@ def _item_fields() -> dict:
             props[f.key] = {"type": "array", "description": f.label + where,
                             "items": {"type": "object", "additionalProperties": False,
                                       "properties": {"department": _STR, "method": _STR}}}
+        elif f.shape == Shape.citations:
+            props[f.key] = {"type": "array", "description": f"{f.label}：依据库中的依据及条款{where}",
+                            "items": _ref("Citation")}
     return props
 
 
@@ -614,10 +618,10 @@ def spec() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
                                         "deputies", "filings", "bases")],
-        "paths": PATHS,
+        "paths": {**PATHS, **openapi_bases.paths(_op, _json, _body, _param, (READ, WRITE))},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "create-token 生成的令牌（dl_…）"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_bases.SCHEMAS},
         },
     })

@@ -4,6 +4,7 @@ The public portal (public, /public/) needs no sign-in."""
 from . import (
     accounts,
     admin,
+    bases,
     compare,
     deputies,
     documents,
@@ -25,4 +26,5 @@ from . import (
 #: registered by dutylist.app.create_app, in this order
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
-BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp, law.bp)
+BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp)
+BLUEPRINTS += (bases.bp, law.bp)
