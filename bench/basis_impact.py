@@ -108,7 +108,7 @@ def run(url: str, per_township: int = 20, runs: int = 3, log=print) -> dict:
                    "impact_townships": len(body["townships"]), "impact_items": body["total"],
                    "impact_bytes": len(listed.data), "mark_s": mark_s, "impact_s": impact_s}
             out["runs"].append(row)
-            log(f"  run {n + 1}: {cited:,} items cited in {len(body['townships']):,} townships; "
+            log(f"  run {n + 1}: {cited:,} item contents cited in {len(body['townships']):,} townships; "
                 f"mark repealed {mark_s * 1000:.0f} ms (flagged {row['flagged']:,}); "
                 f"impact {impact_s * 1000:.0f} ms ({body['total']:,} items, {len(listed.data) / 1e6:.1f} MB)")
         db.session.remove()

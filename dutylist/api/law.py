@@ -9,7 +9,7 @@ from workflow import permissions as perm
 from workflow.errors import Forbidden, Invalid
 
 from ..extensions import db
-from ..models import Basis
+from ..models import BASIS_FLAG_LABELS, Basis
 from ..services import law_change
 from . import auth
 from . import loading as load
@@ -53,7 +53,8 @@ def basis_impact(basis_id: int):
     if area is None or not perm.can_read_basis_impact(g.api_user):
         raise Forbidden("您的账号没有可查看的辖区")
     towns = law_change.impact(basis.id, area)
-    return jsonify(basis=basis_status_json(basis), townships=[
+    label = BASIS_FLAG_LABELS.get(basis.status)  # every open flag of a basis carries its current status
+    return jsonify(basis=basis_status_json(basis), label=label, townships=[
         {"id": t.id, "name": t.name, "county": t.county, "version_id": t.version_id, "revision_id": t.revision_id,
          "items": t.items} for t in towns], total=sum(len(t.items) for t in towns))
 

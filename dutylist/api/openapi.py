@@ -521,8 +521,9 @@ PATHS = {
                 "revision_id": {"type": ["integer", "null"], "description": "已发往的调整稿"},
                 "items": {"type": "array", "items": {"type": "object", "properties": {
                     "flag_id": _ID, "item_id": _ID, "kind": {"enum": list(KINDS)}, "category": _STR, "name": _STR,
-                    "status": {"enum": ["amended", "repealed"]}, "label": _STR,
-                    "revision_id": {"type": ["integer", "null"]}}}}}}}}}, "受影响的乡镇和事项")},
+                    "revision_id": {"type": ["integer", "null"]}}}}}}},
+            "label": {"type": ["string", "null"], "description": "事项上的提示：依据已修订 / 依据已废止"}}},
+            "受影响的乡镇和事项")},
         errors=READ, params=[_param("basis_id", "依据 id")], operation_id="basisImpact")},
     "/bases/{basis_id}/adjustments": {"post": _op(
         "为辖区内所有受影响的乡镇发起调整：没有未完成修订稿的新建调整稿，已有的把提示加入其中", "bases",

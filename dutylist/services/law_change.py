@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import ChunkEntry, DraftFlag, ItemContent, Organisation, OrgKind, Version, VersionChunk
 from ..models.base import utcnow
 from ..models.basis import ContentBasis
-from ..models.basis_flag import BASIS_FLAG_LABELS, BasisFlag
+from ..models.basis_flag import BasisFlag
 
 _LATER = aliased(Version)
 
@@ -30,7 +30,8 @@ def latest_version_clause():
 
 def citing_entries(basis_id: int):
     """SELECT (version_id, township_id, county_id, item_id, content_id, kind) of every entry of a township's
-    current version whose content cites the basis (once per item, though it cite two articles of it)."""
+    current version whose content cites the basis: once per item (a content links a basis once, however many
+    of its articles it cites, and an item is once in a version)."""
     return (select(Version.id, Version.township_id, Organisation.parent_id, ChunkEntry.item_id,
                    ChunkEntry.content_id, ChunkEntry.kind)
             .select_from(ContentBasis)
@@ -38,8 +39,7 @@ def citing_entries(basis_id: int):
             .join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
             .join(Version, Version.id == VersionChunk.version_id)
             .join(Organisation, Organisation.id == Version.township_id)
-            .where(ContentBasis.basis_id == basis_id, latest_version_clause())
-            .distinct())
+            .where(ContentBasis.basis_id == basis_id, latest_version_clause()))
 
 
 def flag_citing_items(basis_id: int, status: str, actor_id: int | None) -> int:
@@ -47,14 +47,16 @@ def flag_citing_items(basis_id: int, status: str, actor_id: int | None) -> int:
 
     Items already flagged for it (still open) take the new status instead of a second flag. One UPDATE
     and one INSERT … SELECT, in the caller's transaction."""
-    db.session.execute(update(BasisFlag).where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None))
-                       .values(status=status).execution_options(synchronize_session=False))
+    reflagged = db.session.execute(
+        update(BasisFlag.__table__).where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None))
+        .values(status=status)).rowcount
     src = citing_entries(basis_id).subquery()
-    already = (select(BasisFlag.id).where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None),
-                                          BasisFlag.item_id == src.c.item_id).exists())
     now = utcnow()
     rows = select(literal(basis_id), src.c.township_id, src.c.parent_id, src.c.id, src.c.item_id,
-                  src.c.content_id, src.c.kind, literal(status), literal(now), literal(actor_id)).where(~already)
+                  src.c.content_id, src.c.kind, literal(status), literal(now), literal(actor_id))
+    if reflagged != 0:  # (-1: the driver did not say) amended first, repealed now: the items flagged then are not flagged twice
+        rows = rows.where(~select(BasisFlag.id).where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None),
+                                                      BasisFlag.item_id == src.c.item_id).exists())
     result = db.session.execute(insert(BasisFlag.__table__).from_select(
         ["basis_id", "township_id", "county_id", "version_id", "item_id", "content_id", "kind", "status",
          "created_at", "created_by_id"], rows))
@@ -100,29 +102,50 @@ class TownshipImpact:
     items: list[dict] = field(default_factory=list)
 
 
+def _area_county_ids(area: perm.Area) -> list[int] | None:
+    """The county ids of a prefecture's or region's area, read once (None: no such restriction)."""
+    if area.level not in ("prefecture", "region"):
+        return None
+    counties = select(Organisation.id).where(Organisation.kind == OrgKind.county)
+    if area.level == "prefecture":
+        counties = counties.where(Organisation.parent_id == area.org_id)
+    else:
+        counties = counties.where(Organisation.parent_id.in_(
+            select(Organisation.id).where(Organisation.parent_id == area.org_id)))
+    return list(db.session.scalars(counties))
+
+
 def impact(basis_id: int, area: perm.Area) -> list[TownshipImpact]:
     """The townships of the area whose current items cite the basis and are flagged, each with its items
-    (id, table, category, name, the flag's label), in township then table order. Two queries."""
-    county = aliased(Organisation)
-    rows = db.session.execute(
-        _in_area(select(BasisFlag.id, BasisFlag.township_id, Organisation.name, county.name, BasisFlag.version_id,
-                        BasisFlag.item_id, BasisFlag.kind, BasisFlag.status, BasisFlag.revision_id,
-                        ItemContent.category, ItemContent.name)
-                 .join(Organisation, Organisation.id == BasisFlag.township_id)
-                 .outerjoin(county, county.id == BasisFlag.county_id)
-                 .join(ItemContent, ItemContent.id == BasisFlag.content_id)
-                 .where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None)), area)
-        .order_by(BasisFlag.county_id, BasisFlag.township_id, BasisFlag.id)).all()
+    (flag and item ids, table, category, name, the adjustment draft), townships by county and name, items
+    in flag order. Three plain queries, grouped and ordered here (20,000 rows: no wide sort in SQL)."""
+    stmt = (select(BasisFlag.id, BasisFlag.township_id, BasisFlag.county_id, BasisFlag.version_id,
+                   BasisFlag.item_id, BasisFlag.kind, BasisFlag.revision_id, ItemContent.category, ItemContent.name)
+            .join(ItemContent, ItemContent.id == BasisFlag.content_id)
+            .where(BasisFlag.basis_id == basis_id, BasisFlag.cleared_at.is_(None)))
+    counties = _area_county_ids(area)
+    if counties is not None:
+        if not counties:
+            return []
+        stmt = stmt.where(BasisFlag.county_id.in_(counties))
+    elif area.level != "all":
+        stmt = _in_area(stmt, area)
+    rows = db.session.connection().execute(stmt).all()
+    if not rows:
+        return []
+    org_ids = {r[1] for r in rows} | {r[2] for r in rows if r[2] is not None}
+    names = dict(db.session.connection().execute(select(Organisation.id, Organisation.name)
+                                                 .where(Organisation.id.in_(org_ids))).all())
     out: dict[int, TownshipImpact] = {}
-    for fid, tid, tname, cname, vid, item_id, kind, status, rid, category, name in rows:
+    for fid, tid, cid, vid, item_id, kind, rid, category, name in sorted(rows):
         town = out.get(tid)
         if town is None:
-            town = out[tid] = TownshipImpact(tid, tname, cname or "", vid)
+            town = out[tid] = TownshipImpact(tid, names.get(tid, ""), names.get(cid, ""), vid)
         if town.revision_id is None:
             town.revision_id = rid
         town.items.append({"flag_id": fid, "item_id": item_id, "kind": kind, "category": category, "name": name,
-                           "status": status, "label": BASIS_FLAG_LABELS.get(status, status), "revision_id": rid})
-    return list(out.values())
+                           "revision_id": rid})
+    return sorted(out.values(), key=lambda t: (t.county, t.name, t.id))
 
 
 def count_open(basis_id: int, area: perm.Area) -> int:

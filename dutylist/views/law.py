@@ -13,7 +13,7 @@ from workflow.errors import WorkflowError
 
 from ..extensions import db
 from ..items import KIND_LABELS
-from ..models import Basis, BasisFlag
+from ..models import BASIS_FLAG_LABELS, Basis, BasisFlag
 from ..services import law_change
 
 bp = Blueprint("law", __name__)
@@ -40,7 +40,8 @@ def _render(basis: Basis, form: BasisStatusForm | None = None, problem: str | No
     waiting = [t for t in towns if any(i["revision_id"] is None for i in t.items)]
     return render_template("law/impact.html", basis=basis, towns=towns, form=form, problem=problem,
                            adjust_form=AdjustmentForm(), kind_labels=KIND_LABELS,
-                           total=sum(len(t.items) for t in towns), waiting=waiting), status
+                           total=sum(len(t.items) for t in towns), waiting=waiting,
+                           flag_label=BASIS_FLAG_LABELS.get(basis.status, "")), status
 
 
 @bp.get("/bases/<int:basis_id>/impact")

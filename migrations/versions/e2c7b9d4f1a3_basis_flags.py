@@ -33,14 +33,6 @@ def upgrade():
         sa.Column("cleared_at", sa.DateTime(), nullable=True),
         sa.Column("cleared_version_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["basis_id"], ["legal_basis.id"]),
-        sa.ForeignKeyConstraint(["township_id"], ["organisation.id"]),
-        sa.ForeignKeyConstraint(["county_id"], ["organisation.id"]),
-        sa.ForeignKeyConstraint(["version_id"], ["version.id"]),
-        sa.ForeignKeyConstraint(["item_id"], ["item.id"]),
-        sa.ForeignKeyConstraint(["content_id"], ["item_content.id"]),
-        sa.ForeignKeyConstraint(["created_by_id"], ["user.id"]),
-        sa.ForeignKeyConstraint(["revision_id"], ["revision.id"]),
-        sa.ForeignKeyConstraint(["cleared_version_id"], ["version.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("basis_flag") as batch:
