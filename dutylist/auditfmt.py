@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from workflow.states import STATUS_LABELS
 
-from .items import FIELDS, TABLES, Shape, receiving_lines
+from .items import FIELDS, TABLES, Shape, citation_lines, receiving_lines
 from .models.org import ORG_KIND_LABELS, ROLE_LABELS, OrgKind
 from .models.revision import ANSWERS, VERDICTS
 
@@ -66,6 +66,8 @@ def _field_value(field: str, value) -> str:
     known = next((f for f in FIELDS if f.key == field), None)
     if known is not None and known.shape == Shape.department_rows and isinstance(value, list):
         return "；".join(receiving_lines([r for r in value if isinstance(r, dict)])) or "—"
+    if known is not None and known.shape == Shape.citations and isinstance(value, list):
+        return "；".join(citation_lines([c for c in value if isinstance(c, dict)])) or "—"
     return _plain(value)
 
 

@@ -128,5 +128,8 @@ def citations_of_text(text: str | list | None) -> list[dict]:
             if m and not head and out:  # "第十条" on a line of its own: the article of the citation above
                 out[-1]["article"] = (out[-1]["article"] + "、" + m.group(1)).strip("、")
                 continue
-            out.append({"basis_id": None, "text": head or part, "article": m.group(1).strip() if m and head else ""})
+            if m and not head:  # an article and nothing it belongs to: cleaning refuses it, saying so
+                out.append({"basis_id": None, "text": "", "article": m.group(1).strip()})
+                continue
+            out.append({"basis_id": None, "text": head, "article": m.group(1).strip() if m else ""})
     return out

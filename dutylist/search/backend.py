@@ -110,7 +110,7 @@ def searchable_text(fields: dict) -> str:
         if f.shape == Shape.department_rows:
             parts += [f"{r.get('department') or ''} {r.get('method') or ''}".strip() for r in fields.get(f.key) or []]
             continue
-        if f.shape == Shape.citations:  # 依据: each citation as its line (《title》第十条)
+        if f.shape == Shape.citations:
             parts += citation_lines(fields.get(f.key))
             continue
         for key in f.keys:

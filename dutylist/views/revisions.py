@@ -250,6 +250,8 @@ def add_item(revision_id: int):
             db.session.rollback()
             if "position" in exc.fields:
                 form.position.errors = [*form.position.errors, exc.fields["position"]]  # next to the box
+            elif "bases" in exc.fields:
+                form.bases.errors = [*form.bases.errors, exc.fields["bases"]]
             else:
                 flash(exc.message, "danger")
     counts = {k: len(v) for k, v in _tables(revision).items()}
@@ -280,7 +282,10 @@ def edit_item(revision_id: int, draft_item_id: int):
             return redirect(url_for("revisions.show", revision_id=revision.id) + f"#d{item.id}")
         except WorkflowError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")  # the typed text stays in the form: nothing is lost
+            if "bases" in exc.fields:  # next to the 依据 box
+                form.bases.errors = [*form.bases.errors, exc.fields["bases"]]
+            else:
+                flash(exc.message, "danger")  # the typed text stays in the form: nothing is lost
     return render_template("revisions/item_form.html", form=form, revision=revision, item=item,
                            kind_labels=KIND_LABELS, reasons=revision.reasons_of(item.item_id)), \
         400 if request.method == "POST" else 200
