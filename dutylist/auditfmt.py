@@ -25,6 +25,10 @@ KEY_LABELS = {
     "department_names": "征求意见的部门", "no_consultation_reason": "无需征求部门意见的理由",
     "from_round": "沿用自", "to_review": "须重新审阅的事项", "carried": "沿用前轮签署", "send_backs": "退回次数",
     "current_version": "现行版本", "message": "提示", "prefecture": "州", "region": "自治区",
+    # a change of law (workflow.law)
+    "basis": "依据编号", "adjustment": "依据变更调整", "new_draft": "新建调整稿", "date": "日期", "note": "说明",
+    "replaced_by": "修订后的依据编号", "replaced_by_title": "修订后的依据", "flagged": "标记的事项数",
+    "doc_number": "文号",
     **{f.key: f.label for f in FIELDS},
 }
 #: the same keys where an event is about an organisation or an account, not an item
