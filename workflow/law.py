@@ -87,12 +87,13 @@ def change_basis_status(basis: Basis, actor, status: str, day: date | None, note
 
 
 def flag_message(basis: Basis, status: str) -> str:
-    """What a flagged item says in the draft: 依据已废止：《…》于 2026-12-01 废止（…）."""
+    """What a flagged item says in the draft: 依据已废止：《…》于 2026-12-01 废止（note）; the draft page and
+    the pre-submit check add what to do (change the item, or keep it with a reason)."""
     day = basis.repealed_on if status == "repealed" else basis.amended_on
     when = f"于 {day.isoformat()} {STATUS_WORDS[status]}" if day else f"已{STATUS_WORDS[status]}"
     tail = f"，修订后为{basis.replaced_by.label}" if status == "amended" and basis.replaced_by else ""
     note = f"（{basis.status_note}）" if basis.status_note else ""
-    return f"{BASIS_FLAG_LABELS[status]}：{basis.label}{when}{tail}{note}。请据此修改该事项，或说明理由后确认保留"
+    return f"{BASIS_FLAG_LABELS[status]}：{basis.label}{when}{tail}{note}"
 
 
 def _start_adjustment(township: Organisation, actor, basis: Basis, status: str) -> Revision:
