@@ -187,6 +187,9 @@ def test_one_action_opens_the_adjustment_draft_and_submitting_waits_for_each_ite
     assert flag.resolved_reason == "依据废止后仍保留，理由：新法第十二条仍有相同规定"
     assert not [p for p in drafts.submit_blockers(rev) if "依据" in p]
     v3 = review(world, rev)
+    # submitting was the township's answer: the 依据变更 notifications are done
+    assert all(n.done_at is not None for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "basis_changed")))
     # publishing clears the county's flags: the dashboard's count drops to none
     assert not open_flags(basis.id) and law_change.per_county(perm.area_of(world.officer)) == []
     assert {f.cleared_version_id for f in db.session.scalars(select(BasisFlag))} == {v3.id}
@@ -320,3 +323,14 @@ def test_pages_mark_list_and_adjust(app, world):
     assert "调整稿（依据已废止" in draft
     again = office.post_form(f"/bases/{basis.id}/adjustments", {})
     assert again.status_code == 409 and "均已有包含这些提示的调整稿" in again.get_data(as_text=True)
+
+
+def test_require_basis_for_setting_is_checked(monkeypatch):
+    from dutylist.config import require_basis_for
+    monkeypatch.setenv("REQUIRE_BASIS_FOR", " withdrawn, cooperative ")
+    assert require_basis_for() == ("cooperative", "withdrawn")
+    monkeypatch.setenv("REQUIRE_BASIS_FOR", "")
+    assert require_basis_for() == ()
+    monkeypatch.setenv("REQUIRE_BASIS_FOR", "cooperative,legal")
+    with pytest.raises(ValueError, match="legal"):
+        require_basis_for()

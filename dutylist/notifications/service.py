@@ -157,7 +157,9 @@ DEPARTMENT_TASKS = ("opinion_requested", "deadline_near", "deadline_passed")
 TASKS_OF_STATE = {
     Status.submitted.value: ("submitted",),  # 待受理 (the office accepts; or the township withdrew it)
     Status.county_review.value: ("signed_off", *DEPARTMENT_TASKS),  # the office decided: no one waits
-    Status.returned.value: ("returned",),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
+    Status.returned.value: ("returned", "basis_changed"),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
+    # 依据变更: the adjustment draft was submitted (or abandoned)
+    Status.drafting.value: ("basis_changed",),
     Status.prefecture_review.value: ("review_requested",),  # 请审核
     Status.region_review.value: ("review_requested",),
 }
