@@ -345,3 +345,25 @@ def test_draft_start_date_is_what_repeal_is_compared_with(world):
         ops.edit_item(w.rev, w.drafter, other.id, {**other.fields(), "bases": [{"basis_id": w.old.id}]},
                       other.lock_version)
     db.session.rollback()
+
+
+# ---------------------------------------------------------------------- reading a 依据 cell ----
+@pytest.mark.parametrize("cell, expected", [
+    ("《中华人民共和国土地管理法》第十条", [("《中华人民共和国土地管理法》", "第十条")]),
+    ("《中华人民共和国土地管理法》第十条第二款、《村民委员会组织法》", [
+        ("《中华人民共和国土地管理法》", "第十条第二款"), ("《村民委员会组织法》", "")]),
+    ("《社会救助暂行办法》（国务院令第649号）第十一条；国发〔2020〕5号",
+     [("《社会救助暂行办法》（国务院令第649号）", "第十一条"), ("国发〔2020〕5号", "")]),
+    ("《城市道路管理条例》\n第三十一条", [("《城市道路管理条例》", "第三十一条")]),
+    ("村规民约 第三条", [("村规民约", "第三条")]),
+    ("", []),
+])
+def test_a_cell_of_citations_is_read_with_articles_split_off(cell, expected):
+    from dutylist.items import citations_of_text
+    assert [(c["text"], c["article"]) for c in citations_of_text(cell)] == expected
+
+
+def test_doc_numbers_compare_normalised():
+    from dutylist.models import doc_key
+    assert doc_key("国发[2020]5号") == doc_key("国发〔2020〕5号") == doc_key("国发（２０２０）5 号") == "国发〔2020〕5号"
+    assert doc_key("  ") is None and doc_key(None) is None
