@@ -189,6 +189,12 @@ def test_a_repealed_law_reaches_the_list_and_is_dealt_with(page, context, live_s
                                          .get_attribute("href")).group(1) + "/history")
     history = page.locator("main").inner_text()
     assert "第 3 版" in history and "第 2 版" in history and "第 1 版" in history
+    assert "调整稿（依据已废止：《" + LAW in page.locator("#version-3").inner_text()
+    # the date picker: today, version 3 is in force
+    form = page.locator("#in-force-form")
+    form.locator("input[name=at]").fill(page.evaluate("new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)"))
+    submit(page, form)
+    assert "施行的是第 3 版" in page.locator("#in-force").inner_text()
     shots(page, "history")
     sign_in(page, server, "jimsar-office")
     goto(page, f"/bases/{basis_id}/impact")
