@@ -66,6 +66,8 @@ ACCOUNT_READERS = SYSADMIN | SECADMIN
 BASIS_KEEPERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region",
                            "region_other"})
 BASIS_EDITORS = frozenset({"office", "office_deputy", "prefecture", "region"})
+#: a change of law's impact: everyone with an area (the security administrator has none)
+LAW_READERS = SIGNED - {"secadmin"}
 FILING_READERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other",
                             "sysadmin"})
 
@@ -171,6 +173,11 @@ ROUTES: dict[str, Route] = {
     "bases.index": Route("GET", "/bases?q=土地", SIGNED),
     "bases.suggest": Route("GET", "/bases/suggest?q=土地", SIGNED),
     "bases.show": Route("GET", "/bases/{basis}", SIGNED),
+    "law.impact": Route("GET", "/bases/{basis}/impact", LAW_READERS),
+    "law.changes": Route("GET", "/law-changes", LAW_READERS),
+    "law.change_status": Route("POST", "/bases/{basis}/status", BASIS_EDITORS,
+                               {"status": "repealed", "day": "2026-12-01"}),
+    "law.adjustments": Route("POST", "/bases/{basis}/adjustments", BASIS_KEEPERS, {}),
     "bases.new": Route("GET", "/bases/new", BASIS_KEEPERS),
     "bases.edit": Route("GET", "/bases/{basis}/edit", BASIS_EDITORS),
     "bases.upload": Route("GET", "/bases/import", BASIS_KEEPERS),
@@ -271,6 +278,10 @@ ROUTES: dict[str, Route] = {
     "api.audit": Route("GET", "/api/v1/audit", AUDITOR),
     "api.list_bases": Route("GET", "/api/v1/bases?q=土地", SIGNED),
     "api.get_basis": Route("GET", "/api/v1/bases/{basis}", SIGNED),
+    "api.basis_status": Route("POST", "/api/v1/bases/{basis}/status", BASIS_EDITORS,
+                              {"status": "repealed", "date": "2026-12-01"}),
+    "api.basis_impact": Route("GET", "/api/v1/bases/{basis}/impact", LAW_READERS),
+    "api.basis_adjustments": Route("POST", "/api/v1/bases/{basis}/adjustments", BASIS_KEEPERS, {}),
     "api.add_basis": Route("POST", "/api/v1/bases", BASIS_KEEPERS, {}),
     "api.edit_basis": Route("PATCH", "/api/v1/bases/{basis}", BASIS_EDITORS, {}),
     "api.reassign_consultation": Route("PUT", "/api/v1/revisions/{rev}/consultations/{consultation}/assignee", OFFICE,
