@@ -274,13 +274,15 @@ def test_remarks_leave_old_contents_and_the_official_layout_unchanged():
     assert content_hash(fields) != content_hash({**fields, "remarks": "乙"})
     parsed = parse_document(power_list())
     doc = model.from_parsed(parsed)
-    assert [c for _, c in doc.columns("basic")] == ["序号", "事项类别", "事项名称", "备注"]
+    # the list's 实施依据 column fills 依据: printed (like 备注) only where used
+    assert [c for _, c in doc.columns("basic")] == ["序号", "事项类别", "事项名称", "依据", "备注"]
     assert [c for _, c in doc.columns("cooperative")] == ["序号", "事项类别", "事项名称", "对应上级部门",
                                                           "上级部门职责", "镇(乡)配合职责"]
     back = import_docx.parse_docx(export_docx.to_docx(doc))
     assert [i.remarks for i in back.items] == [i.remarks for i in parsed.items]
+    assert [i.bases for i in back.items] == [i.bases for i in parsed.items]
     table = Document(io.BytesIO(export_docx.to_docx(doc))).tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "事项类别", "事项名称", "备注"]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "事项类别", "事项名称", "依据", "备注"]
     csv_text = export_data.to_csv(doc).decode("utf-8-sig")
     assert csv_text.splitlines()[0].split(",")[-2] == "备注"
     assert json.loads(export_data.to_json(doc))["items"][0]["remarks"].startswith("项目编码：")
