@@ -16,11 +16,13 @@ from . import (
     notifications,
     search,
     security,
+    signals,
     timefmt,
 )
 from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
 from .extensions import csrf, db, login_manager, migrate
+from .services import law_change
 from .views import BLUEPRINTS, pages
 
 
@@ -45,6 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     for package in (documents, search, notifications, backup, filings):
         package.init_app(app)  # commands, settings and signal subscriptions
+    # a published version clears the change-of-law flags it dealt with (services.law_change)
+    signals.version_published.connect(law_change.on_version_published)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from workflow.states import LEGALITY_CONCLUSIONS, STATUS_LABELS
 
-from .items import FIELDS, TABLES, Shape, receiving_lines
+from .items import FIELDS, TABLES, Shape, citation_lines, receiving_lines
 from .models.org import ORG_KIND_LABELS, ROLE_LABELS, OrgKind
 from .models.revision import ANSWERS, VERDICTS
 
@@ -28,6 +28,10 @@ KEY_LABELS = {
     "conclusion": "合法性审查结论", "conclusion_label": "结论", "legality_conclusion": "审查结论编号",
     "request": "调整申请", "situation": "申请情形", "type": "申请类型",
     "townships": "涉及乡镇", "decision": "处理结果", "revisions": "修订稿",
+    # a change of law (workflow.law)
+    "basis": "依据编号", "adjustment": "依据变更调整", "new_draft": "新建调整稿", "date": "日期", "note": "说明",
+    "replaced_by": "修订后的依据编号", "replaced_by_title": "修订后的依据", "flagged": "标记的事项数",
+    "doc_number": "文号",
     **{f.key: f.label for f in FIELDS},
 }
 #: the same keys where an event is about an organisation or an account, not an item
@@ -69,6 +73,8 @@ def _field_value(field: str, value) -> str:
     known = next((f for f in FIELDS if f.key == field), None)
     if known is not None and known.shape == Shape.department_rows and isinstance(value, list):
         return "；".join(receiving_lines([r for r in value if isinstance(r, dict)])) or "—"
+    if known is not None and known.shape == Shape.citations and isinstance(value, list):
+        return "；".join(citation_lines([c for c in value if isinstance(c, dict)])) or "—"
     return _plain(value)
 
 

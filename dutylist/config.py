@@ -87,6 +87,19 @@ def request_days() -> dict[str, int]:
             raise ValueError(f"REQUEST_DAYS: type:days pairs (dynamic, admission; 1–60 days), not {part!r}")
         out[key] = int(value)
     return out
+#: the item tables (dutylist.items.KINDS; config imports nothing of the item package)
+ITEM_KINDS = ("basic", "cooperative", "withdrawn")
+
+
+def require_basis_for() -> tuple[str, ...]:
+    """REQUIRE_BASIS_FOR=cooperative,withdrawn: the tables whose new items must cite a basis (依据) before
+    the draft is submitted; empty (the default): no such check. ValueError naming an unknown table."""
+    raw = os.environ.get("REQUIRE_BASIS_FOR", "")
+    kinds = tuple(x.strip() for x in raw.split(",") if x.strip())
+    unknown = set(kinds) - set(ITEM_KINDS)
+    if unknown:
+        raise ValueError(f"REQUIRE_BASIS_FOR: unknown table(s) {sorted(unknown)}; use {', '.join(ITEM_KINDS)}")
+    return tuple(k for k in ITEM_KINDS if k in kinds)
 
 
 class Config:
@@ -112,6 +125,8 @@ class Config:
         self.FILING_LEVELS = filing_levels()
         #: the time the county office has to decide an adjustment request, in working days, per type
         self.REQUEST_DAYS = request_days()
+        # the tables whose new items (added, or moved into them, in a draft) must cite a basis before submitting
+        self.REQUIRE_BASIS_FOR = require_basis_for()
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"

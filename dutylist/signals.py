@@ -19,3 +19,9 @@ request_event = _signals.signal("request-event")
 #: an import job made a step (sender: the upload's token; done=, total=, stage="prepare"|"write");
 #: nothing subscribes in production: tests hold a job part-way here
 import_progress = _signals.signal("import-progress")
+#: an office marked a basis of the library amended or repealed (sender: the Basis; actor=User,
+#: status=, flagged=the number of items newly flagged)
+basis_status_changed = _signals.signal("basis-status-changed")
+#: an office opened adjustment drafts for a changed basis (sender: the Basis; actor=User,
+#: revisions=[(Revision, created: bool, item_ids: [int])])
+basis_adjustments_opened = _signals.signal("basis-adjustments-opened")

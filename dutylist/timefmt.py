@@ -8,7 +8,7 @@ through this module, so that one setting decides the zone everywhere. Plain func
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,12 @@ def isotime(value, tz: tzinfo | None = None) -> str:
     if isinstance(value, datetime):
         return to_local(value, tz).isoformat(timespec="seconds")
     return value.isoformat()
+
+
+def end_of_day_utc(day: date, tz: tzinfo | None = None) -> datetime:
+    """The last moment of a calendar day in the zone, as naive UTC (how the database keeps times)."""
+    local = datetime.combine(day, time.max).replace(tzinfo=tz or zone())
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def now(tz: tzinfo | None = None) -> datetime:

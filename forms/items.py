@@ -8,6 +8,7 @@ from dutylist.items import (
     KINDS,
     Field,
     Shape,
+    citation_lines,
     common_fields,
     fields_of,
     lines_of,
@@ -34,6 +35,8 @@ def _as_text(f: Field, value) -> str:
         return "\n".join(value or [])
     if f.shape == Shape.department_rows:
         return "\n".join(receiving_lines(value))
+    if f.shape == Shape.citations:
+        return "\n".join(citation_lines(value))
     return value or ""
 
 

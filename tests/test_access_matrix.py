@@ -20,7 +20,7 @@ from dutylist.extensions import db
 from dutylist.importers.parsed import ParsedItem, ParsedList
 from dutylist.models import Delegation, DepartmentAlias, DraftFlag, Filing, Organisation, OrgKind, Role, User
 from dutylist.models.notification import Notification
-from dutylist.services import passwords
+from dutylist.services import bases, passwords
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 from workflow import requests
@@ -65,6 +65,13 @@ SYSADMIN = frozenset({"sysadmin"})
 SECADMIN = frozenset({"secadmin"})
 AUDITOR = frozenset({"auditor"})
 ACCOUNT_READERS = SYSADMIN | SECADMIN
+#: the library of bases (依据库) is kept by the establishment offices; an entry is edited by the office that
+#: added it (jimsar's) or one above it (its prefecture, its region)
+BASIS_KEEPERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region",
+                           "region_other"})
+BASIS_EDITORS = frozenset({"office", "office_deputy", "prefecture", "region"})
+#: a change of law's impact: everyone with an area (the security administrator has none)
+LAW_READERS = SIGNED - {"secadmin"}
 FILING_READERS = frozenset({"office", "office_deputy", "office_other", "prefecture", "prefecture_other", "region", "region_other",
                             "sysadmin"})
 #: adjustment requests (调整申请): townships and county departments make them; the readers of the scenario's
@@ -186,6 +193,19 @@ ROUTES: dict[str, Route] = {
     "requests.decide": Route("POST", "/requests/{request}/decide", OFFICE, {"decision": ""}),
     "requests.register": Route("GET", "/requests/register", FILING_READERS),
     "requests.register_xlsx": Route("GET", "/requests/register.xlsx", FILING_READERS),
+    # the library of bases: read by everyone signed in, kept by the establishment offices
+    "bases.index": Route("GET", "/bases?q=土地", SIGNED),
+    "bases.suggest": Route("GET", "/bases/suggest?q=土地", SIGNED),
+    "bases.show": Route("GET", "/bases/{basis}", SIGNED),
+    "law.impact": Route("GET", "/bases/{basis}/impact", LAW_READERS),
+    "law.changes": Route("GET", "/law-changes", LAW_READERS),
+    "law.change_status": Route("POST", "/bases/{basis}/status", BASIS_EDITORS,
+                               {"status": "repealed", "day": "2026-12-01"}),
+    "law.adjustments": Route("POST", "/bases/{basis}/adjustments", BASIS_KEEPERS, {}),
+    "bases.new": Route("GET", "/bases/new", BASIS_KEEPERS),
+    "bases.edit": Route("GET", "/bases/{basis}/edit", BASIS_EDITORS),
+    "bases.upload": Route("GET", "/bases/import", BASIS_KEEPERS),
+    "bases.confirm_import": Route("POST", "/bases/import/confirm", BASIS_KEEPERS, {"rows": "[]"}),
     "notifications.index": Route("GET", "/notifications", SIGNED),
     "notifications.read_all": Route("POST", "/notifications/read-all", SIGNED),
     "notifications.read": Route("POST", "/notifications/{notification}/read", frozenset({"dept"})),  # its owner
@@ -285,6 +305,14 @@ ROUTES: dict[str, Route] = {
     "api.add_department_alias": Route("POST", "/api/v1/admin/departments/{civil}/aliases", SYSADMIN, {}),
     "api.remove_department_alias": Route("DELETE", "/api/v1/admin/departments/{civil}/aliases/{alias}", SYSADMIN),
     "api.audit": Route("GET", "/api/v1/audit", AUDITOR),
+    "api.list_bases": Route("GET", "/api/v1/bases?q=土地", SIGNED),
+    "api.get_basis": Route("GET", "/api/v1/bases/{basis}", SIGNED),
+    "api.basis_status": Route("POST", "/api/v1/bases/{basis}/status", BASIS_EDITORS,
+                              {"status": "repealed", "date": "2026-12-01"}),
+    "api.basis_impact": Route("GET", "/api/v1/bases/{basis}/impact", LAW_READERS),
+    "api.basis_adjustments": Route("POST", "/api/v1/bases/{basis}/adjustments", BASIS_KEEPERS, {}),
+    "api.add_basis": Route("POST", "/api/v1/bases", BASIS_KEEPERS, {}),
+    "api.edit_basis": Route("PATCH", "/api/v1/bases/{basis}", BASIS_EDITORS, {}),
     "api.reassign_consultation": Route("PUT", "/api/v1/revisions/{rev}/consultations/{consultation}/assignee", OFFICE,
                                        {"assignee_id": None}),
     "api.list_delegations": Route("GET", "/api/v1/delegations", DELEGATORS),
@@ -342,6 +370,8 @@ class Scenario:
         notification = db.session.scalar(select(Notification.id).where(Notification.user_id == w.civil_user.id))
         request = requests.submit_request(w.civil_user, [w.town], "dynamic", "机构职能调整", "理由", [
             {"action": "add", "kind": "basic", "fields": {"category": "党的建设", "name": "新事项"}}])
+        basis = bases.add(w.officer, {"title": "中华人民共和国土地管理法", "issuer": "全国人民代表大会常务委员会",
+                                      "level": "法律"})
         flag = rev.flags[0]
         self.values = {"town": w.town.id, "v1": w.version.id, "rev": rev.id, "draft_item": item.id,
                        "consultation": rev.consultations[0].id, "flag": flag.id,
@@ -349,7 +379,7 @@ class Scenario:
                        "item": item.item_id, "county": w.county.id, "other_town": w.other_town.id,
                        "water": w.water.id, "agri": w.agri.id, "alias": alias.id, "target": w.water_user.id,
                        "norole": newcomer.id, "civil": w.civil.id, "delegation": office_deputyship.id,
-                       "filing": filing.id, "request": request.id}
+                       "filing": filing.id, "request": request.id, "basis": basis.id}
         self.tokens = {key: create_token(db.session.scalar(select(User).where(User.username == name)))
                        for key, name in USERS.items() if name}
         db.session.commit()

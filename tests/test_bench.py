@@ -73,3 +73,15 @@ def test_the_generator_refuses_to_empty_a_database_it_did_not_write(generate, tm
         generate.generate(url, 3, log=lambda *a: None)
     with app.app_context():
         assert db.session.scalar(select(Organisation).where(Organisation.name == "大有镇")) is not None
+
+
+def test_basis_impact_bench_runs_small(generate, bench_url):
+    """bench/basis_impact.py on 12 townships: every citing item of every current version is flagged and listed."""
+    generate.generate(bench_url, 12, log=lambda *a: None)
+    bench = load("basis_impact")
+    result = bench.run(bench_url, per_township=5, runs=2, log=lambda *a: None)
+    assert result["townships"] == 12 and len(result["runs"]) == 2
+    for row in result["runs"]:
+        assert row["cited"] == 60 and row["flagged"] == 60 and row["flags"] == 60
+        assert row["impact_townships"] == 12 and row["impact_items"] == 60
+        assert row["mark_s"] > 0 and row["impact_s"] > 0

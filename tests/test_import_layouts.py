@@ -110,7 +110,8 @@ def cells_of(item) -> str:
     """Everything an item holds, as one text (to find a source cell in)."""
     f = item.fields()
     parts = [f["category"], f["name"], f["departments_text"], *f["dept_duties"], *f["township_duties"],
-             *(r["department"] + "：" + r["method"] for r in f["receiving"]), f["remarks"]]
+             *(r["department"] + "：" + r["method"] for r in f["receiving"]), f["remarks"],
+             *(c["text"] + c["article"] for c in f["bases"])]
     return "\n".join(p for p in parts if p)
 
 
@@ -143,13 +144,15 @@ def test_power_list_columns_become_fields_and_remarks_with_their_headers():
     first = parsed.items[0]
     assert (first.category, first.name) == ("行政检查", "对辖区生产经营单位安全生产情况的检查")
     assert first.remarks.splitlines() == [
-        "项目编码：2112-JC-001", "实施依据：《中华人民共和国安全生产法》第九条",
-        "责任事项：1.制定年度检查计划；2.依法实施检查", "追责情形：未按规定开展检查的"]
+        "项目编码：2112-JC-001", "责任事项：1.制定年度检查计划；2.依法实施检查", "追责情形：未按规定开展检查的"]
+    # the 实施依据 column fills the item's 依据: the law, its article split off
+    assert first.bases == [{"basis_id": None, "text": "《中华人民共和国安全生产法》", "article": "第九条"}]
+    assert parsed.items[2].bases == [{"basis_id": None, "text": "《中华人民共和国城市居民委员会组织法》", "article": ""}]
     assert "子项：低保对象家庭经济状况核查" in parsed.items[1].remarks
     uses = {c.header: (c.use, c.how) for c in parsed.columns}
     assert uses == {"序号": ("number", "official"), "权力类型": ("category", "synonym"),
                     "项目编码": ("remarks", "note"), "项目名称": ("name", "synonym"), "子项": ("remarks", "note"),
-                    "实施依据": ("remarks", "note"), "责任事项": ("remarks", "note"), "追责情形": ("remarks", "note")}
+                    "实施依据": ("bases", "synonym"), "责任事项": ("remarks", "note"), "追责情形": ("remarks", "note")}
     assert [c.header for c in parsed.columns] == POWER_HEADER  # in the file's order
     assert {c.header: c.cells for c in parsed.columns}["子项"] == 2
     assert_every_cell_kept(parsed, POWER_HEADER, POWER_ROWS)
@@ -178,11 +181,12 @@ def test_two_header_rows_with_merged_cells():
     assert parsed.counts()["basic"] == 3
     assert [(i.number, i.category, i.name) for i in parsed.items] == [
         (1, "行政许可", "临时占用城市道路审批"), (2, "行政确认", "独生子女父母光荣证发放"), (3, "公共服务", "老年人优待证办理")]
-    assert parsed.items[0].remarks == "职权名称/子项：占道经营\n职权依据：《城市道路管理条例》第三十一条"
-    assert parsed.items[1].remarks == "职权依据：《辽宁省人口与计划生育条例》"
+    assert parsed.items[0].remarks == "职权名称/子项：占道经营"
+    assert parsed.items[0].bases == [{"basis_id": None, "text": "《城市道路管理条例》", "article": "第三十一条"}]
+    assert parsed.items[1].remarks == "" and parsed.items[1].bases[0]["text"] == "《辽宁省人口与计划生育条例》"
     uses = {c.header: (c.use, c.how) for c in parsed.columns}
     assert uses["职权名称/项目"] == ("name", "subheader") and uses["职权名称/子项"][0] == "remarks"
-    assert uses["职权类型"] == ("category", "synonym") and uses["职权依据"] == ("remarks", "note")
+    assert uses["职权类型"] == ("category", "synonym") and uses["职权依据"] == ("bases", "synonym")
     assert "职权名称" not in uses  # the first row's merged cell is not a column of its own
     header = ["序号", "职权名称/项目", "职权名称/子项", "职权类型", "职权依据"]
     rows = [[no, item, sub, kind, basis] for no, kind, item, sub, basis in TWO_ROW_ROWS]
@@ -239,16 +243,17 @@ def test_text_with_extra_columns_never_runs_columns_together():
     parsed = parse_text(TEXT)
     assert (parsed.region, parsed.county, parsed.township) == ("辽宁省", "清河区", "红旗街道")
     b1, b2, b3, c1 = parsed.items
-    assert (b1.name, b1.remarks) == ("加强基层党组织建设", "实施依据：《中国共产党章程》\n每年向工委报告")
-    assert (b2.name, b2.remarks) == ("政务公开", "实施依据：《政府信息公开条例》")
+    assert (b1.name, b1.remarks) == ("加强基层党组织建设", "每年向工委报告")
+    assert b1.bases == [{"basis_id": None, "text": "《中国共产党章程》", "article": ""}]
+    assert (b2.name, b2.remarks, b2.bases[0]["text"]) == ("政务公开", "", "《政府信息公开条例》")
     assert b3.name == "网格化服务管理" and b3.remarks == "第6列：多出的一格"  # beyond the header: not in the name
     assert any(w.code == "extra_cells" for w in parsed.warnings)
     assert (c1.name, c1.departments, c1.dept_duties, c1.township_duties, c1.remarks) == (
         "低保审核", ["清河区民政局"], ["1.审核"], ["1.入户调查"], "责任事项：做好调查核实")
     uses = {c.header: c.use for c in parsed.columns}
-    assert uses["实施依据"] == "remarks" and uses["街道配合职责"] == "township_duties" and uses["第6列"] == "remarks"
+    assert uses["实施依据"] == "bases" and uses["街道配合职责"] == "township_duties" and uses["第6列"] == "remarks"
     skipped = parse_text(TEXT, columns={"实施依据": "skip"})
-    assert skipped.items[0].remarks == "每年向工委报告"
+    assert skipped.items[0].remarks == "每年向工委报告" and skipped.items[0].bases == []
     assert any(w.code == "skipped_column" for w in skipped.warnings)
 
 
@@ -269,13 +274,15 @@ def test_remarks_leave_old_contents_and_the_official_layout_unchanged():
     assert content_hash(fields) != content_hash({**fields, "remarks": "乙"})
     parsed = parse_document(power_list())
     doc = model.from_parsed(parsed)
-    assert [c for _, c in doc.columns("basic")] == ["序号", "事项类别", "事项名称", "备注"]
+    # the list's 实施依据 column fills 依据: printed (like 备注) only where used
+    assert [c for _, c in doc.columns("basic")] == ["序号", "事项类别", "事项名称", "依据", "备注"]
     assert [c for _, c in doc.columns("cooperative")] == ["序号", "事项类别", "事项名称", "对应上级部门",
                                                           "上级部门职责", "镇(乡)配合职责"]
     back = import_docx.parse_docx(export_docx.to_docx(doc))
     assert [i.remarks for i in back.items] == [i.remarks for i in parsed.items]
+    assert [i.bases for i in back.items] == [i.bases for i in parsed.items]
     table = Document(io.BytesIO(export_docx.to_docx(doc))).tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "事项类别", "事项名称", "备注"]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "事项类别", "事项名称", "依据", "备注"]
     csv_text = export_data.to_csv(doc).decode("utf-8-sig")
     assert csv_text.splitlines()[0].split(",")[-2] == "备注"
     assert json.loads(export_data.to_json(doc))["items"][0]["remarks"].startswith("项目编码：")
@@ -322,8 +329,8 @@ def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_provinc
     assert "辽宁省 · 铁岭市 · 清河区 · 红旗街道" in page
     form = column_form(page)
     assert list(form) == POWER_HEADER
-    assert form["实施依据"][1] == "remarks" and form["项目名称"][1] == "name" and form["权力类型"][1] == "category"
-    assert "无对应字段，记入备注" in page and "实施依据：《中华人民共和国安全生产法》第九条" in page
+    assert form["实施依据"][1] == "bases" and form["项目名称"][1] == "name" and form["权力类型"][1] == "category"
+    assert "无对应字段，记入备注" in page and "《中华人民共和国安全生产法》第九条" in page
     assert 'id="confirm-import" disabled' not in page
 
     choice = {"csrf_token": None}
@@ -356,7 +363,8 @@ def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_provinc
     assert city.office_label == "市委编办" and province.office_label == "省委编办"
     entries = snapshot.read_entries(snapshot.current_version(town.id))
     assert [e["name"] for e in entries] == [r[3] for r in POWER_ROWS]
-    assert entries[0]["remarks"].startswith("项目编码：2112-JC-001\n实施依据：")
+    assert entries[0]["remarks"].startswith("项目编码：2112-JC-001\n责任事项：")
+    assert entries[0]["bases"] == [{"basis_id": None, "text": "《中华人民共和国安全生产法》", "article": "第九条"}]
     assert all("子项" not in e["remarks"] for e in entries)
     # the version page shows 备注 for the table that has it
     html = client.get(f"/townships/{town.id}").get_data(as_text=True)
@@ -402,12 +410,12 @@ def test_cli_lists_every_source_column_and_what_became_of_it(app, runner, tmp_pa
     report = json.loads(result.output)
     assert [(c["header"], c["use"], c["understood_as"]) for c in report["columns"]] == [
         ("序号", "number", "序号"), ("权力类型", "category", "事项类别"), ("项目编码", "remarks", "备注（保留列名）"),
-        ("项目名称", "name", "事项名称"), ("子项", "skip", "跳过，不导入"), ("实施依据", "remarks", "备注（保留列名）"),
+        ("项目名称", "name", "事项名称"), ("子项", "skip", "跳过，不导入"), ("实施依据", "bases", "依据"),
         ("责任事项", "remarks", "备注（保留列名）"), ("追责情形", "remarks", "备注（保留列名）")]
     assert report["region"] == "辽宁省" and report["place_problem"] is None
     result = runner.invoke(args=["import-list", str(path)])
     assert result.exit_code == 0, result.output
-    assert "列“实施依据”→ 备注（保留列名）" in result.output and "辽宁省 铁岭市 清河区 红旗街道" in result.output
+    assert "列“实施依据”→ 依据" in result.output and "辽宁省 铁岭市 清河区 红旗街道" in result.output
     assert runner.invoke(args=["import-list", str(path), "--column", "子项"]).exit_code == 2
     txt = tmp_path / "清单.txt"
     txt.write_text(TEXT, encoding="utf-8")

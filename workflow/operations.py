@@ -30,6 +30,7 @@ from dutylist.models import (
 )
 from dutylist.models.base import utcnow
 from dutylist.models.revision import CARRIED, LAPSED, PENDING, RELEASED, SIGNED
+from dutylist.services import bases as basis_library
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
 
@@ -77,12 +78,17 @@ def _principal_id(actor, revision: Revision) -> int | None:
     return principal.id if principal is not None else None
 
 
-def clean_fields(data: dict, kind: str) -> dict:
-    """Normalise an item's fields from a form or the API (the item schema's rules); Invalid if bad."""
+def clean_fields(data: dict, kind: str, revision: Revision | None = None, before: list | None = None) -> dict:
+    """Normalise an item's fields from a form or the API (the item schema's rules); Invalid if bad.
+    Its 依据 are checked against the library (services.bases.check_citations): a basis that does not
+    exist, or was repealed before the draft began, is refused; `before` the item's citations until now."""
     try:
-        return items.clean_fields(data, kind)
+        fields = items.clean_fields(data, kind)
     except items.FieldError as exc:
-        raise Invalid(exc.message) from None
+        raise Invalid(exc.message, fields={"bases": exc.message} if "依据" in exc.message else None) from None
+    if revision is not None:
+        fields["bases"] = basis_library.check_citations(fields["bases"], revision, before)
+    return fields
 
 
 def _item_of(revision: Revision, draft_item_id: int) -> DraftItem:
@@ -212,7 +218,7 @@ def add_item(revision: Revision, actor, kind: str, data: dict, reason: str = "",
     from there on shift down one place, their 序号 with them)."""
     _require_drafter(revision, actor)
     lock_revision(revision, EDITABLE)
-    fields = clean_fields(data, kind)
+    fields = clean_fields(data, kind, revision)
     same_kind = [i for i in drafts.live_items(revision) if i.kind == kind]
     index = check_position(position, len(same_kind), adding=True)
     identity = Item(township_id=revision.township_id)
@@ -242,7 +248,7 @@ def edit_item(revision: Revision, actor, draft_item_id: int, data: dict, lock_ve
     item = _item_of(revision, draft_item_id)
     _check_fresh(item, lock_version)
     new_kind = kind or item.kind
-    fields = clean_fields(data, new_kind)
+    fields = clean_fields(data, new_kind, revision, item.bases)
     reason = _clean_reason(reason)
     before = {"kind": item.kind, "number": item.number, **item.fields()}
     if fields == item.fields() and new_kind == item.kind:
@@ -810,6 +816,8 @@ def confirm_flag(revision: Revision, actor, flag_id: int, reason: str) -> DraftF
     reason = _clean_reason(reason)
     if not reason:
         raise Invalid("确认保留须说明理由")
+    if flag.source == "basis" and not reason.startswith("依据"):  # a changed law: say what is kept and why
+        reason = f"依据{'废止' if flag.message.startswith('依据已废止') else '修订'}后仍保留，理由：{reason}"
     flag.resolution, flag.resolved_reason, flag.resolved_by_id, flag.resolved_at = "confirmed", reason, actor.id, utcnow()
     db.session.flush()
     _log("flag_confirm", actor, revision, target=f"item:{flag.item_id}",

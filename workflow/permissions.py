@@ -231,6 +231,32 @@ def can_import_new_township(user) -> bool:
     return user.role == SYSTEM_ADMIN
 
 
+# ------------------------------------------------------------------ a change of law (issue 14.3–14.4) ----
+#: the establishment offices: the county's, and the prefecture's and region's reviewers
+LAW_OFFICES = (OFFICE, PREFECTURE, REGION)
+
+
+def can_change_basis_status(user, basis=None) -> bool:
+    """Mark a basis of the library amended or repealed: the establishment offices (county, prefecture,
+    region) that may edit the entry (can_edit_basis); the flags then reach every township citing it."""
+    return user.role in LAW_OFFICES and (basis is None or can_edit_basis(user, basis))
+
+
+def can_open_adjustments(user) -> bool:
+    """Open adjustment drafts for the townships of one's area whose items cite a changed basis: the
+    county office, the prefecture and the region for theirs."""
+    return user.role in LAW_OFFICES
+
+
+def can_open_adjustment_for(user, township) -> bool:
+    return can_open_adjustments(user) and acts_for(user, township)
+
+
+def can_read_basis_impact(user) -> bool:
+    """Which townships and items cite a changed basis (within the user's area): anyone with an area."""
+    return area_of(user) is not None
+
+
 # ------------------------------------------------------------------ administration (三员分立) ----
 def can_manage_organisations(user) -> bool:
     """Add, rename, move, close organisations; the county department registries (aliases, merges)."""
@@ -608,6 +634,39 @@ def can_read_admission_register(user) -> bool:
     """The 准入 register: the county office (its county's), the prefecture and the region (their area's),
     the system administrator (to read)."""
     return user.role in (OFFICE, PREFECTURE, REGION, SYSTEM_ADMIN)
+# ------------------------------------------------------------------ the library of bases (依据库) ----
+#: the establishment offices that keep the library: the county office, the prefecture, the region
+BASIS_KEEPERS = (OFFICE, PREFECTURE, REGION)
+BASIS_KEEPER_MESSAGE = "依据库由县委编办、州和自治区编办维护，您只能查阅"
+
+
+def can_read_bases(user) -> bool:
+    """The library is read by everyone signed in who reads the lists."""
+    return reads_lists(user)
+
+
+def can_add_basis(user) -> bool:
+    """Adding to the library (by hand or from an Excel sheet): the establishment offices."""
+    return user.role in BASIS_KEEPERS
+
+
+def _owner_chain(org) -> tuple:
+    """The ids of an organisation and of everything above it."""
+    out = []
+    while org is not None:
+        out.append(org.id)
+        org = org.parent
+    return tuple(out)
+
+
+def can_edit_basis(user, basis) -> bool:
+    """Editing an entry (and marking it amended or repealed): the office that added it, or an office
+    above it (the prefecture over its counties' entries, the region over everything in its area)."""
+    if not can_add_basis(user):
+        return False
+    if basis.owner_id == user.organisation_id:
+        return True
+    return user.role in (PREFECTURE, REGION) and user.organisation_id in _owner_chain(basis.owner)
 
 
 # ------------------------------------------------------------------ for the templates ----
@@ -616,4 +675,4 @@ def nav(user) -> dict[str, bool]:
     return {"dashboard": can_view_dashboard(user), "import": can_import_new_township(user),
             "audit": can_read_audit_log(user), "organisations": can_manage_organisations(user),
             "accounts": can_view_accounts(user), "security": can_assign_roles(user),
-            "deputies": can_name_deputy(user), "filings": can_read_filings(user)}
+            "deputies": can_name_deputy(user), "filings": can_read_filings(user), "bases": can_read_bases(user)}

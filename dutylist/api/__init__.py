@@ -6,7 +6,7 @@ commit, answer JSON (serialisers). Refusals are workflow.errors raised here or i
 dutylist.errors turns them into `{"error", "details", "status"}` (and StaleDataError into 409) for
 /api/ paths. The OpenAPI document (openapi.py) must list every route registered here.
 """
-from . import admin, filings, lists, opinions, requests, revisions  # noqa: F401  (each registers its routes on bp)
+from . import admin, bases, filings, law, lists, opinions, requests, revisions  # noqa: F401  (each registers its routes on bp)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -70,7 +70,15 @@ def township(township_id: int):
 @bp.get("/townships/<int:township_id>/versions")
 @auth.token_required
 def township_versions(township_id: int):
+    """Every version, newest first; with ?at=YYYY-MM-DD, the one in force on that day (in `version`)."""
     org = load.township(township_id)
+    if "at" in request.args:
+        day = history.parse_day(request.args["at"])
+        ver = history.version_at(org.id, day)
+        summary = ser.version_summary(ver, ser.counts([ver.id])[ver.id]) if ver is not None else None
+        return jsonify(township=ser.township_ref(org), at=day.isoformat(), version=summary,
+                       versions=[summary] if summary else [],
+                       message=None if summary else f"{day.isoformat()} 时该乡镇尚无发布的版本")
     versions = db.session.scalars(select(Version).where(Version.township_id == org.id)
                                   .order_by(Version.number.desc())).all()
     counts = ser.counts([v.id for v in versions])

@@ -11,6 +11,7 @@ from workflow.states import EVENT_LABELS, Status
 
 from ..items import FIELDS, KIND_LABELS, KINDS, Shape
 from ..models import ANSWERS, REQUEST_ACTIONS, REQUEST_STATUSES, REQUEST_TYPES, SITUATIONS, OrgKind, Role
+from . import openapi_bases
 
 
 def _item_fields() -> dict:
@@ -30,6 +31,9 @@ def _item_fields() -> dict:
             props[f.key] = {"type": "array", "description": f.label + where,
                             "items": {"type": "object", "additionalProperties": False,
                                       "properties": {"department": _STR, "method": _STR}}}
+        elif f.shape == Shape.citations:
+            props[f.key] = {"type": "array", "description": f"{f.label}：依据库中的依据及条款{where}",
+                            "items": _ref("Citation")}
     return props
 
 
@@ -400,10 +404,18 @@ PATHS = {
                                             {"200": _json(_ref("Township"), "乡镇")}, errors=READ,
                                             params=[TOWNSHIP], operation_id="getTownship")},
     "/townships/{township_id}/versions": {"get": _op(
-        "乡镇的全部已发布版本（新的在前）", "published", {"200": _json(
-            {"type": "object", "properties": {"township": _ref("TownshipRef"),
-                                              "versions": {"type": "array", "items": _ref("VersionSummary")}}},
-            "版本列表")}, errors=READ, params=[TOWNSHIP], operation_id="listVersions")},
+        "乡镇的全部已发布版本（新的在前）；带 at 时为该日施行的版本", "published", {"200": _json(
+            {"type": "object", "properties": {
+                "township": _ref("TownshipRef"),
+                "versions": {"type": "array", "items": _ref("VersionSummary")},
+                "at": {"type": "string", "format": "date", "description": "带 at 时：所查的日期"},
+                "version": {"oneOf": [_ref("VersionSummary"), {"type": "null"}],
+                            "description": "带 at 时：该日（按配置的时区，当日结束前）最后发布的版本；尚无则为 null"},
+                "message": {"type": ["string", "null"]}}},
+            "版本列表")}, errors=("400", "401", "404"),
+        params=[TOWNSHIP, _param("at", "日期 YYYY-MM-DD：只给出该日施行的版本", "query",
+                                 {"type": "string", "format": "date"}, required=False)],
+        description="at 的格式不对时返回 400 和中文说明。", operation_id="listVersions")},
     "/versions/{version_id}": {"get": _op("一个已发布版本：三张表", "published",
                                           {"200": _json(_ref("Version"), "版本")}, errors=READ,
                                           params=[VERSION], operation_id="getVersion")},
@@ -560,6 +572,39 @@ PATHS = {
         "确认保留存疑事项并说明理由", "items", {"200": _json({"type": "object"}, "已处理的提示")}, errors=WRITE,
         params=[REVISION, _param("flag_id", "提示 id")], body=_body(_ref("Reason")), operation_id="confirmFlag")},
 
+    # ------------------------------------------------------------------ a change of law (issue 14.3–14.4)
+    "/bases/{basis_id}/status": {"post": _op(
+        "标记依据已修订或已废止（县委编办、州和自治区编办）：各乡镇现行清单中引用该依据的事项即被标记", "bases",
+        {"200": _json({"type": "object", "properties": {
+            "basis": {"type": "object"}, "flagged": {"type": "integer", "description": "新标记的事项数"},
+            "impact": {"type": "integer", "description": "您辖区内待调整的事项数"}}}, "已标记")},
+        errors=WRITE, params=[_param("basis_id", "依据 id")], body=_body({"type": "object", "properties": {
+            "status": {"enum": ["amended", "repealed"]}, "date": {"type": "string", "format": "date"},
+            "note": _STR, "replaced_by": {"type": ["integer", "null"], "description": "修订后的依据 id"}},
+            "required": ["status", "date"], "additionalProperties": False}),
+        description="乡镇或部门账号调用时返回 403，不作任何修改；已废止的依据不能再标记。",
+        operation_id="changeBasisStatus")},
+    "/bases/{basis_id}/impact": {"get": _op(
+        "该依据变更影响的乡镇和事项（限您的辖区）", "bases", {"200": _json({"type": "object", "properties": {
+            "basis": {"type": "object"}, "total": {"type": "integer"},
+            "townships": {"type": "array", "items": {"type": "object", "properties": {
+                "id": _ID, "name": _STR, "county": _STR, "version_id": _ID,
+                "revision_id": {"type": ["integer", "null"], "description": "已发往的调整稿"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "flag_id": _ID, "item_id": _ID, "kind": {"enum": list(KINDS)}, "category": _STR, "name": _STR,
+                    "revision_id": {"type": ["integer", "null"]}}}}}}},
+            "label": {"type": ["string", "null"], "description": "事项上的提示：依据已修订 / 依据已废止"}}},
+            "受影响的乡镇和事项")},
+        errors=READ, params=[_param("basis_id", "依据 id")], operation_id="basisImpact")},
+    "/bases/{basis_id}/adjustments": {"post": _op(
+        "为辖区内所有受影响的乡镇发起调整：没有未完成修订稿的新建调整稿，已有的把提示加入其中", "bases",
+        {"201": _json({"type": "object", "properties": {"revisions": {"type": "array", "items": {
+            "type": "object", "properties": {"id": _ID, "title": _STR, "status": _STR,
+                                             "township": _ref("TownshipRef"), "created": {"type": "boolean"},
+                                             "flagged_items": {"type": "array", "items": _ID}}}}}},
+            "已发起或已加入的修订稿")},
+        errors=WRITE, params=[_param("basis_id", "依据 id")], operation_id="openBasisAdjustments")},
+
     # ------------------------------------------------------------------ administration (三员分立), deputies
     "/admin/organisations": {"post": _op(
         "新增单位（系统管理员）：类型须能挂在上级单位下，同一上级下名称不重复", "admin",
@@ -644,11 +689,11 @@ def spec() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("meta", "published", "revisions", "items", "review", "opinions", "admin",
-                                        "deputies", "filings", "requests")],
-        "paths": PATHS,
+                                        "deputies", "filings", "requests", "bases")],
+        "paths": {**PATHS, **openapi_bases.paths(_op, _json, _body, _param, (READ, WRITE))},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "create-token 生成的令牌（dl_…）"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_bases.SCHEMAS},
         },
     })

@@ -166,6 +166,10 @@ def revision_json(revision: Revision, user) -> dict:
         unanswered_opinions=len([o for o in drafts.unanswered_opinions(revision) if o in opinions]),
         suggested_departments=([org_json(o) for o in drafts.suggest_departments(revision, all_changes)]
                                if revision.is_open else []))
+    # a changed law: each item flagged by it says so (依据已修订 / 依据已废止) while the flag is open
+    basis_flags = {f.item_id: f.message.partition("：")[0] for f in revision.flags if f.source == "basis" and f.open}
+    for item in out["items"]:
+        item["basis_flag"] = basis_flags.get(item["item_id"])
     return out
 
 

@@ -22,6 +22,7 @@ ITEM_TEXT_KEYS = tuple(f.key for f in FIELDS if f.shape in (Shape.text, Shape.de
 ITEM_LIST_KEYS = tuple(k for f in FIELDS if f.shape in (Shape.steps, Shape.departments)
                        for k in f.keys if k not in ITEM_TEXT_KEYS)
 ITEM_ROW_KEYS = tuple(f.key for f in FIELDS if f.shape == Shape.department_rows)
+ITEM_CITATION_KEYS = tuple(f.key for f in FIELDS if f.shape == Shape.citations)
 ITEM_KEYS = CONTENT_KEYS
 
 
@@ -116,6 +117,20 @@ def item_fields(data: dict) -> dict:
                 raise Invalid(f"{schema_field(key).label}应为 [{{department, method}}] 列表，两项均为文本")
             _refuse_awkward(key, *(v for r in rows for v in r.values()))
             out[key] = rows
+    for key in ITEM_CITATION_KEYS:
+        if key in data:
+            rows = data[key]
+            if not isinstance(rows, list) or not all(
+                    isinstance(r, dict) and set(r) <= {"basis_id", "article", "text", "title", "doc_number", "status"}
+                    and (r.get("basis_id") is None or (isinstance(r.get("basis_id"), int)
+                                                       and not isinstance(r.get("basis_id"), bool)))
+                    and all(r.get(k) is None or isinstance(r.get(k), str) for k in ("article", "text"))
+                    for r in rows):
+                raise Invalid(f"{schema_field(key).label}应为 [{{basis_id, article}}] 列表：basis_id 为依据库中的编号，"
+                              "article 为条款（如“第十条”）；不在依据库中的可只写 text")
+            _refuse_awkward(key, *(r.get(k) for r in rows for k in ("article", "text")))
+            out[key] = [{"basis_id": r.get("basis_id"), "article": r.get("article") or "", "text": r.get("text") or ""}
+                        for r in rows]
     return out
 
 
@@ -144,3 +159,18 @@ def deadline(data: dict) -> date | None:
         raise Invalid("截止日期不是有效的日期") from None
 
 
+
+
+def day(data: dict, key: str, *, required: bool = False) -> date | None:
+    """A YYYY-MM-DD date field."""
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"缺少字段 {key}（日期，YYYY-MM-DD）")
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise Invalid(f"字段 {key} 应为日期，格式 YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"字段 {key} 不是有效的日期") from None

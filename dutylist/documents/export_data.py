@@ -12,7 +12,7 @@ import csv
 import io
 import json
 
-from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, Field, Shape, receiving_lines
+from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, Field, Shape, citation_lines, receiving_lines
 from ..textrules import csv_field
 from .model import ListDocument
 
@@ -49,6 +49,8 @@ def _cell(f: Field, entry: dict) -> str:
         return ""
     if f.shape == Shape.department_rows:
         return "\n".join(receiving_lines(entry[f.key], merge=True))
+    if f.shape == Shape.citations:
+        return "\n".join(citation_lines(entry[f.key]))
     value = entry[f.key]
     return "\n".join(value) if isinstance(value, list) else value
 

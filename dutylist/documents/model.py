@@ -15,7 +15,7 @@ from workflow.states import STATUS_LABELS, Status
 
 from .. import clock, timefmt
 from ..importers.parsed import ParsedList
-from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, fields_of, receiving_lines
+from ..items import CONTENT_KEYS, FIELDS, KIND_LABELS, KINDS, Shape, citation_lines, fields_of, receiving_lines
 from ..items import field as schema_field
 from ..services import drafts, list_counts, snapshot
 from ..services.list_counts import list_stats
@@ -150,6 +150,8 @@ def cell_lines(entry: dict, field_name: str) -> list[str]:
     value = entry.get(field_name)
     if schema_field(field_name).shape == Shape.department_rows:
         return [xml_safe(x) for x in receiving_lines(value, merge=True)]
+    if schema_field(field_name).shape == Shape.citations:
+        return [xml_safe(x) for x in citation_lines(value)]
     if isinstance(value, list):
         return [xml_safe(x) for x in value if x]
     return [xml_safe(value)] if value else []
@@ -184,6 +186,9 @@ def _plain(entries: list[dict]) -> list[dict]:
             if f.shape == Shape.department_rows:
                 d[f.key] = [{"department": strip_awkward(r.get("department")), "method": strip_awkward(r.get("method"))}
                             for r in (e.get(f.key) or [])]
+            elif f.shape == Shape.citations:
+                d[f.key] = [{"basis_id": c.get("basis_id"), "article": strip_awkward(c.get("article") or ""),
+                             "text": strip_awkward(c.get("text") or "")} for c in (e.get(f.key) or [])]
         out.append(d)
     return sorted(out, key=lambda d: KINDS.index(d["kind"]))
 

@@ -56,6 +56,7 @@ from ..items import (
     KINDS,
     TABLES,
     Shape,
+    citations_of_text,
     departments_of_text,
     fields_of,
     kind_of_word,
@@ -626,6 +627,8 @@ class GridReader:
             setattr(item, f.key, rows)
             if not rows:
                 raw.flag(f"{f.label}为空（未写明承接部门）", "missing_department")
+        elif f.shape == Shape.citations:
+            setattr(item, f.key, citations_of_text(lines))
 
 
 def _remarks(raw: _Raw) -> str:

@@ -34,6 +34,8 @@ class ParsedItem:
     township_duties: list[str] = field(default_factory=list)  #: 乡镇配合职责, one line per step
     receiving: list[Receiving] = field(default_factory=list)  #: withdrawn 承接部门及工作方式
     remarks: str = ""  #: 备注: its own column, and the columns without a field of their own ("实施依据：……")
+    #: 依据 as read: [{basis_id, article, text}], pending (basis_id None) until matched to the library
+    bases: list[dict] = field(default_factory=list)
     line: int = 0  #: 1-based source line where the row starts
     flags: list[str] = field(default_factory=list)  #: why the parser is unsure of this row
 
@@ -51,7 +53,7 @@ class ParsedItem:
                 "departments": list(self.departments), "dept_duties": list(self.dept_duties),
                 "township_duties": list(self.township_duties),
                 "receiving": [{"department": r.department, "method": r.method} for r in self.receiving],
-                "remarks": self.remarks}
+                "remarks": self.remarks, "bases": [dict(c) for c in self.bases]}
 
 
 @dataclass

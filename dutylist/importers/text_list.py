@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..items import CATCH_ALL, KIND_LABELS, KINDS, fields_of, kind_of_word, title_pattern
+from ..items import CATCH_ALL, KIND_LABELS, KINDS, citations_of_text, fields_of, kind_of_word, title_pattern
 from ..vocabulary import PREFECTURE_SHORT_NAMES
 from .columns import (
     KIND,
@@ -86,6 +86,7 @@ class _Row:
     dept_duties: str | list[str] = ""
     town_duties: str | list[str] = ""
     receiving: str = ""
+    bases: str = ""
     cells: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
@@ -251,7 +252,7 @@ def _parse_tabbed(lines: list[str], report: ColumnReport | None = None) -> list[
 
 #: where the text importer keeps each field's cell on a row
 _ROW_ATTRS = {"category": "category", "name": "name", "departments_text": "dept", "dept_duties": "dept_duties",
-              "township_duties": "town_duties", "receiving": "receiving"}
+              "township_duties": "town_duties", "receiving": "receiving", "bases": "bases"}
 
 
 def _by_layout(row: _Row, report: ColumnReport) -> None:
@@ -582,6 +583,7 @@ def _build_items(rows: list[_Row], depts: Depts) -> tuple[list[ParsedItem], list
             texts += [r.department + r.method for r in item.receiving]
         if any(_ocr_noise(t) for t in texts if t):
             row.flag("含重复乱码，疑似OCR噪声", "ocr_noise")
+        item.bases = citations_of_text(row.bases)
         setattr(item, CATCH_ALL, "\n".join(text if is_remarks_header(header) else remark_line(header, text)
                                             for header, text in row.notes if text))
         item.flags = list(row.flags)

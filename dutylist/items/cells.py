@@ -87,3 +87,49 @@ def receiving_of_lines(lines: list[str], strict: bool = False) -> list[dict]:
         else:
             out.append({"department": "", "method": line})
     return out
+
+
+# ------------------------------------------------------------------ 依据 (citations) ----
+_CITATION_BREAKS = re.compile(r"[；;]")
+#: an article reference: 第十条、第二款、第三项 (and what follows it: 第十条第二款、第十一条)
+_ARTICLE = re.compile(r"(第[一二三四五六七八九十百千零〇两\d]+[条款项目章节编].*)$")
+_TITLED = re.compile(r"(《[^《》]+》(?:\s*[（(〔][^（）()〔〕]*[）)〕])?)([^《]*)")
+_EDGE_PUNCT = "、，,。 　和及与以及"
+
+
+def citation_line(citation: dict) -> str:
+    """A citation as one line of text: the basis as cited, then its article (《…》第十条)."""
+    return f"{citation.get('text') or ''}{citation.get('article') or ''}".strip()
+
+
+def citation_lines(citations: list | None) -> list[str]:
+    """The lines of a 依据 cell, a citation each."""
+    return [line for line in (citation_line(c) for c in citations or []) if line]
+
+
+def citations_of_text(text: str | list | None) -> list[dict]:
+    """The citations a 依据 cell (or a form's text) holds, as pending citations {basis_id: None, article,
+    text}: a line (or a part between ；) each, several 《…》 on one line each their own, the article
+    (第十条…) split off the end. Matching them to the library is the services' work."""
+    raw = text if isinstance(text, list) else lines_of(text)
+    out: list[dict] = []
+    for line in raw:
+        for part in _CITATION_BREAKS.split(line or ""):
+            part = part.strip().strip(_EDGE_PUNCT)
+            if not part:
+                continue
+            if "《" in part:
+                for m in _TITLED.finditer(part):
+                    out.append({"basis_id": None, "text": m.group(1).strip(),
+                                "article": m.group(2).strip().strip(_EDGE_PUNCT)})
+                continue
+            m = _ARTICLE.search(part)
+            head = part[:m.start()].strip() if m else part
+            if m and not head and out:  # "第十条" on a line of its own: the article of the citation above
+                out[-1]["article"] = (out[-1]["article"] + "、" + m.group(1)).strip("、")
+                continue
+            if m and not head:  # an article and nothing it belongs to: cleaning refuses it, saying so
+                out.append({"basis_id": None, "text": "", "article": m.group(1).strip()})
+                continue
+            out.append({"basis_id": None, "text": head, "article": m.group(1).strip() if m else ""})
+    return out

@@ -4,8 +4,19 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .cells import departments_of_text, receiving_lines, steps_text
-from .fields import CONTENT_KEYS, FIELDS, NAME_LIMIT, NAMES_KEY, Field, Shape, fields_of
+from .cells import citation_lines, citations_of_text, departments_of_text, receiving_lines, steps_text
+from .fields import (
+    ARTICLE_LIMIT,
+    CITATION_TEXT_LIMIT,
+    CITATIONS_MAX,
+    CONTENT_KEYS,
+    FIELDS,
+    NAME_LIMIT,
+    NAMES_KEY,
+    Field,
+    Shape,
+    fields_of,
+)
 from .tables import KINDS
 
 
@@ -19,11 +30,11 @@ class FieldError(ValueError):
 
 def empty_fields() -> dict:
     """A content with every key empty."""
-    return {k: ([] if k == NAMES_KEY or _shape_of(k) in (Shape.steps, Shape.department_rows) else "")
-            for k in CONTENT_KEYS}
+    return {k: ([] if k == NAMES_KEY or _shape_of(k) in _LIST_SHAPES else "") for k in CONTENT_KEYS}
 
 
 _OPTIONAL = {f.key for f in FIELDS if f.optional}
+_LIST_SHAPES = (Shape.steps, Shape.department_rows, Shape.citations)
 
 
 def _shape_of(key: str) -> Shape | None:
@@ -78,6 +89,38 @@ def _clean(f: Field, data: dict, out: dict) -> None:
         out[f.key] = [{"department": _text(r.get("department"), f"{f.key}.department", NAME_LIMIT),
                        "method": _text(r.get("method"), f"{f.key}.method", 4000)}
                       for r in rows if (r.get("department") or r.get("method"))]
+    elif f.shape == Shape.citations:
+        out[f.key] = clean_citations(data.get(f.key), f)
+
+
+def clean_citations(value, f: Field) -> list[dict]:
+    """依据 as [{basis_id, article, text}]: from the API's list, or a form's text (a citation a line,
+    each kept pending until the services match it to the library). Checks shapes and lengths only."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = citations_of_text(value)
+    if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
+        raise FieldError("依据应为 [{basis_id, article}] 列表")
+    out = []
+    for c in value:
+        basis_id = c.get("basis_id")
+        if basis_id is not None and (isinstance(basis_id, bool) or not isinstance(basis_id, int) or basis_id < 1):
+            raise FieldError("依据的 basis_id 应为依据库中的编号（正整数）")
+        article = _text(c.get("article"), f"{f.key}.article", 10**6)
+        text = _text(c.get("text"), f"{f.key}.text", 10**6)
+        if len(article) > ARTICLE_LIMIT:
+            raise FieldError(f"依据条款“{article[:20]}…”过长（不超过 {ARTICLE_LIMIT} 字）")
+        if len(text) > CITATION_TEXT_LIMIT:
+            raise FieldError(f"依据名称“{text[:20]}…”过长（不超过 {CITATION_TEXT_LIMIT} 字）")
+        if basis_id is None and not text:
+            if article:
+                raise FieldError(f"依据条款“{article}”未写明所依据的法律法规")
+            continue
+        out.append({"basis_id": basis_id, "article": article, "text": text})
+    if len(out) > CITATIONS_MAX:
+        raise FieldError(f"依据过多（每个事项不超过 {CITATIONS_MAX} 条）")
+    return out
 
 
 def clean_fields(data: dict, kind: str) -> dict:
@@ -122,12 +165,15 @@ def canonical_content(fields: dict) -> str:
         value = fields.get(key)
         if not value and key in _OPTIONAL:
             continue  # an optional field left empty: the content hashes as it did before the field existed
-        if key == NAMES_KEY or _shape_of(key) in (Shape.steps, Shape.department_rows):
+        if key == NAMES_KEY or _shape_of(key) in _LIST_SHAPES:
             data[key] = list(value or [])
         else:
             data[key] = value or ""
         if _shape_of(key) == Shape.department_rows:
             data[key] = [{"department": r["department"], "method": r["method"]} for r in data[key]]
+        if _shape_of(key) == Shape.citations:
+            data[key] = [{"basis_id": c.get("basis_id"), "article": c.get("article") or "", "text": c.get("text") or ""}
+                         for c in data[key]]
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -145,6 +191,8 @@ def field_text(entry: dict, key: str) -> str:
         return steps_text(value)
     if shape == Shape.department_rows:
         return "\n".join(receiving_lines(value))
+    if shape == Shape.citations:
+        return "\n".join(citation_lines(value))
     return value or ""
 
 
@@ -155,3 +203,9 @@ def named_departments(fields: dict) -> list[str]:
         if f.shape == Shape.department_rows:
             names += [r["department"] for r in fields.get(f.key) or [] if r.get("department")]
     return list(dict.fromkeys(names))
+
+
+def cited_bases(fields: dict) -> list[int]:
+    """The library ids an item cites (依据 with a basis_id), in order, each once."""
+    return list(dict.fromkeys(c["basis_id"] for f in FIELDS if f.shape == Shape.citations
+                              for c in fields.get(f.key) or [] if c.get("basis_id")))

@@ -12,6 +12,8 @@ class Shape(StrEnum):
     steps = "steps"  #: numbered steps, one line each (上级部门职责, 乡镇配合职责)
     departments = "departments"  #: a cell naming departments: the printed text, and the names in it
     department_rows = "department_rows"  #: 承接部门及工作方式: [{department, method}], a row per department
+    #: 依据: [{basis_id, article, text}], a citation per line (a library entry, or a pending text)
+    citations = "citations"
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,18 @@ FIELDS: tuple[Field, ...] = (
           required_message="须写明承接部门及工作方式，或说明该事项不再开展",
           headers=(r"^(?=.*承接)(?=.*方式)",), header_rank=4,
           part_headers=(("department", r"承接部门|承接单位"), ("method", r"工作方式|承接方式"))),
+    Field("bases", "依据", Shape.citations, 20000, KINDS, False, optional=True,
+          hint="每行一条，如“《中华人民共和国土地管理法》第十条”；输入时可从依据库选择",
+          headers=(r"依据$", r"^(?:法律|政策|设定|实施|职权|法定)依据", r"^(?:法律法规|政策)(?:条款|文件)?$"),
+          header_rank=6),
     Field("remarks", "备注", Shape.text, 4000, KINDS, False, optional=True,
           hint="其他说明；导入时没有对应字段的列以“列名：内容”记在这里",
           headers=(r"^(?:备注|附注|备考|其他说明|备注说明)$",), header_rank=5),
 )
 _BY_KEY = {f.key: f for f in FIELDS}
+#: a citation's article (第十条、第二款) and its text (the basis as typed), characters at most; citations
+#: per item at most
+ARTICLE_LIMIT, CITATION_TEXT_LIMIT, CITATIONS_MAX = 100, 300, 50
 #: the field that keeps what no other field holds (备注): an imported column the item has no field for
 #: goes there under its header
 CATCH_ALL: str = next(f.key for f in FIELDS if f.label == "备注")
@@ -95,7 +104,6 @@ def field(key: str) -> Field:
 #: headers (regular expressions, as `Field.headers`), they go to 备注 under their own header
 #: ("实施依据：……"). A field added for one of them takes its patterns into its `headers`.
 NOTE_HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("依据", (r"依据$", r"^(?:法律|政策|设定|实施|职权|法定)依据", r"^(?:法律法规|政策)(?:条款|文件)?$")),
     ("责任事项", (r"责任事项", r"^责任(?:内容|清单)?$")),
     ("追责情形", (r"追责|问责|责任追究",)),
     ("编码", (r"编码$", r"代码$", r"^事项编号$")),

@@ -1,5 +1,7 @@
 """All models, importable from one place (Alembic reads db.metadata after this import)."""
 from .audit import AuditEvent, AuditHead, SignInAttempt
+from .basis import BASIS_LEVELS, BASIS_STATUS_LABELS, Basis, BasisLevel, BasisStatus, ContentBasis, doc_key
+from .basis_flag import BASIS_FLAG_LABELS, BasisFlag
 from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
 from .filing import (
     ACKNOWLEDGED_STATUS,
@@ -67,4 +69,6 @@ __all__ = [
     "ImportUpload", "OutboxMail", "LegalityConclusion",
     "AdjustmentRequest", "RequestTownship", "RequestItem", "ItemOrigin", "REQUEST_TYPES", "SITUATIONS",
     "REQUEST_STATUSES", "ADMISSION_OUTCOMES", "REQUEST_ACTIONS", "SUBMITTED", "ACCEPTED", "REJECTED",
+    "Basis", "BasisLevel", "BasisStatus", "BASIS_LEVELS", "BASIS_STATUS_LABELS", "ContentBasis", "doc_key",
+    "BasisFlag", "BASIS_FLAG_LABELS",
 ]

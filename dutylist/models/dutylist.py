@@ -29,6 +29,8 @@ class ItemColumns:
     township_duties: Mapped[list] = mapped_column(JSON, default=list)  #: 乡镇配合职责
     receiving: Mapped[list] = mapped_column(JSON, default=list)  #: [{department, method}] 承接部门及工作方式
     remarks: Mapped[str] = mapped_column(Text, default="", server_default="")  #: 备注
+    #: 依据: [{basis_id (a legal_basis id, or None for a pending citation), article, text}]
+    bases: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     def fields(self) -> dict:
         return {f: getattr(self, f) for f in CONTENT_KEYS}

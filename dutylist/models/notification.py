@@ -16,6 +16,7 @@ NOTIFICATION_LABELS = {
     "deadline_near": "截止将至", "deadline_passed": "已逾期",
     "legality_requested": "待合法性审查", "legality_passed": "合法性审查通过",
     "request_submitted": "调整申请", "request_decided": "申请结果", "request_draft": "按申请修订",
+    "basis_changed": "依据变更",
 }
 
 

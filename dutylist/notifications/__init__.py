@@ -8,7 +8,7 @@ from .. import signals
 from . import mail
 from .cli import send_mail_command, send_reminders_command
 from .requests import on_request_event
-from .service import notify_for, settle_for
+from .service import notify_basis_adjustments, notify_for, settle_for
 
 
 def on_revision_event(revision, event, **_):
@@ -16,6 +16,11 @@ def on_revision_event(revision, event, **_):
     calls for are made, in the same transaction."""
     settle_for(event, revision)
     notify_for(event, revision)
+
+
+def on_basis_adjustments(basis, actor, revisions, **_):
+    """Adjustment drafts opened for a changed basis: the townships, offices and departments are told."""
+    notify_basis_adjustments(basis, actor, revisions)
 
 
 def init_app(app):
@@ -26,3 +31,4 @@ def init_app(app):
     app.cli.add_command(send_mail_command)
     signals.revision_event.connect(on_revision_event)
     signals.request_event.connect(on_request_event)
+    signals.basis_adjustments_opened.connect(on_basis_adjustments)

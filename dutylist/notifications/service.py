@@ -17,6 +17,8 @@ from .. import clock
 from ..extensions import db
 from ..models import Consultation, ConsultationRound, Notification, Organisation, OrgKind, Revision, User
 from ..models.base import utcnow
+from ..services import departments as dept_registry
+from ..services import drafts
 from . import mail
 
 STAGE_NAMES = {Status.prefecture_review.value: "州级", Status.region_review.value: "自治区"}
@@ -143,6 +145,29 @@ def notify_for(event, revision: Revision) -> list[Notification]:
     return _create(users, kind, text, revision.id, exclude=event.actor_id)
 
 
+def notify_basis_adjustments(basis, actor, revisions) -> list[Notification]:
+    """A changed basis sent to adjustment drafts (workflow.law.open_adjustments): each township's drafters,
+    its county office and the departments its flagged items name are told, with the draft's link."""
+    from_state = {"amended": "已修订", "repealed": "已废止"}.get(basis.status, "已变更")
+    created = []
+    for revision, new, item_ids in revisions:
+        town = revision.township
+        county = town.parent
+        reg = dept_registry.registry(county) if county is not None else {}
+        wanted = set(item_ids)
+        dept_ids = set()
+        for item in revision.items:
+            if item.item_id in wanted and county is not None:
+                dept_ids |= drafts.department_ids(item.fields(), county, reg)
+        users = (users_in_role(perm.DRAFTER, revision) + users_in_role(perm.OFFICE, revision)
+                 + department_users(dept_ids))
+        where = "已发起调整稿" if new else "已加入正在进行的修订稿"
+        text = (f"{town.name}有 {len(item_ids)} 项事项引用的{basis.label}{from_state}，{where}："
+                "请逐项修改，或说明理由后确认保留")
+        created += _create(users, "basis_changed", text, revision.id, exclude=actor.id)
+    return created
+
+
 # ------------------------------------------------------------------ tasks done ----
 #: what a department is asked to do on a revision: give its opinion and sign off
 DEPARTMENT_TASKS = ("opinion_requested", "deadline_near", "deadline_passed")
@@ -153,7 +178,9 @@ TASKS_OF_STATE = {
     Status.county_review.value: ("signed_off", *DEPARTMENT_TASKS),  # the office decided: no one waits
     Status.legality_review.value: ("legality_requested",),  # 请审查: the 司法局 concluded
     Status.county_approved.value: ("legality_passed",),  # 合法，待报送上级: the office sent it on
-    Status.returned.value: ("returned",),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
+    Status.returned.value: ("returned", "basis_changed"),  # 请答复意见、修改后再上报: the township submitted (or abandoned)
+    # 依据变更: the adjustment draft was submitted (or abandoned)
+    Status.drafting.value: ("basis_changed",),
     Status.prefecture_review.value: ("review_requested",),  # 请审核
     Status.region_review.value: ("review_requested",),
 }

@@ -22,7 +22,7 @@ from sqlalchemy import ForeignKey, Text, column, delete, event, func, insert, li
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..items import CONTENT_KEYS, FIELDS, Shape
+from ..items import CONTENT_KEYS, FIELDS, Shape, citation_lines
 from ..models import ItemContent
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,9 @@ def searchable_text(fields: dict) -> str:
             continue
         if f.shape == Shape.department_rows:
             parts += [f"{r.get('department') or ''} {r.get('method') or ''}".strip() for r in fields.get(f.key) or []]
+            continue
+        if f.shape == Shape.citations:
+            parts += citation_lines(fields.get(f.key))
             continue
         for key in f.keys:
             value = fields.get(key)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from .. import caching
 from ..compare import matching
 from ..extensions import db
-from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, receiving_lines
+from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, citation_lines, receiving_lines
 from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, Version, VersionChunk
 from ..services import places
 from . import backend
@@ -337,6 +337,8 @@ def _snippet_text(f, content) -> str:
     value = getattr(content, f.key)
     if f.shape == Shape.department_rows:
         return "；".join(receiving_lines(value))
+    if f.shape == Shape.citations:
+        return "；".join(citation_lines(value))
     if f.shape == Shape.departments:
         return value or "、".join(getattr(content, f.keys[1]) or [])
     return " ".join(value) if isinstance(value, list) else (value or "")

@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "delegation_create": "指定代理人", "delegation_withdraw": "撤回代理", "consultation_reassign": "改派部门经办人",
     "filing_create": "报送备案", "filing_acknowledge": "确认接收备案",
     "request_submit": "提出调整申请", "request_accept": "同意调整申请", "request_reject": "不予同意调整申请",
+    "basis_add": "新增依据", "basis_edit": "修改依据", "basis_import": "从表格导入依据",
+    "basis_status": "标记依据已修订或已废止", "basis_adjust": "依据变更：发起调整",
 }
 #: the columns an entry's hash covers, in the order they are hashed
 HASHED_FIELDS = ("seq", "created_at", "action", "outcome", "actor_id", "actor_name",

@@ -1,10 +1,12 @@
 """Reading a revision's working copy: checks, changes against its base, who it concerns."""
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+
 from workflow import permissions as perm
 
 from ..extensions import db
-from ..items import KINDS, TABLES, content_hash, item_problems, named_departments
+from ..items import FIELDS, KINDS, TABLES, Shape, content_hash, item_problems, named_departments
 from ..models import Category, DraftFlag, DraftItem, Opinion, Organisation, Revision
 from ..vocabulary import CATEGORIES
 from . import departments as dept_registry
@@ -120,7 +122,32 @@ def submit_blockers(revision: Revision, all_changes: list[Change] | None = None)
         label = (f"{TABLES[item.kind].short}事项第 {item.number} 项“{_short(item.name)}”" if item is not None
                  else f"事项 {flag.item_id}")
         out.append(f"{label}有待处理的提示：{flag.message}（修改该事项或说明理由后确认）")
+    for item in missing_bases(revision, all_changes):
+        out.append(f"{TABLES[item.kind].short}事项第 {item.number} 项“{_short(item.name)}”是新增事项，"
+                   "须注明依据（法律、法规或文件名称及条款）")
     return out
+
+
+def required_basis_kinds() -> tuple[str, ...]:
+    """The tables whose new items must cite a basis (the REQUIRE_BASIS_FOR setting; empty by default)."""
+    return tuple(current_app.config.get("REQUIRE_BASIS_FOR", ())) if has_app_context() else ()
+
+
+def has_basis(item: DraftItem) -> bool:
+    """Whether the item cites at least one basis (one in the library, or a pending citation's text)."""
+    fields = item.fields()
+    return any((c.get("basis_id") or (c.get("text") or "").strip())
+               for f in FIELDS if f.shape == Shape.citations for c in fields.get(f.key) or [] if isinstance(c, dict))
+
+
+def missing_bases(revision: Revision, all_changes: list[Change] | None = None) -> list[DraftItem]:
+    """New items of the tables REQUIRE_BASIS_FOR names (added, or moved into such a table) citing no basis."""
+    kinds = required_basis_kinds()
+    if not kinds:
+        return []
+    new = {ch.item_id for ch in (changes(revision) if all_changes is None else all_changes)
+           if ch.new is not None and ch.new["kind"] in kinds and set(ch.kinds) & {"added", "moved"}}
+    return [i for i in live_items(revision) if i.item_id in new and not has_basis(i)]
 
 
 def department_ids(fields: dict, county: Organisation, reg: dict) -> set[int]:

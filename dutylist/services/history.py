@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
+from workflow.errors import Invalid
+
+from .. import timefmt
 from ..caching import LRU
 from ..extensions import db
 from ..models import AuditEvent, ItemReason, Revision, Version
@@ -44,6 +48,25 @@ def versions_of(township_id: int) -> list[VersionInfo]:
                               "at": ev.created_at, "reason": (ev.details or {}).get("reason")})
         out.append(VersionInfo(v, rev, approvals))
     return out
+
+
+def parse_day(raw: str) -> date:
+    """A YYYY-MM-DD date typed by a person or a client; Invalid with a Chinese message otherwise."""
+    raw = (raw or "").strip()
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"日期“{raw[:20]}”无效，应为 YYYY-MM-DD 格式，例如 2026-03-01") from None
+
+
+def version_at(township_id: int, day: date) -> Version | None:
+    """The version in force on a day: the one published latest on or before the end of that day
+    (in the configured zone); None if the township had no published version yet."""
+    return db.session.scalars(select(Version).where(
+        Version.township_id == township_id, Version.published_at <= timefmt.end_of_day_utc(day))
+        .order_by(Version.number.desc()).limit(1)).first()
 
 
 def reasons_between(township_id: int, a: Version, b: Version) -> dict[int, list[str]]:

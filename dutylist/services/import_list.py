@@ -11,6 +11,7 @@ from ..items import named_departments
 from ..models import Organisation, OrgKind, Version
 from ..models.org import level_name_of
 from ..vocabulary import PREFECTURE_SHORT_NAMES
+from . import bases
 from . import departments as dept_registry
 from .snapshot import EntryData, publish_version
 
@@ -51,6 +52,7 @@ def ensure_township(region: str, prefecture: str, county: str, township: str) ->
 
 
 def entries_from(parsed: ParsedList) -> list[EntryData]:
+    bases.link_parsed(parsed.items)  # 依据 matched to the library where they can be, kept as text otherwise
     out = []
     for it in parsed.items:
         out.append(EntryData(kind=it.kind, number=it.number, fields=it.fields(), flags=list(it.flags) or None))

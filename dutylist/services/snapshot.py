@@ -8,8 +8,18 @@ from sqlalchemy import func, select
 
 from .. import signals
 from ..extensions import db
-from ..items import CONTENT_KEYS, KINDS, content_hash, empty_fields, named_departments
-from ..models import ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Organisation, Version, VersionChunk
+from ..items import CONTENT_KEYS, KINDS, cited_bases, content_hash, empty_fields, named_departments
+from ..models import (
+    ChunkEntry,
+    ContentBasis,
+    ContentDepartment,
+    EntryChunk,
+    Item,
+    ItemContent,
+    Organisation,
+    Version,
+    VersionChunk,
+)
 from ..models.base import utcnow
 from . import departments as dept_registry
 from .bulk import insert_returning_ids, insert_rows
@@ -75,7 +85,7 @@ def _contents_for(township: Organisation, entries: list[EntryData]) -> tuple[dic
                                                            for chash, fields in fresh.items()])
     county = township.county
     reg = dept_registry.registry(county) if county is not None else {}
-    links, stored = [], []
+    links, cites, stored = [], [], []
     for content_id, (chash, fields) in zip(new_ids, fresh.items()):
         ids[chash] = content_id
         stored.append(StoredContent(content_id, chash, fields))
@@ -83,7 +93,10 @@ def _contents_for(township: Organisation, entries: list[EntryData]) -> tuple[dic
             org = dept_registry.resolve(county, name, reg) if county is not None else None
             links.append({"content_id": content_id, "position": pos, "name": name,
                           "department_id": getattr(org, "id", None)})
+        cites += [{"content_id": content_id, "position": pos, "basis_id": basis_id}
+                  for pos, basis_id in enumerate(cited_bases(fields))]
     insert_rows(ContentDepartment.__table__, links)
+    insert_rows(ContentBasis.__table__, cites)
     return ids, stored
 
 

@@ -4,12 +4,14 @@ The public portal (public, /public/) needs no sign-in."""
 from . import (
     accounts,
     admin,
+    bases,
     compare,
     deputies,
     documents,
     filings,
     history,
     inbox,
+    law,
     lists,
     notifications,
     orgs,
@@ -26,3 +28,4 @@ from . import (
 BLUEPRINTS = (lists.bp, revisions.bp, inbox.bp, history.bp, admin.bp, documents.bp, search.bp, compare.bp,
               oversight.bp, notifications.bp)
 BLUEPRINTS += (orgs.bp, registry.bp, accounts.bp, security.bp, deputies.bp, filings.bp, public.bp, requests.bp)
+BLUEPRINTS += (bases.bp, law.bp)

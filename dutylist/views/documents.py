@@ -18,6 +18,7 @@ from ..importers.columns import ROLE_LABELS, SKIP
 from ..importers.parsed import ImportFailure
 from ..items import KIND_LABELS, KINDS
 from ..models import Category, Organisation, OrgKind, Revision, Version
+from ..services import bases as basis_library
 from ..services.audit import record_event
 
 bp = Blueprint("documents", __name__)
@@ -106,6 +107,7 @@ def upload():
                 parsed = parse_document(data, township=place if township is None else None,
                                         categories=_categories(),
                                         isolate=current_app.config.get("IMPORT_SANDBOX", True))
+                basis_library.link_parsed(parsed.items)  # 依据 matched to the library where they can be
             except ImportFailure as exc:
                 error = str(exc)
             else:

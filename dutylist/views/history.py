@@ -7,6 +7,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from workflow.errors import Invalid
+
 from ..documents import change_table
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
@@ -62,8 +64,19 @@ def filtered(diffs: list[diff.ItemDiff]):
 @login_required
 def index(township_id: int):
     township = get_township(township_id)
-    return render_template("history/index.html", township=township, infos=history.versions_of(township.id),
-                           kinds=KINDS, kind_labels=KIND_LABELS)
+    raw_at = request.args.get("at", "").strip()
+    at, in_force, error = None, None, None
+    if raw_at:
+        try:
+            at = history.parse_day(raw_at)
+        except Invalid as exc:
+            error = exc.message
+        else:
+            in_force = history.version_at(township.id, at)
+    html = render_template("history/index.html", township=township, infos=history.versions_of(township.id),
+                           kinds=KINDS, kind_labels=KIND_LABELS, raw_at=raw_at, at=at, in_force=in_force,
+                           at_error=error)
+    return html, 400 if error else 200
 
 
 @bp.get("/townships/<int:township_id>/diff")

@@ -14,6 +14,7 @@ from ..models import Organisation, OrgKind
 from ..oversight import dashboard as dash
 from ..oversight.charts import Series, bar_chart
 from ..oversight.stats import CHILD_LEVEL, scope_stats
+from ..services import law_change
 from . import pages
 
 bp = Blueprint("oversight", __name__)
@@ -63,7 +64,8 @@ def _render_dashboard() -> str:
                            state_labels=dash.STATE_LABELS, states=dash.STATES, sorts=dash.SORTS,
                            sort_labels={"township": "乡镇", "state": "状态", "deadline": "截止日期",
                                         "overdue": "逾期天数"}, page_size=dash.PAGE,
-                           pending_filings=pending_for(current_user))
+                           pending_filings=pending_for(current_user),
+                           law_counts=law_change.per_county(perm.area_of(current_user)))
 
 
 @bp.get("/stats/<any(township, county, prefecture, region):level>/<int:org_id>")

@@ -159,7 +159,9 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
         signoff_form=SignOffForm(), verdicts=VERDICTS, opinions=opinions, answers=ANSWERS,
         action_form=ItemActionForm(), items_by_id=items_by_id, unanswered=unanswered,
         unanswered_ids={o.id for o in unanswered}, returned=return_reason(revision),
-        open_flags=drafts.open_flags(revision), is_drafter=perm.can_answer_opinions(user, revision),
+        open_flags=drafts.open_flags(revision),
+        basis_flags={f.item_id: f.message.partition("：")[0] for f in drafts.open_flags(revision) if f.source == "basis"},
+        is_drafter=perm.can_answer_opinions(user, revision),
         is_office=perm.is_county_office_of(user, revision), acting_for=perm.acting_for(user, revision),
         legality_events=set(LEGALITY_EVENTS.values()), can_conclude=perm.can_conclude_legality(user, revision),
         legality_form=LegalityForm(), conclusions=perm.legality_conclusions(revision),
@@ -257,6 +259,8 @@ def add_item(revision_id: int):
             db.session.rollback()
             if "position" in exc.fields:
                 form.position.errors = [*form.position.errors, exc.fields["position"]]  # next to the box
+            elif "bases" in exc.fields:
+                form.bases.errors = [*form.bases.errors, exc.fields["bases"]]
             else:
                 flash(exc.message, "danger")
     counts = {k: len(v) for k, v in _tables(revision).items()}
@@ -287,7 +291,10 @@ def edit_item(revision_id: int, draft_item_id: int):
             return redirect(url_for("revisions.show", revision_id=revision.id) + f"#d{item.id}")
         except WorkflowError as exc:
             db.session.rollback()
-            flash(exc.message, "danger")  # the typed text stays in the form: nothing is lost
+            if "bases" in exc.fields:  # next to the 依据 box
+                form.bases.errors = [*form.bases.errors, exc.fields["bases"]]
+            else:
+                flash(exc.message, "danger")  # the typed text stays in the form: nothing is lost
     return render_template("revisions/item_form.html", form=form, revision=revision, item=item,
                            kind_labels=KIND_LABELS, reasons=revision.reasons_of(item.item_id)), \
         400 if request.method == "POST" else 200
