@@ -52,7 +52,7 @@ def _from_text(f: Field, text: str | None):
 class ItemForm(BaseForm):
     kind = SelectField("所在清单", choices=list(KIND_LABELS.items()))
     reason = TextAreaField("修改理由（可暂不填写；上报前每项修改都须有理由）", validators=[Optional(), Length(max=4000)])
-    lock_version = HiddenField()
+    lock_version = HiddenField("事项版本号")
     #: only when adding: the place in the chosen table (the operation checks the range)
     position = StringField("插入位置：插入到该表第几项之前（留空则添加到末尾）", validators=[Optional()],
                            render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 6})

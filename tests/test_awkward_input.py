@@ -45,6 +45,17 @@ def test_the_item_form_refuses_awkward_characters_naming_the_field(drafting, bad
     assert not db.session.query(DraftItem).filter(DraftItem.name.like("新事项%")).count()
 
 
+def test_an_awkward_character_in_the_hidden_version_field_is_shown_too(drafting):
+    """A tampered hidden field is refused with a message the user can see (found by test_robustness)."""
+    client, rev = drafting
+    response = client.post_form(f"/revisions/{rev.id}/items/new", {"kind": "basic", "category": "党的建设",
+                                                                    "name": "新事项", "lock_version": "\x0b"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<p class="error" role="alert">「事项版本号」含有控制字符或非字符' in html
+    assert not db.session.query(DraftItem).filter(DraftItem.name == "新事项").count()
+
+
 @pytest.mark.parametrize("fine", ["零\u200b宽", "e\u0301", "😀", "\u202e右左\u200f", "甲\t乙\n丙"])
 def test_the_item_form_takes_ordinary_unicode(drafting, fine):
     client, rev = drafting
