@@ -283,3 +283,34 @@ def test_request_days_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("REQUEST_DAYS", "dynamic:0")
     with pytest.raises(ValueError, match="REQUEST_DAYS"):
         request_days()
+
+
+def test_a_request_cites_bases_and_the_accepted_draft_keeps_them(api, world):
+    """15.1 "the bases": a requested item cites the library (matched when the office accepts it) and a text not
+    yet in the library (kept as a pending citation); the draft item carries both."""
+    from dutylist.services import bases
+
+    law = bases.add(world.officer, {"title": "中华人民共和国农民专业合作社法", "issuer": "全国人民代表大会常务委员会",
+                                    "level": "法律"})
+    db.session.commit()
+    cited = {**NEW_ITEM, "bases": [{"basis_id": law.id, "article": "第十条"},
+                                   {"basis_id": None, "article": "", "text": "《某县合作社管理办法》"}]}
+    r = ask(api, items=[{"action": "add", "kind": "cooperative", "fields": cited}])
+    assert r.status_code == 201, r.get_json()
+    rid = r.get_json()["id"]
+    asked = api.get("officer", f"/requests/{rid}").get_json()
+    assert [b.get("basis_id") for b in asked["items"][0]["fields"]["bases"]] == [law.id, None]
+    done = api.post("officer", f"/requests/{rid}/decide", {"decision": "accept"}).get_json()
+    rev = db.session.get(Revision, done["townships"][0]["revision_id"])
+    added = next(i for i in rev.items if i.name == NEW_ITEM["name"])
+    assert [(b.get("basis_id"), b.get("article")) for b in added.bases] == [(law.id, "第十条"), (None, "")]
+    assert "某县合作社管理办法" in added.bases[1]["text"]
+
+
+def test_a_request_citing_a_basis_that_does_not_exist_is_refused_and_writes_nothing(api, world):
+    before = counts()
+    cited = {**NEW_ITEM, "bases": [{"basis_id": 999999, "article": "第一条"}]}
+    r = ask(api, items=[{"action": "add", "kind": "cooperative", "fields": cited}])
+    assert r.status_code in (400, 409), r.get_json()
+    assert "依据" in r.get_json()["error"]
+    assert counts() == before

@@ -31,6 +31,7 @@ from dutylist.models import (
     Revision,
 )
 from dutylist.models.base import utcnow
+from dutylist.services import bases as basis_library
 from dutylist.services import drafts, snapshot
 from dutylist.services.audit import record_event
 
@@ -103,10 +104,7 @@ def _check_item(n: int, raw, townships: list[Organisation], entries: dict[int, t
             raise Invalid(f"{where}：新增事项不应指定已有事项（item_id）")
         if kind is None:
             raise Invalid(f"{where}：请选择新增事项所在的清单（kind）")
-        try:
-            fields = items.clean_fields(given, kind)
-        except items.FieldError as exc:
-            raise Invalid(f"{where}：{exc.message}") from None
+        fields = _cleaned(given, kind, where)
         return RequestItem(position=n, action=action, kind=kind, fields=fields,
                            label=f"新增{TABLES[kind].short}事项“{fields['name']}”")
     item_id = raw.get("item_id")
@@ -133,12 +131,22 @@ def _check_item(n: int, raw, townships: list[Organisation], entries: dict[int, t
         if f.shape == items.Shape.departments and f.key in given and items.fields.NAMES_KEY not in given:
             merged.pop(items.fields.NAMES_KEY, None)
     merged.update(given)
-    try:
-        fields = items.clean_fields(merged, new_kind)
-    except items.FieldError as exc:
-        raise Invalid(f"{where}：{exc.message}") from None
+    fields = _cleaned(merged, new_kind, where, before=entry.get("bases") or [])
     return RequestItem(position=n, action=action, kind=new_kind, item_id=item_id, township_id=township.id,
                        label=f"{township.name}{label}", fields=fields)
+
+
+def _cleaned(given: dict, kind: str, where: str, before: list | None = None) -> dict:
+    """The fields of a requested item by the item schema, its 依据 checked against the library as a draft's
+    are (a basis that does not exist, or is repealed, is refused unless the item already cites it)."""
+    try:
+        fields = items.clean_fields(given, kind)
+        fields["bases"] = basis_library.check_citations(fields["bases"], None, before)
+    except items.FieldError as exc:
+        raise Invalid(f"{where}：{exc.message}") from None
+    except Invalid as exc:
+        raise Invalid(f"{where}：{exc}") from None
+    return fields
 
 
 def submit_request(actor, townships: list[Organisation], type_, situation, reason, changes, *,
