@@ -12,9 +12,9 @@ from sqlalchemy import select
 from ..config import ROOT
 from ..extensions import db
 from ..importers import text_list
-from ..models import Category, Organisation, OrgKind, Role, User
+from ..models import Basis, Category, Organisation, OrgKind, Role, User
 from ..vocabulary import CATEGORIES
-from . import passwords
+from . import bases, passwords
 from .audit import record_event
 from .import_list import import_list
 
@@ -28,6 +28,13 @@ SEEDS = [
     ("004_a051d543e79bffba.txt", None),
 ]
 DEMO_PASSWORD = "Demo-2025!"
+#: a few entries of the library of bases (依据库), so that citing one can be tried at once
+DEMO_BASES = [
+    {"title": "中华人民共和国村民委员会组织法", "issuer": "全国人民代表大会常务委员会", "level": "法律"},
+    {"title": "中华人民共和国土地管理法", "issuer": "全国人民代表大会常务委员会", "level": "法律"},
+    {"title": "中华人民共和国农民专业合作社法", "issuer": "全国人民代表大会常务委员会", "level": "法律"},
+    {"title": "中华人民共和国政府信息公开条例", "issuer": "国务院", "level": "行政法规", "doc_number": "国务院令第711号"},
+]
 #: ASCII user names for the places of the sample lists
 SLUGS = {
     "新疆维吾尔自治区": "xj", "昌吉回族自治州": "changji", "克孜勒苏柯尔克孜自治州": "kizilsu",
@@ -107,4 +114,16 @@ def seed_demo(sample_dir: Path = SAMPLE_DIR) -> dict:
         imported.append({"township": parsed.township, "version": version.id, "counts": parsed.counts()})
     db.session.flush()
     accounts = create_demo_users()
+    _add_demo_bases()
     return {"imported": imported, "accounts": accounts}
+
+
+def _add_demo_bases() -> None:
+    """The library's first entries, added by the region's office (only into an empty library)."""
+    if db.session.scalar(select(Basis.id).limit(1)) is not None:
+        return
+    region = db.session.scalar(select(User).where(User.role == Role.region_reviewer).order_by(User.id))
+    if region is None:
+        return
+    for entry in DEMO_BASES:
+        bases.add(region, entry)
