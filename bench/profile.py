@@ -110,8 +110,18 @@ def profile_page(app, client, path: str, n: int, top: int) -> dict:
     for _ in range(n):
         client.get(path)
     plain = (time.perf_counter() - t0) / n * 1000
+    from dutylist.views import page_hits
+    read = page_hits._read
+
+    def hit_read(*a, **k):  # the hit path's one read runs on the driver's cursor, past the engine's events
+        before()
+        try:
+            return read(*a, **k)
+        finally:
+            after()
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    page_hits._read = hit_read
     try:
         prof = cProfile.Profile()
         t0 = time.perf_counter()
@@ -121,6 +131,7 @@ def profile_page(app, client, path: str, n: int, top: int) -> dict:
         prof.disable()
         profiled = (time.perf_counter() - t0) / n * 1000
     finally:
+        page_hits._read = read
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
     stats = pstats.Stats(prof)

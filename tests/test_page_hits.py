@@ -15,7 +15,7 @@ from dutylist.models import Role, User
 from dutylist.models.base import utcnow
 from dutylist.models.notification import Notification
 from dutylist.models.org import new_session_token
-from dutylist.views import lists
+from dutylist.views import lists, page_hits
 from workflow import operations as ops
 
 from .factories import LEVELS, World, fire
@@ -34,14 +34,22 @@ def client_of(app, username):
 
 @contextmanager
 def statements():
+    """The SQL statements run: through the engine, and the hit path's read (on the driver's cursor)."""
     seen: list[str] = []
+    read = page_hits._read
 
     def listener(conn, cursor, statement, *rest):
         seen.append(statement)
+
+    def hit_read(statement, params):
+        seen.append("hit path read")
+        return read(statement, params)
     event.listen(db.engine, "before_cursor_execute", listener)
+    page_hits._read = hit_read
     try:
         yield seen
     finally:
+        page_hits._read = read
         event.remove(db.engine, "before_cursor_execute", listener)
 
 

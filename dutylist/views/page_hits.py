@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from flask import current_app, request, session
@@ -159,9 +160,50 @@ _DASHBOARD_READ = _viewer_select(
 )
 
 
+_SESSION_TOKEN = 2  #: its position in _VIEWER_COLUMNS
+#: (engine, statement) -> (SQL, parameter order or None, fixed parameters): each read compiled once per engine
+_prepared: dict = {}
+
+
+def _url() -> str:
+    engine = db.engine
+    prepared = _prepared.get(engine)
+    if prepared is None:
+        prepared = _prepared[engine] = str(engine.url)
+    return prepared
+
+
+def _read(statement, params: dict):
+    """The one row of a read, run as the SQL it compiles to on the driver's own cursor: SQLAlchemy would
+    otherwise build the statement's cache key and a result's metadata on every execution, the largest costs
+    of the hit path. Plain values (times as the driver gives them), named as the statement labels them."""
+    engine = db.engine
+    prepared = _prepared.get((engine, statement))
+    if prepared is None:
+        # the open states' IN list expanded once (this request's values serve only to expand it)
+        state = statement.compile(dialect=engine.dialect).construct_expanded_state(params)
+        prepared = [state.statement, state.positiontup, dict(state.parameters), None]
+        _prepared[(engine, statement)] = prepared
+    sql, order, fixed, row_type = prepared
+    if engine.dialect.name == "sqlite":
+        params["today"] = params["today"].isoformat()  # as SQLAlchemy's Date stores it there
+    values = {**fixed, **params}
+    connection = engine.raw_connection()  # from the pool, back to it (rolled back) when closed
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, tuple(values[name] for name in order) if order else values)
+        row = cursor.fetchone()
+        if row_type is None:
+            row_type = prepared[3] = namedtuple("Read", [d[0] for d in cursor.description])
+        cursor.close()
+    finally:
+        connection.close()
+    return None if row is None else row_type._make(row)
+
+
 def _org(row, prefix: str, parent: Org | None) -> Org | None:
-    oid = row._mapping[f"{prefix}_id"]
-    return None if oid is None else Org(oid, row._mapping[f"{prefix}_kind"], row._mapping[f"{prefix}_parent"], parent)
+    oid = getattr(row, f"{prefix}_id")
+    return None if oid is None else Org(oid, getattr(row, f"{prefix}_kind"), getattr(row, f"{prefix}_parent"), parent)
 
 
 def _list_decisions(row, user: Viewer) -> tuple | None:
@@ -224,9 +266,7 @@ def page_key() -> str | None:
         return None
     statement, params, decide = spec
     today = clock.today()
-    with db.engine.connect() as conn:
-        row = conn.execute(statement, {"user_id": int(user_id), "today": today,
-                                       **params(request.view_args or {})}).first()
+    row = _read(statement, {"user_id": int(user_id), "today": today, **params(request.view_args or {})})
     if (row is None or not row.active or row.deputised
             or not hmac.compare_digest(row.session_token or "", session_key)):
         return None
@@ -237,8 +277,8 @@ def page_key() -> str | None:
     decisions = decide(row, user)
     if decisions is None:
         return None
-    values = tuple(v for k, v in row._mapping.items() if k != "session_token")
-    key = repr((current_app.extensions["page_build"], str(db.engine.url), request.script_root, request.path,
-                request.query_string, hashlib.sha256(str(csrf_secret).encode()).hexdigest(), today.isoformat(),
-                values, decisions))
+    values = list(row)
+    del values[_SESSION_TOKEN]  # checked above; a new one signs the session out
+    key = repr((current_app.extensions["page_build"], _url(), request.script_root, request.path,
+                request.query_string, csrf_secret, today.isoformat(), values, decisions))
     return "h" + hashlib.sha256(key.encode()).hexdigest()[:39]
