@@ -266,3 +266,28 @@ def test_a_deputy_is_served_by_the_full_path(app, world):
     with statements() as seen:
         again = page(client, path)
     assert 'id="acting-for"' in again.get_data(as_text=True) and len(seen) > 1
+
+
+def test_a_connection_the_database_closed_is_dropped_and_the_page_still_served(app, world, backend):
+    """The hit path's pool does not test its connections before use (no "SELECT 1" per request): a dead one
+    costs the request the full path, and is replaced."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL: a server that closes connections")
+    from sqlalchemy import text
+
+    w = world
+    path = f"/townships/{w.town.id}"
+    client = client_of(app, "jimsar-office")
+    first = page(client, path)
+    assert page(client, path).data == first.data
+    db.session.close()
+    with db.engine.connect() as conn:  # every other connection to this database is closed by the server
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    again = page(client, path)  # rendered again: another CSRF token (signed with the time), the same page
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert "jimsar-office（" in again.get_data(as_text=True)
+    with statements() as seen:
+        page(client, path)  # the hit path again, on a new connection
+        assert page(client, path).status_code == 200
+    assert len(seen) == 2, seen

@@ -188,7 +188,7 @@ def _read(statement, params: dict):
     if engine.dialect.name == "sqlite":
         params["today"] = params["today"].isoformat()  # as SQLAlchemy's Date stores it there
     values = {**fixed, **params}
-    connection = engine.raw_connection()  # from the pool, back to it (rolled back) when closed
+    connection = _pool(engine).connect()  # back to the pool (rolled back) when closed
     try:
         cursor = connection.cursor()
         cursor.execute(sql, tuple(values[name] for name in order) if order else values)
@@ -196,9 +196,30 @@ def _read(statement, params: dict):
         if row_type is None:
             row_type = prepared[3] = namedtuple("Read", [d[0] for d in cursor.description])
         cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        # a connection the database closed (a restart): dropped; this request goes the full path, whose
+        # pool tests its connections before use
+        connection.invalidate()
+        return None
     finally:
         connection.close()
     return None if row is None else row_type._make(row)
+
+
+#: engine -> (the engine's pool, the hit path's own pool): the same connections and settings, without the
+#: "SELECT 1" the engine's pool sends before every use (pool_pre_ping; a round trip on PostgreSQL)
+_pools: dict = {}
+
+
+def _pool(engine):
+    mine = _pools.get(engine)
+    if mine is None or mine[0] is not engine.pool:  # new, or the engine's pool was disposed since
+        if mine is not None:
+            mine[1].dispose()
+        pool = engine.pool.recreate()
+        pool._pre_ping = False
+        mine = _pools[engine] = (engine.pool, pool)
+    return mine[1]
 
 
 def _org(row, prefix: str, parent: Org | None) -> Org | None:
@@ -240,45 +261,47 @@ HIT_PAGES = {
 }
 
 
-def _session_protection_passes() -> bool:
+def _session_protection_passes(app, sess) -> bool:
     """Flask-Login's session protection, without its side effects: a session begun in another browser (or
     from another address) goes the full path while Flask-Login would still change it (mark it not fresh,
     or end it in "strong" mode); in "basic" mode, once marked, it is served as Flask-Login serves it."""
-    mode = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
-    if mode not in ("basic", "strong") or session.get("_id") == login_manager._session_identifier_generator():
+    mode = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    if mode not in ("basic", "strong") or sess.get("_id") == login_manager._session_identifier_generator():
         return True
-    return (mode == "basic" or session.permanent) and session.get("_fresh") is False
+    return (mode == "basic" or sess.permanent) and sess.get("_fresh") is False
 
 
 def page_key() -> str | None:
     """This request's page key (see the module), or None when the hit path does not apply."""
-    spec = HIT_PAGES.get(request.endpoint or "")
-    if spec is None or request.method not in ("GET", "HEAD") or request.content_length:
+    req = request._get_current_object()  # (each use of a context proxy costs a lookup)
+    endpoint = req.endpoint
+    spec = HIT_PAGES.get(endpoint or "")
+    if spec is None or req.method not in ("GET", "HEAD") or req.content_length:
         return None
-    if not session or "_flashes" in session:
+    app, sess = current_app._get_current_object(), session._get_current_object()
+    if not sess or "_flashes" in sess:
         return None
-    csrf_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session_id, csrf_secret = session.get("_user_id"), session.get(csrf_field)
-    if not session_id or not csrf_secret or not _session_protection_passes():
+    session_id, csrf_secret = sess.get("_user_id"), sess.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not session_id or not csrf_secret or not _session_protection_passes(app, sess):
         return None
     user_id, _, session_key = str(session_id).partition(":")
     if not user_id.isdigit() or not session_key:
         return None
     statement, params, decide = spec
     today = clock.today()
-    row = _read(statement, {"user_id": int(user_id), "today": today, **params(request.view_args or {})})
+    row = _read(statement, {"user_id": int(user_id), "today": today, **params(req.view_args or {})})
     if (row is None or not row.active or row.deputised
             or not hmac.compare_digest(row.session_token or "", session_key)):
         return None
     user = Viewer(row.id, row.role, Org(row.organisation_id, row.org_kind, row.org_parent_id), row.organisation_id,
                   bool(row.must_change_password), bool(row.active))
-    if perm.must_change_password_first(user, request.endpoint) or perm.refusal(user, request.endpoint):
+    if perm.must_change_password_first(user, endpoint) or perm.refusal(user, endpoint):
         return None
     decisions = decide(row, user)
     if decisions is None:
         return None
     values = list(row)
     del values[_SESSION_TOKEN]  # checked above; a new one signs the session out
-    key = repr((current_app.extensions["page_build"], _url(), request.script_root, request.path,
-                request.query_string, csrf_secret, today.isoformat(), values, decisions))
+    key = repr((app.extensions["page_build"], _url(), req.script_root, req.path, req.query_string, csrf_secret,
+                today.isoformat(), values, decisions))
     return "h" + hashlib.sha256(key.encode()).hexdigest()[:39]

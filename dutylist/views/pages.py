@@ -142,19 +142,20 @@ def cached_page(parts: tuple, render) -> Response:
 
 def entry_response(entry: dict | None, etag: str, body: bytes | None = None) -> Response:
     """The answer for a kept page: 304 (entry and body None), or its bytes, gzipped once when the client
-    accepts gzip (kept beside them); `body` alone: bytes not kept (compressed on the fly by compress())."""
+    accepts gzip (kept beside them); `body` alone: bytes not kept (compressed on the fly by compress()).
+    Its headers are written as they are sent (a reused page is answered thousands of times)."""
+    headers = [("ETag", f'W/"{etag}"'),  # weak: one ETag for the page, gzipped or not
+               ("Cache-Control", "private, no-cache"), ("Vary", "Cookie, Accept-Encoding")]
     if entry is None and body is None:
-        response = Response(status=304)
-    else:
-        response = Response(body if body is not None else entry["body"], mimetype="text/html")
-        if entry is not None and _accepts_gzip() and _compressible(response):
-            if "gzip" not in entry:  # compressed once per kept page, at the level that pays when reused
-                entry["gzip"] = gzip.compress(entry["body"], compresslevel=6, mtime=0)
-            _gzipped(response, entry["gzip"])
-    response.set_etag(etag, weak=True)  # weak: one ETag for the page, gzipped or not
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("Cookie")
-    return response
+        return Response(status=304, headers=headers)
+    data = body if body is not None else entry["body"]
+    if (entry is not None and _accepts_gzip()
+            and len(data) >= current_app.config.get("COMPRESS_MIN_BYTES", 2048)):
+        if "gzip" not in entry:  # compressed once per kept page, at the level that pays when reused
+            entry["gzip"] = gzip.compress(entry["body"], compresslevel=6, mtime=0)
+        data = entry["gzip"]
+        headers.append(("Content-Encoding", "gzip"))
+    return Response(data, headers=headers, mimetype="text/html")
 
 
 def _uncached(body: bytes) -> Response:
@@ -182,7 +183,7 @@ def _gzipped(response: Response, body: bytes) -> None:
 
 def compress(response: Response) -> Response:
     """gzip on the fly for a client that accepts it (after_request)."""
-    if response.mimetype in COMPRESSIBLE:
+    if response.mimetype in COMPRESSIBLE and "Accept-Encoding" not in response.headers.get("Vary", ""):
         response.vary.add("Accept-Encoding")  # the same URL answers in two encodings
     if _accepts_gzip() and _compressible(response) and not response.is_streamed:
         _gzipped(response, gzip.compress(response.get_data(), compresslevel=current_app.config.get(
