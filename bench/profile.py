@@ -1,7 +1,7 @@
 """Where each millisecond of a signed-in page goes: cProfile over real requests, in-process.
 
     python bench/profile.py                      # the benchmark database (bench/data/bench-1000.sqlite3)
-    python bench/profile.py --no-cache           # VERSION_HTML_CACHE=0 QUERY_CACHE=0
+    python bench/profile.py --no-cache           # VERSION_HTML_CACHE=0 QUERY_CACHE=0 PAGE_CACHE=0
     python bench/profile.py --pages list,home --requests 200 --top 25
     DATABASE_URL=postgresql://… python bench/profile.py
 
@@ -171,7 +171,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--user", default="akqi-office")
-    ap.add_argument("--no-cache", action="store_true", help="VERSION_HTML_CACHE=0 QUERY_CACHE=0")
+    ap.add_argument("--no-cache", action="store_true", help="VERSION_HTML_CACHE=0 QUERY_CACHE=0 PAGE_CACHE=0")
     args = ap.parse_args(argv)
     from dutylist.app import create_app
     from dutylist.config import database_url
@@ -180,7 +180,7 @@ def main(argv=None) -> list[dict]:
     url = database_url(args.database_url or os.environ.get("DATABASE_URL") or generate.default_url(args.townships))
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "profile", "WTF_CSRF_ENABLED": True}
     if args.no_cache:
-        config.update(VERSION_HTML_CACHE=0, QUERY_CACHE=False)
+        config.update(VERSION_HTML_CACHE=0, QUERY_CACHE=False, PAGE_CACHE=0)
     app = create_app(config)
     with app.app_context():
         township_id = db.session.scalar(select(Organisation.id).where(

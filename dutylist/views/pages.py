@@ -33,6 +33,7 @@ from flask_wtf.csrf import generate_csrf
 
 from workflow import permissions as perm
 
+from .. import session_cookie
 from ..caching import LRU
 from ..clock import today
 from ..extensions import db
@@ -49,6 +50,7 @@ def init_app(app) -> None:
     app.config.setdefault("COMPRESS_LEVEL", int(os.environ.get("COMPRESS_LEVEL", "1")))
     app.config.setdefault("COMPRESS_MIN_BYTES", 2048)
     app.extensions["page_build"] = build_token(app)
+    session_cookie.init_app(app)  # the cookie's serializer built once, not per request
     # the hit path runs before every other before_request (the gate, Flask-Login): views.page_hits
     app.before_request_funcs.setdefault(None, []).insert(0, serve_hit)
     app.after_request(compress)
