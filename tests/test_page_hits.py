@@ -62,7 +62,7 @@ def page(client, path, etag=None, **headers):
 NOTICE = "有一份修订稿正在进行"
 
 
-@pytest.mark.parametrize("path", ["/townships/{town}", "/?place={county}", "/", "/dashboard"])
+@pytest.mark.parametrize("path", ["/townships/{town}", "/?place={county}", "/", "/dashboard", "/inbox"])
 def test_a_revisit_is_one_statement_and_the_same_page(app, world, path):
     w = world
     path = path.format(town=w.town.id, county=w.county.id)
@@ -233,6 +233,24 @@ def test_a_change_made_while_the_page_renders_is_not_hidden_behind_the_old_key(a
     assert "ETag" not in stale.headers  # rendered before the change: sent, not kept
     monkeypatch.setattr(lists, "_render_list_page", render)
     assert "改名后的起草人" in page(client, path).get_data(as_text=True)
+
+
+def test_the_inbox_follows_every_move(app, world):
+    w = world
+    office, drafter = client_of(app, "jimsar-office"), client_of(app, "dayou-drafter")
+    rev = ops.start_revision(w.town, w.drafter)
+    db.session.commit()
+    for _ in range(2):
+        assert f"/revisions/{rev.id}" not in page(office, "/inbox").get_data(as_text=True)
+        assert "修订稿起草中，待上报" in page(drafter, "/inbox").get_data(as_text=True)
+    etag = page(office, "/inbox").headers["ETag"]
+    fire(rev, "submit", w.drafter)
+    resp = page(office, "/inbox", etag)
+    assert resp.status_code == 200 and "第 1 轮上报，待受理并征求部门意见" in resp.get_data(as_text=True)
+    assert "修订稿起草中" not in page(drafter, "/inbox").get_data(as_text=True)
+    fire(rev, "accept", w.officer, departments=[w.water.id], deadline=None, levels=LEVELS)
+    assert "第 1 轮：待提出意见并签署" in page(client_of(app, "jimsar-water"), "/inbox").get_data(as_text=True)
+    assert "尚未签署" in page(office, "/inbox").get_data(as_text=True)
 
 
 def test_a_session_used_from_another_browser_is_not_served_by_the_hit_path(app, world):

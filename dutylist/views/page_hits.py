@@ -1,7 +1,7 @@
 """The hit path of a reused page: a signed-in GET answered from the per-worker page cache (or with 304)
 after ONE plain SQL read, before Flask-Login, the ORM or any view runs.
 
-A page that opts in (`HIT_PAGES`: the list page, the home page, the dashboard) names here, as columns of
+A page that opts in (`HIT_PAGES`: the list page, the home page, the dashboard, the inbox) names here, as columns of
 that one Core `select`, everything its HTML depends on besides the request's URL:
 
 - the viewer: the user's row (active, session key, name, role, temporary password, organisation), the
@@ -10,7 +10,7 @@ that one Core `select`, everything its HTML depends on besides the request's URL
   and the acting-for rules are left to the full path);
 - the page's data: the township with its county, prefecture and region (names and last changes), its
   versions (count, newest id and digest), its open revision and what decides whether this user may read
-  it; the publication token (home page); the audit chain's head (dashboard).
+  it; the publication token (home page); the audit chain's head (dashboard, inbox).
 
 From those values the path asks `workflow.permissions` — on small read-only stand-ins of the user, the
 organisations and the revision (the rules are attribute checks) — what the gate asks (temporary password,
@@ -154,7 +154,7 @@ _HOME_READ = _viewer_select(
     literal(places.LIST_UP_TO).label("list_up_to"),
 )
 
-_DASHBOARD_READ = _viewer_select(
+_STATE_READ = _viewer_select(
     select(AuditHead.seq).where(AuditHead.id == 1).scalar_subquery().label("audit_seq"),
     select(AuditHead.hash).where(AuditHead.id == 1).scalar_subquery().label("audit_hash"),
 )
@@ -257,7 +257,8 @@ def _dashboard_decisions(row, user: Viewer) -> tuple | None:
 HIT_PAGES = {
     "lists.township": (_LIST_READ, lambda args: {"township_id": args["township_id"]}, _list_decisions),
     "lists.index": (_HOME_READ, lambda args: {}, _home_decisions),
-    "oversight.dashboard": (_DASHBOARD_READ, lambda args: {}, _dashboard_decisions),
+    "oversight.dashboard": (_STATE_READ, lambda args: {}, _dashboard_decisions),
+    "inbox.index": (_STATE_READ, lambda args: {}, lambda row, user: ("inbox",)),
 }
 
 
