@@ -190,6 +190,11 @@ def _read(statement, params: dict):
     values = {**fixed, **params}
     connection = _pool(engine).connect()  # back to the pool (rolled back) when closed
     try:
+        driver = connection.driver_connection
+        if getattr(driver, "autocommit", True) is False:
+            # PostgreSQL: one SELECT is consistent on its own; no transaction, so no rollback round trip
+            # when the connection goes back to the pool
+            driver.autocommit = True
         cursor = connection.cursor()
         cursor.execute(sql, tuple(values[name] for name in order) if order else values)
         row = cursor.fetchone()
