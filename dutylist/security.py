@@ -13,6 +13,9 @@ from .errors import error_response
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 HSTS = "max-age=31536000"
+SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
+HSTS_HEADER = (("Strict-Transport-Security", HSTS),)
 #: PostgreSQL text cannot hold NUL, and neither database can store an unpaired UTF-16 surrogate
 #: (which JSON's \\ud800 escapes produce); refused the same way on both, before any view runs
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -89,10 +92,9 @@ def init_app(app):
 
     @app.after_request
     def set_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # each one unless the response set its own (one pass over the headers, not one per header)
+        present = {name.lower() for name in response.headers.keys()}
+        for name, value in SECURITY_HEADERS + (HSTS_HEADER if request.is_secure else ()):
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response

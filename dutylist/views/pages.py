@@ -33,9 +33,11 @@ from flask_wtf.csrf import generate_csrf
 
 from workflow import permissions as perm
 
+from .. import session_cookie
 from ..caching import LRU
 from ..clock import today
 from ..extensions import db
+from . import page_hits
 
 _pages = LRU(32)
 COMPRESSIBLE = ("text/html", "application/json", "text/css", "text/javascript", "application/javascript",
@@ -48,6 +50,9 @@ def init_app(app) -> None:
     app.config.setdefault("COMPRESS_LEVEL", int(os.environ.get("COMPRESS_LEVEL", "1")))
     app.config.setdefault("COMPRESS_MIN_BYTES", 2048)
     app.extensions["page_build"] = build_token(app)
+    session_cookie.init_app(app)  # the cookie's serializer built once, not per request
+    # the hit path runs before every other before_request (the gate, Flask-Login): views.page_hits
+    app.before_request_funcs.setdefault(None, []).insert(0, serve_hit)
     app.after_request(compress)
 
 
@@ -86,33 +91,77 @@ def page_etag(parts: tuple) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+def serve_hit():
+    """before_request (the first one): a reused page answered here after one read (views.page_hits), or its
+    key left for cached_page."""
+    if not current_app.config.get("PAGE_CACHE", 32):
+        return None
+    key = page_hits.page_key()
+    if key is None:
+        return None
+    if request.if_none_match.contains_weak(key):
+        return entry_response(None, key)
+    entry = _pages.get(key)
+    if entry is None:
+        g.page_key = key
+        return None
+    return entry_response(entry, key)
+
+
 def cached_page(parts: tuple, render) -> Response:
     """The page for this request: 304 if the client holds it, else its bytes reused or render()ed.
 
     `parts`: everything the page shows that is not in the layout's viewer part (read in this request);
-    `render`: returns the page's HTML (called only when no worker-local copy exists)."""
+    `render`: returns the page's HTML (called only when no worker-local copy exists).
+
+    When the hit path (views.page_hits) computed this request's key and found no page under it, the page is
+    rendered here and kept under that key, if reading the key again after rendering gives the same key (a
+    change that came in between would otherwise be hidden behind a key that predates it)."""
     if session.get("_flashes"):
         response = current_app.make_response(render())
         response.headers["Cache-Control"] = "private, no-cache"
         return response
     if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
         generate_csrf()  # the session's CSRF secret exists before it is hashed into the key
+    hit_key = g.pop("page_key", None)
+    if hit_key is not None:
+        entry = {"body": render().encode()}
+        if page_hits.page_key() != hit_key:
+            return _uncached(entry["body"])
+        _pages.put(hit_key, entry, current_app.config.get("PAGE_CACHE", 32))
+        return entry_response(entry, hit_key)
     etag = page_etag(parts)
     if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        size = current_app.config.get("PAGE_CACHE", 32)
-        entry = _pages.get(etag) if size else None
-        if entry is None:
-            entry = {"body": render().encode()}
-            if size:
-                _pages.put(etag, entry, size)
-        response = Response(entry["body"], mimetype="text/html")
-        if size and _accepts_gzip() and _compressible(response):
-            if "gzip" not in entry:  # compressed once per cached page, at the level that pays when reused
-                entry["gzip"] = gzip.compress(entry["body"], compresslevel=6, mtime=0)
-            _gzipped(response, entry["gzip"])
-    response.set_etag(etag, weak=True)  # weak: one ETag for the page, gzipped or not
+        return entry_response(None, etag)
+    size = current_app.config.get("PAGE_CACHE", 32)
+    entry = _pages.get(etag) if size else None
+    if entry is None:
+        entry = {"body": render().encode()}
+        if size:
+            _pages.put(etag, entry, size)
+    return entry_response(entry if size else None, etag, body=entry["body"])
+
+
+def entry_response(entry: dict | None, etag: str, body: bytes | None = None) -> Response:
+    """The answer for a kept page: 304 (entry and body None), or its bytes, gzipped once when the client
+    accepts gzip (kept beside them); `body` alone: bytes not kept (compressed on the fly by compress()).
+    Its headers are written as they are sent (a reused page is answered thousands of times)."""
+    headers = [("ETag", f'W/"{etag}"'),  # weak: one ETag for the page, gzipped or not
+               ("Cache-Control", "private, no-cache"), ("Vary", "Cookie, Accept-Encoding")]
+    if entry is None and body is None:
+        return Response(status=304, headers=headers)
+    data = body if body is not None else entry["body"]
+    if (entry is not None and _accepts_gzip()
+            and len(data) >= current_app.config.get("COMPRESS_MIN_BYTES", 2048)):
+        if "gzip" not in entry:  # compressed once per kept page, at the level that pays when reused
+            entry["gzip"] = gzip.compress(entry["body"], compresslevel=6, mtime=0)
+        data = entry["gzip"]
+        headers.append(("Content-Encoding", "gzip"))
+    return Response(data, headers=headers, mimetype="text/html")
+
+
+def _uncached(body: bytes) -> Response:
+    response = Response(body, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Cookie")
     return response
@@ -136,7 +185,7 @@ def _gzipped(response: Response, body: bytes) -> None:
 
 def compress(response: Response) -> Response:
     """gzip on the fly for a client that accepts it (after_request)."""
-    if response.mimetype in COMPRESSIBLE:
+    if response.mimetype in COMPRESSIBLE and "Accept-Encoding" not in response.headers.get("Vary", ""):
         response.vary.add("Accept-Encoding")  # the same URL answers in two encodings
     if _accepts_gzip() and _compressible(response) and not response.is_streamed:
         _gzipped(response, gzip.compress(response.get_data(), compresslevel=current_app.config.get(
