@@ -34,7 +34,10 @@ def revision_link(revision_id: int) -> str:
     return f"/revisions/{revision_id}"
 
 
-def _users(*conditions) -> list[User]:
+def _users(role: str | None, *conditions) -> list[User]:
+    """The active users of the role (None: any) matching the conditions (the one comparison of roles here)."""
+    if role is not None:
+        conditions = (User.role == role, *conditions)
     return list(db.session.scalars(select(User).join(Organisation, User.organisation_id == Organisation.id)
                                    .where(User.active.is_(True), *conditions).order_by(User.id)))
 
@@ -47,29 +50,29 @@ def users_in_role(role: str, revision: Revision) -> list[User]:
     county = township.parent
     prefecture = county.parent if county is not None else None
     if role == perm.DRAFTER:
-        return _users(User.organisation_id == township.id, User.role == role)
+        return _users(role, User.organisation_id == township.id)
     if role == perm.OFFICE:
-        return _users(Organisation.parent_id == county.id, Organisation.kind == OrgKind.office, User.role == role)
+        return _users(role, Organisation.parent_id == county.id, Organisation.kind == OrgKind.office)
     if role == perm.DEPARTMENT:
         ids = [c.department_id for c in revision.consultations if c.pending]
-        return _users(User.organisation_id.in_(ids), User.role == role) if ids else []
+        return _users(role, User.organisation_id.in_(ids)) if ids else []
     if role == perm.LEGAL:  # the county's 司法局 (a department of the county)
-        return _users(Organisation.parent_id == county.id, Organisation.kind == OrgKind.department, User.role == role)
+        return _users(role, Organisation.parent_id == county.id, Organisation.kind == OrgKind.department)
     org_id = {perm.PREFECTURE: getattr(prefecture, "id", None),
               perm.REGION: getattr(prefecture, "parent_id", None)}.get(role)
-    return _users(User.organisation_id == org_id, User.role == role) if org_id else []
+    return _users(role, User.organisation_id == org_id) if org_id else []
 
 
 def users_with_role(role: str, *conditions) -> list[User]:
     """The active users of a role matching further conditions (the recipients of a request's news:
     dutylist.notifications.requests)."""
-    return _users(User.role == role, *conditions)
+    return _users(role, *conditions)
 
 
 def department_users(department_ids) -> list[User]:
     """The users of these departments (reminders of a deadline)."""
     ids = list(department_ids)
-    return _users(User.organisation_id.in_(ids), User.role == perm.DEPARTMENT) if ids else []
+    return _users(perm.DEPARTMENT, User.organisation_id.in_(ids)) if ids else []
 
 
 def _short(text: str | None, limit: int = 80) -> str:
@@ -122,7 +125,7 @@ def _what(event, revision: Revision) -> tuple[str, list[User], str] | None:
         return ("opinion_requested", users, text)
     if action == "consultation_reassign" and details.get("to"):
         # the office gave a department's consultation to one of its reviewers: that person is told
-        assignee = _users(User.username == details["to"])
+        assignee = _users(None, User.username == details["to"])
         deadline = f"，请于 {revision.deadline.isoformat()} 前提出意见并签署" if revision.deadline else "，请提出意见并签署"
         return ("opinion_requested", assignee, f"县委编办将{town}修订稿第 {rnd} 轮征求{details.get('department') or '本部门'}意见的事项改派由您办理{deadline}")
     if action == "sign_off":

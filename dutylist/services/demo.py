@@ -122,7 +122,10 @@ def _add_demo_bases() -> None:
     """The library's first entries, added by the region's office (only into an empty library)."""
     if db.session.scalar(select(Basis.id).limit(1)) is not None:
         return
-    region = db.session.scalar(select(User).where(User.role == Role.region_reviewer).order_by(User.id))
+    region_org = db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.region)
+                                   .order_by(Organisation.id))
+    region = db.session.scalar(select(User).where(User.username == f"{_slug(region_org)}-region")) \
+        if region_org is not None else None
     if region is None:
         return
     for entry in DEMO_BASES:
