@@ -10,11 +10,13 @@ import contextvars
 import os
 import re
 import uuid
+import weakref
+from contextlib import contextmanager
 
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from dutylist.app import create_app
 from dutylist.extensions import db
@@ -89,15 +91,128 @@ def _session_app(backend, tmp_path_factory, pg_available):
     drop()
 
 
-@pytest.fixture
-def app(_session_app):
-    """An app over an empty database (all rows deleted after the test)."""
-    with _session_app.app_context():
-        yield _session_app
+#: fixtures that serve the app to another thread or process: their tests need real commits
+COMMITTING_FIXTURES = frozenset({"live_server", "context", "page", "chromium"})
+
+
+def pytest_collection_modifyitems(items):
+    """A test that runs a server (a browser's live_server) needs its rows committed: mark it `commits`."""
+    for item in items:
+        if COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.commits)
+
+
+def _clear_tables() -> None:
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+class _BoundSessions:
+    """The sessions of one rolled-back test, all on one connection, each its own savepoint.
+
+    In production each session (the test's, a request's, a CLI command's) is its own transaction on
+    its own connection: what a request commits stays when the test's session rolls back. On one
+    connection a savepoint opened earlier encloses the later ones, so ROLLBACK TO it would undo the
+    request's work. So when a new session starts, the other sessions' transactions that only read
+    are ended first (released quietly, their objects not expired, as an open read transaction on
+    another connection would keep them); one that wrote keeps its savepoint, around the new one.
+    """
+
+    def __init__(self, conn, base):
+        live = weakref.WeakSet()
+
+        class BoundSession(base):
+            def __init__(self, *args, **kw):
+                for other in list(live):
+                    _end_read(other)
+                super().__init__(*args, **kw)
+                live.add(self)
+                event.listen(self, "after_transaction_end", _reset_wrote)
+                event.listen(self, "after_flush", _mark_wrote)
+
+            def get_bind(self, mapper=None, clause=None, bind=None, **kw):
+                # Flask-SQLAlchemy's get_bind returns the engine and ignores the session's own bind
+                return bind if bind is not None else self.bind
+
+        self.session_class = BoundSession
+        self.conn = conn
+
+
+def _reset_wrote(session, transaction):
+    if transaction.parent is None:
+        session.info["wrote"] = False
+
+
+def _mark_wrote(session, flush_context):
+    session.info["wrote"] = True
+
+
+def _end_read(session) -> None:
+    if not session.in_transaction() or session.info.get("wrote") or session.new or session.dirty or session.deleted:
+        return
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+    # a transaction again, not yet on the connection: the test's next rollback() or commit() expires
+    # its objects, as ending its read transaction would have
+    session.begin()
+
+
+@contextmanager
+def _rolled_back():
+    """Everything the test and its requests write goes into one transaction, rolled back at the end.
+
+    One connection holds an outer transaction; every session (the test's, and each request's in its
+    fresh app context) is bound to it with join_transaction_mode="create_savepoint", so the app's
+    commits and rollbacks become RELEASE / ROLLBACK TO SAVEPOINT and behave as they do in production,
+    while nothing reaches the database for good. pysqlite would begin and commit on its own around
+    SAVEPOINTs: with isolation_level=None it leaves BEGIN and the savepoints to us (SQLAlchemy's
+    documented recipe for pysqlite).
+    """
+    conn = db.engine.connect()
+    raw = conn.connection.driver_connection
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        raw.isolation_level = None
+    outer = conn.begin()
+    if sqlite:
+        conn.exec_driver_sql("BEGIN")
+    factory = db.session.session_factory
+    saved_class, saved_kw = factory.class_, dict(factory.kw)
+    factory.class_ = _BoundSessions(conn, saved_class).session_class
+    factory.configure(bind=conn, join_transaction_mode="create_savepoint")
+    db.session.remove()
+    try:
+        yield
+    finally:
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        factory.class_, factory.kw = saved_class, saved_kw
+        outer.rollback()
+        if sqlite:
+            raw.isolation_level = ""
+        conn.close()
+
+
+@pytest.fixture
+def app(request, _session_app):
+    """An app over an empty database.
+
+    By default the test runs inside one transaction that is rolled back afterwards (see _rolled_back):
+    commits through the test client or db.session work as usual. A test marked `commits` (automatic
+    for the browser and live-server fixtures) gets real commits, and every table is emptied after it:
+    for code that writes through its own connection, another thread or another process.
+    """
+    with _session_app.app_context():
+        if request.node.get_closest_marker("commits"):
+            yield _session_app
+            _clear_tables()
+        else:
+            with _rolled_back():
+                yield _session_app
 
 
 @pytest.fixture(scope="session")
