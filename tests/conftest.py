@@ -22,6 +22,7 @@ from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
 from dutylist.services import passwords
+from tests.factories import World
 
 # the browser fixtures (live_server, chromium, context, page), registered once for every module
 pytest_plugins = ["tests.browser"]
@@ -271,6 +272,13 @@ def client(app):
 def demo_client(demo_app):
     with demo_app.app_context():
         yield demo_app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """The county of tests/factories.py (新疆 > 昌吉州 > 吉木萨尔县 > 大有镇, departments, one user per role, a
+    published list), committed. A module that needs more overrides it and asks for `app` itself."""
+    return World()
 
 
 @pytest.fixture

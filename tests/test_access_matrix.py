@@ -24,9 +24,7 @@ from dutylist.services import passwords
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
-from .factories import PASSWORD, World
-
-LEVELS = ("prefecture", "region")
+from .factories import LEVELS, PASSWORD, World
 
 # ---------------------------------------------------------------------------- who
 USERS = {  # key -> username (None: not signed in)

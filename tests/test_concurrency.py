@@ -2,7 +2,6 @@
 import threading
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
@@ -10,14 +9,7 @@ from dutylist.models import AuditEvent, DraftItem, Revision
 from dutylist.services.audit import verify_chain
 from workflow import operations as ops
 
-from .factories import World
-
-LEVELS = ("prefecture", "region")
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import LEVELS
 
 
 def in_review(world):

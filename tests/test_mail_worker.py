@@ -18,8 +18,8 @@ from . import test_notifications as notes
 from .factories import fire
 from .test_notifications import start, with_addresses
 
-# the fixtures of the notification tests: the world, and a local SMTP sink the app is set to use
-world, smtp_sink, mail_on = notes.world, notes.smtp_sink, notes.mail_on
+# the fixtures of the notification tests: a local SMTP sink the app is set to use
+smtp_sink, mail_on = notes.smtp_sink, notes.mail_on
 
 ROOT = Path(__file__).resolve().parent.parent
 
