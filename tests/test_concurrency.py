@@ -2,6 +2,7 @@
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from dutylist.extensions import db
@@ -10,6 +11,8 @@ from dutylist.services.audit import verify_chain
 from workflow import operations as ops
 
 from .factories import LEVELS
+
+pytestmark = pytest.mark.commits  # threads, each with its own connection, race for the same rows
 
 
 def in_review(world):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User
@@ -66,3 +67,14 @@ def test_the_app_s_own_savepoints_work_inside_the_test_s_transaction(app):
     db.session.commit()
     assert db.session.scalar(select(func.count()).where(Organisation.name == "临时镇")) == 0
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_test_without_the_marker_that_commits_on_another_connection(app):
+    with Session(db.engine) as other:  # as a thread or a raw connection would
+        other.add(Organisation(name="别处自治区", kind=OrgKind.region))
+        other.commit()
+    assert rows_seen_from_another_connection(Organisation) == 1
+
+
+def test_is_cleaned_up_after_all(app):
+    assert rows_seen_from_another_connection(Organisation) == 0

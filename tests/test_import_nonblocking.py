@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from dutylist import signals
@@ -16,6 +17,8 @@ from dutylist.services.list_counts import list_stats
 
 from .factories import signed_in
 from .test_documents_web import token_of, upload, wait
+
+pytestmark = pytest.mark.commits  # the import runs in a thread on its own connection while others sign in
 
 ROWS = 1500
 

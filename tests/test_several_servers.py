@@ -30,6 +30,8 @@ from .conftest import PASSWORD
 from .factories import signed_in
 from .test_documents_web import revised_list, token_of, upload, wait
 
+pytestmark = pytest.mark.commits  # gunicorn servers in other processes read the test's rows
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
