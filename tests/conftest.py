@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import threading
 import uuid
 import weakref
 from contextlib import contextmanager
@@ -124,8 +125,17 @@ class _BoundSessions:
     def __init__(self, conn, base):
         live = weakref.WeakSet()
 
+        owner = threading.get_ident()
+
         class BoundSession(base):
             def __init__(self, *args, **kw):
+                if threading.get_ident() != owner:
+                    # a thread the app started (an import job): its own connection, as in production;
+                    # it sees only what is committed, and what it commits is cleaned up after the test
+                    kw.pop("bind", None)
+                    kw.pop("join_transaction_mode", None)
+                    super().__init__(*args, **kw)
+                    return
                 for other in list(live):
                     _end_read(other)
                 super().__init__(*args, **kw)
@@ -135,7 +145,9 @@ class _BoundSessions:
 
             def get_bind(self, mapper=None, clause=None, bind=None, **kw):
                 # Flask-SQLAlchemy's get_bind returns the engine and ignores the session's own bind
-                return bind if bind is not None else self.bind
+                if bind is None and self.bind is not None:
+                    return self.bind
+                return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
 
         self.session_class = BoundSession
         self.conn = conn
