@@ -180,7 +180,7 @@ click_and_wait = click_link
 
 def sign_out(page):
     """Press 退出 if someone is signed in (on a phone the header's links are behind 菜单)."""
-    if page.url.startswith("http") and page.locator("header form button:has-text('退出')").count():
+    if page.locator("header form button:has-text('退出')").count():
         if page.locator("#menu-button").is_visible():
             page.locator("#menu-button").click()
         submit(page, page.locator("header form").filter(has_text="退出"))
@@ -189,8 +189,10 @@ def sign_out(page):
 def sign_in(page, server, username):
     """Sign out whoever is signed in, then sign in through the login form; the page's cookies are the
     context's, so later gotos are signed in."""
-    sign_out(page)
     goto(page, "/auth/login")
+    if "/auth/login" not in page.url:  # someone is signed in: the login page sent them home
+        sign_out(page)
+        goto(page, "/auth/login")
     form = page.locator("section.login form")
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(server.password)
