@@ -22,6 +22,8 @@ from workflow.errors import Invalid
 from .factories import LEVELS, World, signed_in
 from .test_documents import BAD_FILES, SAMPLES
 
+pytestmark = pytest.mark.commits  # a confirmed import runs in a thread of its own, on its own connection
+
 
 @pytest.fixture
 def world(app, monkeypatch, tmp_path):
