@@ -309,6 +309,7 @@ def column_form(page: str) -> dict:
     return out
 
 
+@pytest.mark.commits  # the job reports its progress on a connection of its own (documents/jobs.py)
 def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_province(app, world):
     client = signed_in(app, "admin")
     token = upload(client, power_list(), "红旗街道权责清单.xlsx")
@@ -359,6 +360,7 @@ def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_provinc
         Organisation.name == "新疆维吾尔自治区")) == 1  # nothing filed under the default region
 
 
+@pytest.mark.commits  # the job reports its progress on a connection of its own (documents/jobs.py)
 def test_drafter_imports_a_flat_sheet_as_a_draft(app, world):
     client = signed_in(app, "dayou-drafter")
     token = upload(client, flat_sheet(("基本", "配合", "收回")), "大有镇清单.xlsx", world.town.id)
