@@ -1,6 +1,8 @@
 """Fixtures for the real-browser tests: a live server over the demo data, and Chromium via Playwright.
 
-tests/conftest.py registers this module as a plugin, so every test module can use the fixtures.
+tests/conftest.py registers this module as a plugin, so every test module can use the fixtures; the steps
+every browser test takes (goto, submit, click_link, sign_in, sign_out, assert_clean, shot) are here too,
+imported as `from .browser import goto, sign_in`.
 
 The server runs the app over a fresh SQLite file seeded with the demo data (`seed_demo()`), served by
 werkzeug in a daemon thread on 127.0.0.1 and an ephemeral port: one per test, so a test that moves a
@@ -27,7 +29,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TIMEOUT_MS = 30_000  # generous: full-page screenshots of 300-item pages on a loaded 2-core machine
 
-__all__ = ["LiveServer", "live_config", "live_server", "chromium", "context", "page", "ARTIFACTS"]
+__all__ = ["LiveServer", "live_config", "live_server", "chromium", "context", "page", "ARTIFACTS", "TIMEOUT_MS", "goto", "submit",
+           "click_link", "click_and_wait", "sign_in", "sign_out", "assert_clean", "shot"]
 
 
 @dataclass
@@ -152,3 +155,74 @@ def page(context):
     pg.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
           and context.watch.console_errors.append(f"console: {msg.text}"))
     return pg
+
+
+# ------------------------------------------------------------------ steps shared by the browser tests ----
+def goto(page, path):
+    """Open a path of the live server and expect a 200."""
+    response = page.goto(path, wait_until="load")
+    assert response is not None and response.status == 200, f"{response and response.status} for {path}"
+    return response
+
+
+def submit(page, form, expect_status=200, button="button[type=submit]"):
+    """Press the form's submit button and wait for the page it leads to."""
+    with page.expect_navigation(wait_until="load") as nav:
+        form.locator(button).first.click()
+    response = nav.value
+    assert response is not None and response.status == expect_status, \
+        f"{response.status if response else None} at {page.url}: {page.locator('main').inner_text()[:500]}"
+    return response
+
+
+def click_link(page, link):
+    """Follow a link (or press a button that navigates) and expect a 200."""
+    with page.expect_navigation(wait_until="load") as nav:
+        link.click()
+    assert nav.value is not None and nav.value.status == 200, \
+        f"{nav.value and nav.value.status} for {page.url}: {page.locator('main').inner_text()[:300]}"
+
+
+click_and_wait = click_link
+
+
+def sign_out(page):
+    """Press 退出 if someone is signed in (on a phone the header's links are behind 菜单)."""
+    if page.locator("header form button:has-text('退出')").count():
+        if page.locator("#menu-button").is_visible():
+            page.locator("#menu-button").click()
+        submit(page, page.locator("header form").filter(has_text="退出"))
+
+
+def sign_in(page, server, username):
+    """Sign out whoever is signed in, then sign in through the login form; the page's cookies are the
+    context's, so later gotos are signed in."""
+    goto(page, "/auth/login")
+    if "/auth/login" not in page.url:  # someone is signed in: the login page sent them home
+        sign_out(page)
+        goto(page, "/auth/login")
+    form = page.locator("section.login form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(server.password)
+    submit(page, form)
+    assert "/auth/login" not in page.url, page.locator("main").inner_text()[:300]
+    assert username in page.locator(".who").text_content(), page.locator("main").inner_text()[:300]
+
+
+def assert_clean(context):
+    """No server errors, script errors, CSP violations or foreign requests."""
+    assert not context.watch.problems(), context.watch.problems()
+
+
+def shot(page, name: str, full_page: bool = True, max_height: int = 4000) -> str:
+    """A screenshot into test-artifacts/ (name may hold a sub-folder): the whole page, down to max_height
+    (a 309-item list is 80,000 px)."""
+    path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if full_page:
+        size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        page.screenshot(path=str(path), full_page=True,
+                        clip={"x": 0, "y": 0, "width": size[0], "height": min(size[1], max_height)})
+    else:
+        page.screenshot(path=str(path))
+    return str(path)

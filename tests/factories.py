@@ -164,3 +164,17 @@ def publish_change(w: World, name: str = "负责本镇农民专业合作社发�
     fire(rev, "approve", w.pref_user, reason="同意")
     fire(rev, "publish", w.region_user, reason="同意")
     return db.session.get(Version, rev.published_version_id)
+
+
+def signed_in(app, username: str, password: str = PASSWORD):
+    """A test client of its own, signed in as the user (through the login form)."""
+    client = app.test_client()
+    response = client.login(username, password)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def switch_user(client, username: str, password: str = PASSWORD):
+    """Sign out whoever is signed in on this client, then sign in (the login page sends signed-in users away)."""
+    client.post_form("/auth/logout")
+    return client.login(username, password)

@@ -24,21 +24,9 @@ from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
 from .conftest import _make_database
-from .factories import PASSWORD, World, fire
+from .factories import PASSWORD, fire, signed_in
 
 NEW_PASSWORD = "Qingshui-river-2026"
-
-
-@pytest.fixture
-def world(app):
-    return World()
-
-
-def signed_in(app, username, password=PASSWORD):
-    client = app.test_client()
-    response = client.login(username, password)
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
 
 
 @pytest.fixture

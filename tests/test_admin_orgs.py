@@ -16,12 +16,7 @@ from dutylist.services import departments as registry
 from dutylist.services.orgs import find_organisation
 from workflow import operations as ops
 
-from .factories import World, fire
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import fire
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from dutylist.services.snapshot import read_entries
 from dutylist.services.tokens import create_token, revoke_tokens
 from workflow import operations as ops
 
-from .factories import NO_CONSULTATION, World
+from .factories import LEVELS, NO_CONSULTATION
 
-LEVELS = ("prefecture", "region")
 USERS = ("drafter", "other_drafter", "officer", "other_officer", "civil_user", "agri_user", "water_user",
          "other_civil_user", "pref_user", "other_pref_user", "region_user", "admin")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -59,11 +58,6 @@ class Api:
         resp = self(method, url, who, json)
         assert resp.status_code == status, resp.get_json()
         return resp.get_json()
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 @pytest.fixture

@@ -165,6 +165,7 @@ def test_no_route_edits_or_deletes_audit_entries(app):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
 
 
+@pytest.mark.commits  # six threads, six connections: each must see what the others committed
 def test_first_entries_written_at_once_on_a_new_database_all_land(app):
     """A new installation: several workers write the chain's first entries at the same moment. The head
     row is created once; every entry lands, in one unbroken chain (it was a 500 each but one)."""

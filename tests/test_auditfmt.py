@@ -5,19 +5,12 @@ from __future__ import annotations
 import html as htmlmod
 import re
 
-import pytest
-
 from dutylist.auditfmt import detail_lines
 from dutylist.extensions import db
 from workflow import operations as ops
 from workflow.states import Status
 
-from .factories import World, fire, settle
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import fire, settle
 
 
 def test_details_read_as_chinese_lines():

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .browser import ARTIFACTS
+from .browser import ARTIFACTS, assert_clean, click_link, goto, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -24,43 +24,8 @@ TOWNSHIPS = {  # township -> (prefecture, county)
 
 
 # ------------------------------------------------------------------ helpers ----
-def submit(page, form, expect_status=200):
-    """Press the form's submit button and wait for the page it leads to."""
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator("button[type=submit]").first.click()
-    response = nav.value
-    assert response is not None and response.status == expect_status, \
-        f"{response.status if response else None} after submitting to {form.get_attribute('action')}: " \
-        f"{page.locator('main').inner_text()[:500]}"
-    return response
-
-
-def goto(page, path):
-    response = page.goto(path, wait_until="load")
-    assert response.status == 200, f"{response.status} for {path}"
-    return response
-
-
-def click_link(page, link):
-    with page.expect_navigation(wait_until="load") as nav:
-        link.click()
-    assert nav.value.status == 200, f"{nav.value.status} for {nav.value.url}"
-
-
 def flash(page) -> str:
     return " ".join(page.locator(".flash").all_inner_texts())
-
-
-def sign_in(page, server, username):
-    """Sign out whoever is signed in (the 退出 button), then sign in through the login form."""
-    if page.url.startswith(server.url) and page.locator("header form button:has-text('退出')").count():
-        submit(page, page.locator("header form").filter(has_text="退出"))
-    goto(page, "/auth/login")
-    form = page.locator("section.login form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    submit(page, form)
-    assert username in page.locator(".who").inner_text(), page.locator("main").inner_text()[:300]
 
 
 def inbox_text(page) -> str:
@@ -95,10 +60,6 @@ def draft_row(page, kind, name):
 def table_rows(page, kind, name):
     """Rows of a published list's table (township / version page) whose name cell reads `name`."""
     return page.locator(f"#table-{kind} tbody tr").filter(has=page.locator("td", has_text=exact(name)))
-
-
-def assert_clean(context):
-    assert not context.watch.problems(), context.watch.problems()
 
 
 # ------------------------------------------------------------------ reading ----

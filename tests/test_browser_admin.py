@@ -17,35 +17,13 @@ from dutylist.extensions import db
 from dutylist.models import Organisation, User
 from workflow import operations as ops
 
-from .browser import ARTIFACTS, TIMEOUT_MS
+from .browser import ARTIFACTS, TIMEOUT_MS, click_link, sign_out, submit
 from .factories import explain
 
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "Shuju-ju-2026!"
 PHONE = {"width": 390, "height": 844}
-
-
-def submit(page, form, expect_status=200):
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator("button[type=submit]").first.click()
-    response = nav.value
-    assert response is not None and response.status == expect_status, \
-        f"{response.status if response else None}: {page.locator('main').inner_text()[:500]}"
-    return response
-
-
-def click_link(page, link):
-    with page.expect_navigation(wait_until="load") as nav:
-        link.click()
-    assert nav.value.status == 200, f"{nav.value.status} for {nav.value.url}: {page.locator('main').inner_text()[:300]}"
-
-
-def sign_out(page):
-    if page.locator("header form button:has-text('退出')").count():
-        if page.locator("#menu-button").is_visible():  # on a phone the header's links are behind 菜单
-            page.locator("#menu-button").click()
-        submit(page, page.locator("header form").filter(has_text="退出"))
 
 
 def sign_in(page, username, password):

@@ -10,8 +10,8 @@ import pytest
 
 from dutylist import clock
 
-from .test_browser import EDITED_BASIC, EDITED_BASIC_NEW, draft_row, event_form, flash, goto, sign_in, status, submit
-from .ui_helpers import shot
+from .browser import goto, shot, sign_in, submit
+from .test_browser import EDITED_BASIC, EDITED_BASIC_NEW, draft_row, event_form, flash, status
 
 pytestmark = pytest.mark.browser
 

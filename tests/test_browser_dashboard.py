@@ -3,40 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import ARTIFACTS
+from .browser import ARTIFACTS, assert_clean, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
 CHANGJI = {"大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
 
 
-def submit(page, form):
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator("button[type=submit]").first.click()
-    response = nav.value
-    assert response is not None and response.status == 200, page.locator("main").inner_text()[:500]
-
-
-def goto(page, path):
-    response = page.goto(path, wait_until="load")
-    assert response.status == 200, f"{response.status} for {path}"
-
-
 def click(page, locator):
     with page.expect_navigation(wait_until="load") as nav:
         locator.click()
     assert nav.value.status == 200, f"{nav.value.status} for {nav.value.url}"
-
-
-def sign_in(page, server, username):
-    if page.url.startswith(server.url) and page.locator("header form button:has-text('退出')").count():
-        submit(page, page.locator("header form").filter(has_text="退出"))
-    goto(page, "/auth/login")
-    form = page.locator("section.login form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    submit(page, form)
-    assert page.locator(".who").inner_text().count(username), page.locator("main").inner_text()[:300]
 
 
 def dashboard_rows(page) -> dict[str, str]:
@@ -48,10 +25,6 @@ def dashboard_rows(page) -> dict[str, str]:
 
 def chip_count(page, state) -> int:
     return int(page.locator(f'#state-counts a[data-state="{state}"] .n').inner_text())
-
-
-def assert_clean(context):
-    assert not context.watch.problems(), context.watch.problems()
 
 
 def test_dashboard_for_the_county_office_and_the_prefecture(page, context, live_server):

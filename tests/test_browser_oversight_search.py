@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from .browser import assert_clean, click_link, sign_in, submit
+
 pytestmark = pytest.mark.browser
 
 PHRASE = "高标准农田"
@@ -17,33 +19,6 @@ WITH_PHRASE = {"大有镇", "六户地镇", "阿合奇镇", "大南沟乌孜别�
 
 
 # ------------------------------------------------------------------ helpers ----
-def submit(page, form, expect_status=200):
-    """Press the form's submit button and wait for the page it leads to."""
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator("button[type=submit]").first.click()
-    assert nav.value is not None and nav.value.status == expect_status, page.locator("main").inner_text()[:500]
-
-
-def click_link(page, link):
-    with page.expect_navigation(wait_until="load") as nav:
-        link.click()
-    assert nav.value.status == 200, f"{nav.value.status} for {nav.value.url}"
-
-
-def sign_in(page, server, username):
-    page.goto("/auth/login", wait_until="load")
-    form = page.locator("section.login form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    submit(page, form)
-    assert username in page.locator(".who").inner_text()
-
-
-def assert_clean(context):
-    """No server errors, script errors, CSP violations or foreign requests."""
-    assert not context.watch.problems(), context.watch.problems()
-
-
 # -------------------------------------------------------------------- tests ----
 def test_search_box_finds_items_and_links_to_the_item_in_its_version(page, context, live_server):
     sign_in(page, live_server, "jimsar-office")

@@ -10,14 +10,9 @@ from dutylist.models import AuditEvent, DraftItem, Revision
 from dutylist.services.audit import verify_chain
 from workflow import operations as ops
 
-from .factories import World
+from .factories import LEVELS
 
-LEVELS = ("prefecture", "region")
-
-
-@pytest.fixture
-def world(app):
-    return World()
+pytestmark = pytest.mark.commits  # threads, each with its own connection, race for the same rows
 
 
 def in_review(world):

@@ -20,16 +20,11 @@ from dutylist.models import Consultation, OpinionReply, Revision
 from dutylist.services import drafts, inbox
 from workflow import operations as ops
 
-from .factories import World, explain, fire, settle, sign
+from .factories import explain, fire, settle, sign, signed_in
 from .test_api import Api, refused, state
 
 INFO = "负责本镇政府信息公开工作"  #: a basic item: it names no department
 NEW_ITEM = "负责本镇党建联建工作"
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 @pytest.fixture
@@ -41,12 +36,6 @@ def api(client, world):
 def real_clock():
     yield
     clock.set_today(None)
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
 
 
 def drafted(world, reason="") -> Revision:
@@ -212,7 +201,7 @@ def test_answers_in_one_batch_are_all_or_nothing(api, world):
 def test_refusals_in_the_pages_show_their_message_in_place_and_keep_what_was_typed(app, world):
     rev = drafted(world)
     rid = rev.id
-    drafter, office, civil = login(app, "dayou-drafter"), login(app, "jimsar-office"), login(app, "jimsar-civil")
+    drafter, office, civil = signed_in(app, "dayou-drafter"), signed_in(app, "jimsar-office"), signed_in(app, "jimsar-civil")
 
     # submit without a 修改理由: 409, the list in the submit form's message, the item marked
     resp = drafter.post_form(f"/revisions/{rid}/events/submit", {"reason": ""})
@@ -311,7 +300,7 @@ def test_a_new_item_edited_twice_keeps_both_reasons_in_the_change_table(app, wor
     db.session.commit()
     reasons = ["新增党建联建职责", "写明结对共建"]
     assert rev.reasons_of(added.item_id) == reasons
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
 
     def check(page_url: str, download: str):
         page = client.get(page_url).get_data(as_text=True)
@@ -362,14 +351,14 @@ def test_a_revert_lists_what_it_undoes_against_the_current_version(api, world):
     assert body["missing_reasons"] == []
     assert [d["name"] for d in body["suggested_departments"]] == ["吉木萨尔县农业农村局"]
     # the diff page and the 对照表 say what it is compared with: the current version 2, not the old base
-    client = login(app=api.client.application, username="dayou-drafter")
+    client = signed_in(app=api.client.application, username="dayou-drafter")
     page = client.get(f"/revisions/{body['id']}/diff").get_data(as_text=True)
     assert f"修订稿 #{body['id']} 与第 2 版的差异" in page and NEW_ITEM in page
     resp = client.get(f"/revisions/{body['id']}/diff.xlsx")
     assert "第2版" in load_workbook(io.BytesIO(resp.data)).active["A1"].value
     # submitted and taken in: the suggested department is pre-selected
     api.ok("POST", f"/revisions/{body['id']}/events/submit", "drafter", {})
-    office = login(app=api.client.application, username="jimsar-office")
+    office = signed_in(app=api.client.application, username="jimsar-office")
     form = form_html(office.get(f"/revisions/{body['id']}").get_data(as_text=True), 'id="form-accept"')
     assert checked(form, world.agri.id)
     assert v2.number == 2
@@ -377,7 +366,7 @@ def test_a_revert_lists_what_it_undoes_against_the_current_version(api, world):
 
 def test_send_backs_are_counted_apart_from_the_county_rounds(app, world):
     rev = drafted(world, reason="写明公开频次")
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     levels = [("prefecture", world.pref_user), ("region", world.region_user)]
     for n, (level, reviewer) in enumerate(levels, 1):
         fire(rev, "submit", world.drafter)
@@ -443,7 +432,7 @@ def test_the_default_deadline_comes_from_consultation_days(api, world, app, monk
     rev = drafted(world, reason="写明公开频次")
     fire(rev, "submit", world.drafter)
     due = clock.add_working_days(clock.today(), 5)
-    page = login(app, "jimsar-office").get(f"/revisions/{rev.id}").get_data(as_text=True)
+    page = signed_in(app, "jimsar-office").get(f"/revisions/{rev.id}").get_data(as_text=True)
     assert f"默认 {due.isoformat()}，5 个工作日" in page
     body = api.ok("POST", f"/revisions/{rev.id}/events/accept", "officer", {"departments": [world.civil.id]})
     assert body["deadline"].startswith(due.isoformat()) and body["consultations"][0]["deadline"].startswith(due.isoformat())
@@ -459,7 +448,7 @@ def test_one_rule_decides_what_a_department_sees_in_pages_api_and_downloads(api,
     ops.add_opinion(rev, world.civil_user, "民政局的意见")
     ops.add_opinion(rev, world.officer, "编办的意见")
     db.session.commit()
-    water, agri = login(app, "jimsar-water"), login(app, "jimsar-agri")
+    water, agri = signed_in(app, "jimsar-water"), signed_in(app, "jimsar-agri")
     for url in (f"/revisions/{rid}", f"/revisions/{rid}/diff", f"/revisions/{rid}/diff.docx",
                 f"/revisions/{rid}/diff.xlsx", f"/revisions/{rid}/export.json", f"/revisions/{rid}/opinions/summary",
                 f"/revisions/{rid}/opinions/summary.xlsx"):

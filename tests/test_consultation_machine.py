@@ -31,11 +31,12 @@ USERS = {"civil": "civil_user", "agri": "agri_user", "water": "water_user"}
 
 
 def clear_database():
+    """Between two examples: every table emptied, in the test's own transaction (rolled back after it)."""
     db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
     db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
 
 
 def expected_states(revision: Revision) -> dict[int, dict]:

@@ -24,7 +24,7 @@ from workflow import operations as ops
 from workflow import permissions as perm
 from workflow.errors import Conflict, Forbidden, Invalid
 
-from .factories import PASSWORD, World, fire, sign
+from .factories import World, fire, sign, signed_in
 
 TODAY = date(2026, 3, 2)
 
@@ -42,12 +42,6 @@ def world(app):
     db.session.commit()
     yield w
     clock.set_today(None)
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.login(username, PASSWORD).status_code == 302
-    return client
 
 
 def submitted(world):

@@ -19,22 +19,16 @@ from dutylist.services.audit import verify_chain
 from workflow import operations as ops
 from workflow.errors import Invalid
 
-from .factories import World
+from .factories import LEVELS, World, signed_in
 from .test_documents import BAD_FILES, SAMPLES
 
-LEVELS = ("prefecture", "region")
+pytestmark = pytest.mark.commits  # a confirmed import runs in a thread of its own, on its own connection
 
 
 @pytest.fixture
 def world(app, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "DOCUMENTS_UPLOAD_DIR", str(tmp_path / "uploads"))
     return World()
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
 
 
 def rows_written() -> list[int]:
@@ -66,7 +60,7 @@ def wait(client, token: str, timeout: float = 90) -> dict:
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "csv", "json"])
 def test_any_signed_in_user_downloads_a_published_version(app, world, fmt):
-    client = login(app, "jimsar-civil")
+    client = signed_in(app, "jimsar-civil")
     response = client.get(f"/versions/{world.version.id}/export.{fmt}")
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
@@ -86,7 +80,7 @@ def test_any_signed_in_user_downloads_a_published_version(app, world, fmt):
 
 
 def test_download_links_on_the_pages_and_unknown_formats(app, world):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     page = client.get(f"/townships/{world.town.id}").get_data(as_text=True)
     assert f"/versions/{world.version.id}/export.pdf" in page and "从 Word / Excel 导入修订稿" in page
     assert client.get(f"/versions/{world.version.id}/export.exe").status_code == 404
@@ -102,7 +96,7 @@ def test_a_drafts_export_is_marked_with_its_round(app, world):
     ops.fire(rev, "submit", world.drafter, levels=LEVELS)
     db.session.commit()
     assert rev.round == 1
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
     assert f"/revisions/{rev.id}/export.docx" in page
     response = client.get(f"/revisions/{rev.id}/export.docx")
@@ -120,14 +114,14 @@ def test_a_drafts_export_is_marked_with_its_round(app, world):
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()[-1]
     assert event.details["round"] == 1 and event.target == f"revision:{rev.id}"
     # the county office reviewing it may download it too
-    assert login(app, "jimsar-office").get(f"/revisions/{rev.id}/export.xlsx").status_code == 200
+    assert signed_in(app, "jimsar-office").get(f"/revisions/{rev.id}/export.xlsx").status_code == 200
 
 
 @pytest.mark.parametrize("username", ["quanzijie-drafter", "manas-office", "jimsar-civil", "kizilsu-prefecture"])
 def test_others_cannot_download_a_draft(app, world, username):
     rev = ops.start_revision(world.town, world.drafter)
     db.session.commit()
-    client = login(app, username)
+    client = signed_in(app, username)
     assert client.get(f"/revisions/{rev.id}/export.docx").status_code == 403
     assert client.get(f"/revisions/{rev.id}/export.json").status_code == 403
     assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
@@ -140,7 +134,7 @@ def test_pdf_download(app, world):
         export_pdf.find_font()
     except export_pdf.PdfFontMissing:
         pytest.skip("no CJK font installed")
-    response = login(app, "admin").get(f"/versions/{world.version.id}/export.pdf")
+    response = signed_in(app, "admin").get(f"/versions/{world.version.id}/export.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
 
@@ -176,7 +170,7 @@ def test_drafter_imports_a_new_draft_with_identities_kept_and_audited(app, world
     original = {e["name"]: e["item_id"] for e in snapshot.read_entries(world.version)}
     doc = revised_list(world)
     data = (export_docx.to_docx if fmt == "docx" else export_xlsx.to_xlsx)(doc)
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     assert client.get(f"/imports/new?township_id={world.town.id}").status_code == 200
     token = token_of(upload(client, data, f"大有镇修订.{fmt}", world.town.id))
     assert rows_written()[3:] == [0, 0]  # nothing written before the confirm
@@ -222,7 +216,7 @@ def test_drafter_imports_a_new_draft_with_identities_kept_and_audited(app, world
 
 def test_an_import_that_fails_half_way_writes_nothing(app, world, monkeypatch):
     doc = revised_list(world)
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(doc), "x.docx", world.town.id))
     before = rows_written()
     events = db.session.scalar(select(func.count()).select_from(AuditEvent))
@@ -244,7 +238,7 @@ def test_an_import_that_fails_half_way_writes_nothing(app, world, monkeypatch):
 
 
 def test_no_import_while_a_revision_is_open(app, world):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(revised_list(world)), "x.docx", world.town.id))
     rev = ops.start_revision(world.town, world.drafter)  # started meanwhile
     db.session.commit()
@@ -259,7 +253,7 @@ def test_no_import_while_a_revision_is_open(app, world):
 
 def test_a_list_of_another_township_is_not_imported_as_this_ones_draft(app, world):
     other = parse_file(next(SAMPLES.glob("001_*.txt")))
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(model.from_parsed(other)), "x.docx", world.town.id))
     page = client.get(f"/imports/{token}").get_data(as_text=True)
     assert "文件是“六户地镇”的清单" in page and 'id="confirm-import" disabled' in page
@@ -268,7 +262,7 @@ def test_a_list_of_another_township_is_not_imported_as_this_ones_draft(app, worl
 # ------------------------------------------------------------------ permissions
 
 def test_another_townships_drafter_cannot_import_into_this_township(app, world):
-    client = login(app, "quanzijie-drafter")
+    client = signed_in(app, "quanzijie-drafter")
     assert client.get(f"/imports/new?township_id={world.town.id}").status_code == 403
     data = export_docx.to_docx(revised_list(world))
     before = rows_written()
@@ -276,13 +270,13 @@ def test_another_townships_drafter_cannot_import_into_this_township(app, world):
     assert rows_written() == before
     # nor can anyone but an administrator import a new township's list
     assert client.get("/imports/new").status_code == 403
-    assert login(app, "jimsar-office").get(f"/imports/new?township_id={world.town.id}").status_code == 403
+    assert signed_in(app, "jimsar-office").get(f"/imports/new?township_id={world.town.id}").status_code == 403
 
 
 def test_an_upload_belongs_to_the_user_who_made_it(app, world):
-    token = token_of(upload(login(app, "dayou-drafter"), export_docx.to_docx(revised_list(world)), "x.docx",
+    token = token_of(upload(signed_in(app, "dayou-drafter"), export_docx.to_docx(revised_list(world)), "x.docx",
                             world.town.id))
-    other = login(app, "admin")
+    other = signed_in(app, "admin")
     assert other.get(f"/imports/{token}").status_code == 404
     assert other.post_form(f"/imports/{token}/confirm").status_code == 404
     assert other.get(f"/imports/{token}/status").status_code == 404
@@ -294,7 +288,7 @@ def test_an_upload_belongs_to_the_user_who_made_it(app, world):
 
 def test_admin_imports_a_new_townships_first_version_from_excel(app, world):
     seed = parse_file(next(SAMPLES.glob("004_*.txt")))
-    client = login(app, "admin")
+    client = signed_in(app, "admin")
     assert client.get("/imports/new").status_code == 200
     token = token_of(upload(client, export_xlsx.to_xlsx(model.from_parsed(seed)), "奇台镇.xlsx"))
     page = client.get(f"/imports/{token}").get_data(as_text=True)
@@ -317,7 +311,7 @@ def test_admin_imports_a_new_townships_first_version_from_excel(app, world):
 
 
 def test_admin_cannot_import_over_an_existing_list_and_gives_the_place_when_missing(app, world):
-    client = login(app, "admin")
+    client = signed_in(app, "admin")
     token = token_of(upload(client, export_docx.to_docx(model.from_version(world.version)), "大有镇.docx",
                             place="昌吉回族自治州吉木萨尔县大有镇"))
     page = client.get(f"/imports/{token}").get_data(as_text=True)
@@ -337,7 +331,7 @@ def test_admin_cannot_import_over_an_existing_list_and_gives_the_place_when_miss
 @pytest.mark.parametrize("name", ["encrypted", "corrupt zip", "missing columns", "no tables", "text"])
 def test_bad_uploads_get_a_clear_message_and_write_nothing(app, world, tmp_path, name):
     data, message = BAD_FILES[name]
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     before = rows_written()
     response = upload(client, data, "清单.docx", world.town.id)
     assert response.status_code == 400
@@ -349,13 +343,13 @@ def test_bad_uploads_get_a_clear_message_and_write_nothing(app, world, tmp_path,
 
 def test_too_large_uploads_are_refused(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     response = upload(client, b"PK\x03\x04" + b"x" * 5000, "big.docx", world.town.id)
     assert response.status_code == 413
 
 
 def test_cancel_discards_the_upload(app, world, tmp_path):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(revised_list(world)), "x.docx", world.town.id))
     assert db.session.get(ImportUpload, token).data  # kept in the database, for any worker
     response = client.post_form(f"/imports/{token}/cancel")

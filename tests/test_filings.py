@@ -13,12 +13,7 @@ from dutylist.models import AuditEvent, Filing
 from dutylist.services.tokens import create_token
 from workflow.errors import Forbidden
 
-from .factories import World, publish_change
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import publish_change
 
 
 def filings_of(version):

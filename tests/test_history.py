@@ -11,12 +11,7 @@ from dutylist.services import diff, drafts, history
 from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 
-from .factories import World, fire, settle
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import fire, settle
 
 
 def item(rev, name):

@@ -23,7 +23,7 @@ from dutylist.items import content_hash
 from dutylist.models import AuditEvent, Organisation, OrgKind, Revision
 from dutylist.services import snapshot
 
-from .factories import World
+from .factories import World, signed_in
 
 PLACE = "辽宁省铁岭市清河区红旗街道"
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
@@ -300,12 +300,6 @@ def world(app, monkeypatch, tmp_path):
     return World()
 
 
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
-
-
 def upload(client, data: bytes, filename: str, township_id=None, **form):
     url = "/imports/new" + (f"?township_id={township_id}" if township_id else "")
     response = client.post_form(url, {"file": (io.BytesIO(data), filename), **form}, content_type="multipart/form-data")
@@ -322,8 +316,9 @@ def column_form(page: str) -> dict:
     return out
 
 
+@pytest.mark.commits  # the job reports its progress on a connection of its own (documents/jobs.py)
 def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_province(app, world):
-    client = login(app, "admin")
+    client = signed_in(app, "admin")
     token = upload(client, power_list(), "红旗街道权责清单.xlsx")
     page = client.get(f"/imports/{token}").get_data(as_text=True)
     assert "辽宁省 · 铁岭市 · 清河区 · 红旗街道" in page
@@ -373,8 +368,9 @@ def test_admin_maps_columns_in_the_preview_and_imports_a_list_of_another_provinc
         Organisation.name == "新疆维吾尔自治区")) == 1  # nothing filed under the default region
 
 
+@pytest.mark.commits  # the job reports its progress on a connection of its own (documents/jobs.py)
 def test_drafter_imports_a_flat_sheet_as_a_draft(app, world):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = upload(client, flat_sheet(("基本", "配合", "收回")), "大有镇清单.xlsx", world.town.id)
     page = client.get(f"/imports/{token}").get_data(as_text=True)
     assert column_form(page)["事项类型"][1] == "kind"

@@ -15,15 +15,12 @@ from dutylist.services import snapshot
 from dutylist.services.audit import verify_chain
 from dutylist.services.list_counts import list_stats
 
-from .factories import World
-from .test_documents_web import login, token_of, upload, wait
+from .factories import signed_in
+from .test_documents_web import token_of, upload, wait
+
+pytestmark = pytest.mark.commits  # the import runs in a thread on its own connection while others sign in
 
 ROWS = 1500
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 def big_list(version, rows: int = ROWS) -> bytes:
@@ -63,7 +60,7 @@ def timed(call):
 
 
 def test_others_sign_in_and_download_while_a_1500_row_import_is_held_part_way(app, world):
-    drafter = login(app, "dayou-drafter")
+    drafter = signed_in(app, "dayou-drafter")
     token = token_of(upload(drafter, big_list(world.version), "大有镇.xlsx", world.town.id))
     assert 'id="confirm-import" disabled' not in drafter.get(f"/imports/{token}").get_data(as_text=True)
     hold = Hold()

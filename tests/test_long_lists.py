@@ -17,7 +17,7 @@ from dutylist.services.import_list import import_list
 from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 
-from .factories import PASSWORD
+from .factories import PASSWORD, signed_in
 
 AHEQI = "002_3c803f996c74d716.txt"  # 阿合奇镇: 309 items = 119 + 127 + 63
 
@@ -36,12 +36,6 @@ def big(app):
         db.session.add(user)
     db.session.commit()
     return version
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
 
 
 ROW = re.compile(r'<tr id="(item|d)-?(\d+)"([^>]*)>\s*<td class="no">(\d+)</td>')

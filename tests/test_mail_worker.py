@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from dutylist.extensions import db
@@ -18,8 +19,10 @@ from . import test_notifications as notes
 from .factories import fire
 from .test_notifications import start, with_addresses
 
-# the fixtures of the notification tests: the world, and a local SMTP sink the app is set to use
-world, smtp_sink, mail_on = notes.world, notes.smtp_sink, notes.mail_on
+pytestmark = pytest.mark.commits  # the mail worker is another process reading the outbox
+
+# the fixtures of the notification tests: a local SMTP sink the app is set to use
+smtp_sink, mail_on = notes.smtp_sink, notes.mail_on
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,13 +22,7 @@ from dutylist.services import drafts
 from workflow import operations as ops
 from workflow.errors import Invalid
 
-from .conftest import PASSWORD
-from .factories import LEVELS, NO_CONSULTATION, World, fire, settle, sign
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import LEVELS, NO_CONSULTATION, fire, settle, sign, switch_user
 
 
 def start(w):
@@ -48,11 +42,6 @@ def received() -> Counter:
 
 def new_since(before: Counter) -> Counter:
     return received() - before
-
-
-def sign_in(client, username, password=PASSWORD):
-    client.post_form("/auth/logout")
-    return client.login(username, password)
 
 
 # ------------------------------------------------------------------ who is told ----
@@ -174,7 +163,7 @@ def test_a_refused_move_over_http_notifies_nobody(world, client):
     fire(rev, "submit", world.drafter)
     fire(rev, "accept", world.officer)
     before = received()
-    sign_in(client, "jimsar-office")
+    switch_user(client, "jimsar-office")
     response = client.post_form(f"/revisions/{rev.id}/events/return_for_revision", {"reason": ""})
     assert response.status_code in (302, 400, 409)
     assert new_since(before) == Counter()
@@ -251,7 +240,7 @@ def unread_badge(html: str) -> int | None:
 def test_header_count_list_and_marking_read(world, client):
     rev = consulted(world)  # the office's 待受理 is done: it accepted
     sign(rev, world.agri_user)  # 部门签署: one unread for the office
-    sign_in(client, "jimsar-office")
+    switch_user(client, "jimsar-office")
     html = client.get("/").get_data(as_text=True)
     assert unread_badge(html) == 1 and 'id="notifications-link"' in html
     page = client.get("/notifications").get_data(as_text=True)
@@ -272,7 +261,7 @@ def test_header_count_list_and_marking_read(world, client):
     db.session.expire_all()
     assert db.session.get(Notification, civil_note.id).read_at is None
 
-    sign_in(client, "jimsar-civil")
+    switch_user(client, "jimsar-civil")
     send_reminders(today=rev.deadline)
     db.session.commit()
     assert unread_badge(client.get("/inbox").get_data(as_text=True)) == 2
@@ -292,7 +281,7 @@ def test_header_count_is_one_cheap_query(world, client):
     from sqlalchemy import event
 
     fire(start(world), "submit", world.drafter)
-    sign_in(client, "jimsar-office")
+    switch_user(client, "jimsar-office")
     seen = []
     listener = lambda *a: seen.append(a[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
@@ -488,7 +477,7 @@ def test_users_set_their_own_address_on_the_email_page(world, client, mail_on):
     mailed there. A bad address is refused with a message and leaves the stored one as it was."""
     from dutylist.models import AuditEvent, User
 
-    sign_in(client, "jimsar-office")
+    switch_user(client, "jimsar-office")
     page = client.get("/auth/email").get_data(as_text=True)
     assert 'name="email"' in page and "发送邮件到这里填写的邮箱" in page
     for bad in ("not-an-address", "a@b", "x@example.org<script>", "a" * 250 + "@example.org"):
@@ -622,7 +611,7 @@ def test_header_count_drops_when_the_task_is_done_through_the_pages(world, clien
     w = world
     rev = start(w)
     fire(rev, "submit", w.drafter)
-    sign_in(client, "jimsar-office")
+    switch_user(client, "jimsar-office")
     assert unread_badge(client.get("/inbox").get_data(as_text=True)) == 1
     response = client.post_form(f"/revisions/{rev.id}/events/accept", {"departments": [str(w.civil.id)],
                                                                        "deadline": ""})
@@ -631,7 +620,7 @@ def test_header_count_drops_when_the_task_is_done_through_the_pages(world, clien
     page = client.get("/notifications").get_data(as_text=True)
     assert "已办结" in page and "大有镇修订稿第 1 轮已上报" in page
 
-    sign_in(client, "jimsar-civil")
+    switch_user(client, "jimsar-civil")
     assert unread_badge(client.get("/inbox").get_data(as_text=True)) == 1
     response = client.post_form(f"/revisions/{rev.id}/signoff", {"verdict": "no_opinion"})
     assert response.status_code == 302

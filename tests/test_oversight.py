@@ -17,17 +17,11 @@ from dutylist.services.list_counts import list_stats
 from workflow import operations as ops
 
 from .conftest import PASSWORD, find_org
-from .factories import World, fire, settle, sign
+from .factories import World, fire, settle, sign, switch_user
 
 DEMO_PASSWORD = "Demo-2025!"
 CHANGJI = {"大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
 ALL_DEMO = CHANGJI | {"阿合奇镇"}
-
-
-def sign_in(client, username, password=PASSWORD):
-    """Sign out whoever is signed in, then sign in (the login page sends signed-in users away)."""
-    client.post_form("/auth/logout")
-    return client.login(username, password)
 
 
 def townships_on(html: str) -> list[str]:
@@ -55,7 +49,7 @@ def chip(html: str, state: str) -> int:
     ("sysadmin", 200, ALL_DEMO),
 ])
 def test_dashboard_shows_the_townships_of_the_users_area(demo_client, username, status, expected):
-    sign_in(demo_client, username, DEMO_PASSWORD)
+    switch_user(demo_client, username, DEMO_PASSWORD)
     response = demo_client.get("/dashboard")
     assert response.status_code == status
     if expected is None:
@@ -75,14 +69,14 @@ def test_dashboard_needs_a_sign_in(demo_client):
 
 
 def test_nav_links_the_dashboard_only_for_reviewers(demo_client):
-    sign_in(demo_client, "dayou-drafter", DEMO_PASSWORD)
+    switch_user(demo_client, "dayou-drafter", DEMO_PASSWORD)
     assert 'href="/dashboard"' not in demo_client.get("/").get_data(as_text=True)
-    sign_in(demo_client, "jimsar-office", DEMO_PASSWORD)
+    switch_user(demo_client, "jimsar-office", DEMO_PASSWORD)
     assert 'href="/dashboard"' in demo_client.get("/").get_data(as_text=True)
 
 
 def test_prefecture_filters_by_county_and_sorts(demo_client):
-    sign_in(demo_client, "changji-prefecture", DEMO_PASSWORD)
+    switch_user(demo_client, "changji-prefecture", DEMO_PASSWORD)
     county = find_org("玛纳斯县", OrgKind.county)
     html = demo_client.get(f"/dashboard?county={county.id}").get_data(as_text=True)
     assert townships_on(html) == ["六户地镇"]
@@ -101,7 +95,7 @@ def test_prefecture_filters_by_county_and_sorts(demo_client):
 def test_dashboard_of_the_demo_data_is_quick(demo_client):
     import time
 
-    sign_in(demo_client, "xj-region", DEMO_PASSWORD)
+    switch_user(demo_client, "xj-region", DEMO_PASSWORD)
     demo_client.get("/dashboard")  # warm the templates
     start = time.perf_counter()
     for _ in range(5):
@@ -111,7 +105,7 @@ def test_dashboard_of_the_demo_data_is_quick(demo_client):
 
 # ------------------------------------------------------------------ statistics ----
 def test_township_statistics_match_the_preface_figures(demo_client):
-    sign_in(demo_client, "dayou-drafter", DEMO_PASSWORD)  # published data: any signed-in user
+    switch_user(demo_client, "dayou-drafter", DEMO_PASSWORD)  # published data: any signed-in user
     for township in db.session.scalars(select(Organisation).where(Organisation.kind == OrgKind.township)):
         version = snapshot.current_version(township.id)
         expected = list_stats(snapshot.read_entries(version), township.county)
@@ -132,7 +126,7 @@ def test_township_statistics_match_the_preface_figures(demo_client):
 
 
 def test_county_and_prefecture_statistics_add_up(demo_client):
-    sign_in(demo_client, "jimsar-dept01", DEMO_PASSWORD)
+    switch_user(demo_client, "jimsar-dept01", DEMO_PASSWORD)
     prefecture = find_org("昌吉回族自治州", OrgKind.prefecture)
     towns = [find_org(name, OrgKind.township) for name in CHANGJI]
     parts = [scope_stats(t) for t in towns]
@@ -159,14 +153,14 @@ def test_county_and_prefecture_statistics_add_up(demo_client):
 def test_statistics_pages_refuse_wrong_levels_and_strangers(demo_client):
     county = find_org("吉木萨尔县", OrgKind.county)
     assert demo_client.get(f"/stats/county/{county.id}").status_code == 302  # not signed in
-    sign_in(demo_client, "dayou-drafter", DEMO_PASSWORD)
+    switch_user(demo_client, "dayou-drafter", DEMO_PASSWORD)
     assert demo_client.get(f"/stats/township/{county.id}").status_code == 404
     assert demo_client.get("/stats/county/999999").status_code == 404
     assert demo_client.get(f"/stats/office/{county.id}").status_code == 404
 
 
 def test_charts_are_inline_svg_without_scripts_or_styles(demo_client):
-    sign_in(demo_client, "xj-region", DEMO_PASSWORD)
+    switch_user(demo_client, "xj-region", DEMO_PASSWORD)
     region = find_org("新疆维吾尔自治区", OrgKind.region)
     response = demo_client.get(f"/stats/region/{region.id}")
     html = response.get_data(as_text=True)
@@ -186,11 +180,6 @@ def test_chart_text_is_escaped():
 
 
 # ------------------------------------------------------------------ states, waits, overdue ----
-@pytest.fixture
-def world(app):
-    return World()
-
-
 def publish_once(w: World):
     """A whole cycle: 大有镇's first revision, published after one round."""
     rev = ops.start_revision(w.town, w.drafter)
@@ -252,7 +241,7 @@ def test_states_waits_deadlines_and_overdue_days(world, client, make_org):
 
 def test_prefecture_counts_and_filters_over_the_http_page(world, client, make_org):
     scenario(world, make_org)
-    sign_in(client, "changji-prefecture", PASSWORD)
+    switch_user(client, "changji-prefecture", PASSWORD)
     html = client.get("/dashboard").get_data(as_text=True)
     assert states_on(html) == {"大有镇": "county_review", "泉子街镇": "drafting", "六户地镇": "none"}
     assert chip(html, "all") == 3 and chip(html, "county_review") == 1 and chip(html, "drafting") == 1
@@ -270,15 +259,15 @@ def test_prefecture_counts_and_filters_over_the_http_page(world, client, make_or
     # the rounds chart: one bar per township that published a revision
     assert 'id="rounds-chart"' in html and re.search(r'<rect class="bar s-rounds"[^>]*data-value="1"', html)
     # another prefecture sees none of it; the office of 玛纳斯县 only its own county
-    sign_in(client, "kizilsu-prefecture", PASSWORD)
+    switch_user(client, "kizilsu-prefecture", PASSWORD)
     assert townships_on(client.get("/dashboard").get_data(as_text=True)) == []
-    sign_in(client, "manas-office", PASSWORD)
+    switch_user(client, "manas-office", PASSWORD)
     assert townships_on(client.get("/dashboard").get_data(as_text=True)) == ["六户地镇"]
 
 
 @pytest.mark.parametrize("username", ["dayou-drafter", "jimsar-civil"])
 def test_drafters_and_departments_get_403(world, client, username):
-    sign_in(client, username, PASSWORD)
+    switch_user(client, username, PASSWORD)
     assert client.get("/dashboard").status_code == 403
 
 
@@ -286,7 +275,7 @@ def test_dashboard_pages_through_many_townships(world, client):
     towns = [Organisation(name=f"测试{i:03d}镇", kind=OrgKind.township, parent=world.county) for i in range(dash.PAGE + 5)]
     db.session.add_all(towns)
     db.session.commit()
-    sign_in(client, "jimsar-office", PASSWORD)
+    switch_user(client, "jimsar-office", PASSWORD)
     first = client.get("/dashboard").get_data(as_text=True)
     assert len(townships_on(first)) == dash.PAGE and 'id="pager"' in first
     second = client.get("/dashboard?page=2").get_data(as_text=True)
@@ -299,7 +288,7 @@ def test_dashboard_pages_through_many_townships(world, client):
 
 def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeypatch):
     monkeypatch.setitem(client.application.config, "QUERY_CACHE", False)  # the townships below are added without audit
-    sign_in(client, "changji-prefecture", PASSWORD)
+    switch_user(client, "changji-prefecture", PASSWORD)
 
     def statements(url):
         seen = []
@@ -327,7 +316,7 @@ def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeyp
 def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch):
     """cached_build serves the same board while the audit head stays put; every workflow move is
     audited, so the next view after one shows it. Users of one area share a board, others do not."""
-    sign_in(client, "jimsar-office", PASSWORD)
+    switch_user(client, "jimsar-office", PASSWORD)
     assert states_on(client.get("/dashboard").get_data(as_text=True)) == {"大有镇": "none", "泉子街镇": "none"}
     rev = ops.start_revision(world.town, world.drafter)  # audited
     db.session.commit()
@@ -352,7 +341,7 @@ def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch)
 def test_region_filters_by_prefecture_then_county(demo_client, monkeypatch):
     """A region reviewer narrows by prefecture, then by one of its counties; with more counties than
     MAX_COUNTY_OPTIONS in the area, counties are offered only once a prefecture is chosen."""
-    sign_in(demo_client, "xj-region", DEMO_PASSWORD)
+    switch_user(demo_client, "xj-region", DEMO_PASSWORD)
     kizilsu = find_org("克孜勒苏柯尔克孜自治州", OrgKind.prefecture)
     changji = find_org("昌吉回族自治州", OrgKind.prefecture)
     manas, akqi = find_org("玛纳斯县", OrgKind.county), find_org("阿合奇县", OrgKind.county)
@@ -374,5 +363,5 @@ def test_region_filters_by_prefecture_then_county(demo_client, monkeypatch):
     html = demo_client.get(f"/dashboard?prefecture={changji.id}").get_data(as_text=True)
     assert f'<option value="{manas.id}">玛纳斯县</option>' in html and 'name="county"' in html
     # a prefecture reviewer's area is one prefecture: no prefecture filter
-    sign_in(demo_client, "changji-prefecture", DEMO_PASSWORD)
+    switch_user(demo_client, "changji-prefecture", DEMO_PASSWORD)
     assert 'name="prefecture"' not in demo_client.get("/dashboard").get_data(as_text=True)

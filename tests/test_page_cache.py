@@ -5,26 +5,13 @@ from __future__ import annotations
 import gzip
 import re
 
-import pytest
-
 from dutylist.extensions import db
 from dutylist.models.base import utcnow
 from dutylist.models.notification import Notification
 from dutylist.services.snapshot import EntryData, publish_version
 from workflow import operations as ops
 
-from .factories import LEVELS, World, fields, fire
-
-
-@pytest.fixture
-def world(app):
-    return World()
-
-
-def client_of(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
+from .factories import LEVELS, World, fields, fire, signed_in
 
 
 def list_page(client, town, etag=None, **headers):
@@ -40,7 +27,7 @@ def test_two_users_of_different_roles_see_their_own_page_of_one_version(app, wor
     w = world
     rev = ops.start_revision(w.town, w.drafter)
     db.session.commit()
-    office, water, drafter = (client_of(app, u) for u in ("jimsar-office", "jimsar-water", "dayou-drafter"))
+    office, water, drafter = (signed_in(app, u) for u in ("jimsar-office", "jimsar-water", "dayou-drafter"))
     seen = {}
     for name, client in (("office", office), ("water", water), ("drafter", drafter)):
         for _ in range(2):  # the second view is served from the worker's copy: it must be the same page
@@ -62,7 +49,7 @@ def test_two_users_of_different_roles_see_their_own_page_of_one_version(app, wor
 
 def test_start_button_only_for_the_drafter_even_when_the_page_is_reused(app, world):
     w = world
-    drafter, office, other = (client_of(app, u) for u in ("dayou-drafter", "jimsar-office", "quanzijie-drafter"))
+    drafter, office, other = (signed_in(app, u) for u in ("dayou-drafter", "jimsar-office", "quanzijie-drafter"))
     for _ in range(2):
         assert "发起修订" in list_page(drafter, w.town).get_data(as_text=True)
         assert "发起修订" not in list_page(office, w.town).get_data(as_text=True)
@@ -71,7 +58,7 @@ def test_start_button_only_for_the_drafter_even_when_the_page_is_reused(app, wor
 
 def test_304_only_when_the_etag_matches_for_the_same_viewer(app, world):
     w = world
-    drafter, office = client_of(app, "dayou-drafter"), client_of(app, "jimsar-office")
+    drafter, office = signed_in(app, "dayou-drafter"), signed_in(app, "jimsar-office")
     first = list_page(drafter, w.town)
     etag = first.headers["ETag"]
     assert etag.startswith('W/"') and "private" in first.headers["Cache-Control"]
@@ -85,13 +72,13 @@ def test_304_only_when_the_etag_matches_for_the_same_viewer(app, world):
     # another page of the same user does not answer to it
     assert drafter.get(f"/townships/{w.other_town.id}", headers={"If-None-Match": etag}).status_code == 200
     # the same user in another browser: another CSRF secret, so the page's forms differ
-    elsewhere = client_of(app, "dayou-drafter")
+    elsewhere = signed_in(app, "dayou-drafter")
     assert list_page(elsewhere, w.town, etag).status_code == 200
 
 
 def test_new_version_published_is_shown_at_once(app, world):
     w = world
-    client = client_of(app, "jimsar-office")
+    client = signed_in(app, "jimsar-office")
     first = list_page(client, w.town)
     assert "第 1 版" in first.get_data(as_text=True)
     entries = World.entries() + [EntryData("basic", 4, fields("新增的一项履职事项"))]
@@ -106,7 +93,7 @@ def test_new_version_published_is_shown_at_once(app, world):
 
 def test_renamed_user_and_new_notification_show_in_the_reused_page(app, world):
     w = world
-    client = client_of(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     first = list_page(client, w.town)
     home = client.get("/")
     assert 'id="unread-count"' not in first.get_data(as_text=True)
@@ -126,7 +113,7 @@ def test_renamed_user_and_new_notification_show_in_the_reused_page(app, world):
 
 def test_renamed_place_shows_on_the_home_page_and_the_list(app, world):
     w = world
-    client = client_of(app, "jimsar-office")
+    client = signed_in(app, "jimsar-office")
     home = client.get(f"/?place={w.county.id}")
     page = list_page(client, w.town)
     w.town.name, w.town.updated_at = "大有乡", utcnow()
@@ -138,7 +125,7 @@ def test_renamed_place_shows_on_the_home_page_and_the_list(app, world):
 
 def test_revision_moves_change_the_notice(app, world):
     w = world
-    client = client_of(app, "dayou-drafter")  # the drafter is not notified of its own submission
+    client = signed_in(app, "dayou-drafter")  # the drafter is not notified of its own submission
     rev = ops.start_revision(w.town, w.drafter)
     db.session.commit()
     first = list_page(client, w.town)
@@ -152,7 +139,7 @@ def test_revision_moves_change_the_notice(app, world):
 
 def test_the_reused_page_carries_a_csrf_token_that_works(app, world):
     w = world
-    client = client_of(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     list_page(client, w.town)
     html = list_page(client, w.town).get_data(as_text=True)  # from the worker's copy
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -162,7 +149,7 @@ def test_the_reused_page_carries_a_csrf_token_that_works(app, world):
 
 def test_flashed_message_is_shown_not_cached(app, world):
     w = world
-    client = client_of(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     first = list_page(client, w.town)
     with client.session_transaction() as sess:
         sess["_flashes"] = [("info", "一条提示")]
@@ -173,7 +160,7 @@ def test_flashed_message_is_shown_not_cached(app, world):
 
 def test_gzip_when_accepted_same_page(app, world):
     w = world
-    client = client_of(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     plain = list_page(client, w.town)
     assert "Content-Encoding" not in plain.headers
     for _ in range(2):  # rendered, then reused (compressed once, kept)
@@ -191,7 +178,7 @@ def test_page_cache_off_still_answers_304(app, world):
     w = world
     app.config["PAGE_CACHE"] = 0
     try:
-        client = client_of(app, "dayou-drafter")
+        client = signed_in(app, "dayou-drafter")
         first = list_page(client, w.town)
         assert list_page(client, w.town, first.headers["ETag"]).status_code == 304
     finally:
@@ -200,7 +187,7 @@ def test_page_cache_off_still_answers_304(app, world):
 
 def test_dashboard_follows_every_move(app, world):
     w = world
-    client = client_of(app, "changji-prefecture")  # not notified of a submission
+    client = signed_in(app, "changji-prefecture")  # not notified of a submission
     rev = ops.start_revision(w.town, w.drafter)
     db.session.commit()
     first = client.get("/dashboard")
@@ -227,7 +214,7 @@ def test_a_deputyship_named_since_shows_its_badge_in_the_reused_page(app, world)
     passwords.set_password(deputy, "test-password-123")
     db.session.add(deputy)
     db.session.commit()
-    client = client_of(app, "jimsar-office-2")
+    client = signed_in(app, "jimsar-office-2")
     first = list_page(client, w.town)
     assert 'id="acting-for"' not in first.get_data(as_text=True)
     delegations.name_deputy(w.officer, deputy, today(), today())

@@ -27,11 +27,6 @@ from .factories import World, fire, publish_change
 NEW_ITEM = "负责本镇农民专业合作社发展指导工作"
 
 
-@pytest.fixture
-def world(app):
-    return World()
-
-
 def test_the_portal_shows_version_2_and_what_changed_without_signing_in(world, client):
     publish_change(world, NEW_ITEM)
     r = client.get(f"/public/townships/{world.town.id}")

@@ -25,11 +25,10 @@ from dutylist.services.tokens import create_token, revoke_tokens
 from workflow import operations as ops
 
 from .conftest import PASSWORD, CsrfClient
-from .factories import World
+from .factories import LEVELS, World
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-LEVELS = ("prefecture", "region")
 
 
 @pytest.fixture

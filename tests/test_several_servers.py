@@ -27,15 +27,12 @@ from dutylist.models import ImportUpload, Revision
 from dutylist.models.base import utcnow
 
 from .conftest import PASSWORD
-from .factories import World
-from .test_documents_web import login, revised_list, token_of, upload, wait
+from .factories import signed_in
+from .test_documents_web import revised_list, token_of, upload, wait
+
+pytestmark = pytest.mark.commits  # gunicorn servers in other processes read the test's rows
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 def free_port() -> int:
@@ -163,7 +160,7 @@ def test_an_upload_previewed_on_one_server_is_confirmed_and_followed_on_another(
 
 def test_a_job_whose_worker_died_is_reported_failed_within_a_minute_and_can_be_retried(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "DOCUMENTS_IMPORT_THREAD", False)
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     token = token_of(upload(client, export_docx.to_docx(revised_list(world)), "x.docx", world.town.id))
     # the confirm was taken by a worker that died right after it started the job
     monkeypatch.setattr("dutylist.documents.jobs.start", lambda app, token: None)
@@ -192,6 +189,6 @@ def test_a_job_whose_worker_died_is_reported_failed_within_a_minute_and_can_be_r
     assert db.session.get(ImportUpload, token).attempts == 2
     assert db.session.scalar(select(Revision.id)) is not None
     # another user can neither see nor retry it
-    other = login(app, "quanzijie-drafter")
+    other = signed_in(app, "quanzijie-drafter")
     assert other.get(f"/imports/{token}/status").status_code == 404
     assert other.post_form(f"/imports/{token}/retry").status_code == 404

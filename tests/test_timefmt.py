@@ -19,14 +19,9 @@ from dutylist.extensions import db
 from dutylist.models import AuditEvent, Version
 from workflow import operations as ops
 
-from .factories import World
+from .factories import signed_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 @pytest.fixture
@@ -35,12 +30,6 @@ def zone(app):
     before = app.config["TIMEZONE"]
     yield lambda name: app.config.__setitem__("TIMEZONE", name)
     app.config["TIMEZONE"] = before
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
 
 
 def shown(value: datetime, hours: int, fmt="%Y-%m-%d %H:%M") -> str:
@@ -88,7 +77,7 @@ def test_revision_timeline_opinions_and_version_page_show_beijing_time(app, worl
     db.session.commit()
     started = db.session.scalar(select(AuditEvent.created_at).where(
         AuditEvent.revision_id == rev.id, AuditEvent.action == "revision_start"))
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     page = client.get(f"/revisions/{rev.id}").get_data(as_text=True)
     timeline = page[page.index('id="timeline"'):]
     local = shown(started, 8, "%Y-%m-%d %H:%M:%S")
@@ -117,7 +106,7 @@ def test_revision_timeline_opinions_and_version_page_show_beijing_time(app, worl
 
 def test_audit_log_page_shows_local_times_and_says_which(app, world, zone):
     zone("Asia/Shanghai")
-    client = login(app, "auditor")
+    client = signed_in(app, "auditor")
     login_event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login")
                                      .order_by(AuditEvent.seq.desc())).first()
     page = client.get("/admin/audit").get_data(as_text=True)
@@ -137,7 +126,7 @@ def test_exports_date_the_list_by_the_local_day_and_stamp_local_time(app, world,
     world.version.published_at = datetime(2026, 11, 30, 17, 30)  # 2026-12-01 01:30 in Beijing
     world.version.doc_date = None
     db.session.commit()
-    client = login(app, "jimsar-civil")
+    client = signed_in(app, "jimsar-civil")
     docx = client.get(f"/versions/{world.version.id}/export.docx")
     assert docx.status_code == 200
     paragraphs = [p.text for p in Document(io.BytesIO(docx.data)).paragraphs]
@@ -159,7 +148,7 @@ def test_a_drafts_export_is_dated_today_in_the_zone(app, world, zone, monkeypatc
     # 2026-11-30 20:00 UTC is already 1 December in Beijing: the draft is dated by the local day
     monkeypatch.setattr(timefmt, "now", lambda tz=None: datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
                         .astimezone(tz or timefmt.zone()))
-    data = json.loads(login(app, "dayou-drafter").get(f"/revisions/{rev.id}/export.json").data)
+    data = json.loads(signed_in(app, "dayou-drafter").get(f"/revisions/{rev.id}/export.json").data)
     assert data["date"] == "2026年12月1日" and data["exported_at"] == "2026-12-01T04:00:00+08:00"
 
 

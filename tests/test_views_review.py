@@ -8,22 +8,11 @@ from dutylist.extensions import db
 from dutylist.models import DraftItem, Revision
 from workflow import diagram
 
-from .factories import World
-
-
-@pytest.fixture
-def world(app):
-    return World()
-
-
-def login(app, username):
-    client = app.test_client()
-    assert client.login(username).status_code == 302
-    return client
+from .factories import signed_in
 
 
 def start_revision(app, world):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     response = client.post_form(f"/townships/{world.town.id}/revisions")
     assert response.status_code == 302
     rev_id = int(re.search(r"/revisions/(\d+)", response.headers["Location"]).group(1))
@@ -35,7 +24,7 @@ def draft_item(rev, name):
 
 
 def test_drafter_starts_a_revision_from_the_township_page(app, world):
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     page = client.get(f"/townships/{world.town.id}").get_data(as_text=True)
     assert "发起修订" in page
     client, rev = start_revision(app, world)
@@ -48,7 +37,7 @@ def test_drafter_starts_a_revision_from_the_township_page(app, world):
 
 @pytest.mark.parametrize("username", ["quanzijie-drafter", "jimsar-office", "changji-prefecture", "jimsar-civil"])
 def test_only_the_townships_drafter_may_start(app, world, username):
-    client = login(app, username)
+    client = signed_in(app, username)
     response = client.post_form(f"/townships/{world.town.id}/revisions")
     assert response.status_code == 403
     assert db.session.scalar(select(Revision)) is None
@@ -96,14 +85,14 @@ def test_empty_name_gets_a_chinese_message(app, world):
 def test_other_township_cannot_see_or_edit_the_draft(app, world):
     _, rev = start_revision(app, world)
     item = draft_item(rev, "收养登记")
-    other = login(app, "quanzijie-drafter")
+    other = signed_in(app, "quanzijie-drafter")
     assert other.get(f"/revisions/{rev.id}").status_code == 403
     response = other.post_form(f"/revisions/{rev.id}/items/{item.id}/delete", {"lock_version": str(item.lock_version)})
     assert response.status_code == 403
     db.session.expire_all()
     assert not db.session.get(DraftItem, item.id).deleted
     for username in ("manas-office", "jimsar-civil", "changji-prefecture", "kizilsu-prefecture"):
-        assert login(app, username).get(f"/revisions/{rev.id}").status_code == 403, username
+        assert signed_in(app, username).get(f"/revisions/{rev.id}").status_code == 403, username
 
 
 def test_review_pages_through_one_round(app, world):
@@ -114,15 +103,15 @@ def test_review_pages_through_one_round(app, world):
         "dept_duties": "1.组织开展高龄津贴政策宣传；\n2.负责发放。", "township_duties": "1.各村核实到龄老年人信息并报镇；",
         "lock_version": str(item.lock_version), "reason": "明确发放环节"})
     assert client.post_form(f"/revisions/{rev.id}/events/submit").status_code == 302
-    office = login(app, "jimsar-office")
+    office = signed_in(app, "jimsar-office")
     page = office.get(f"/revisions/{rev.id}").get_data(as_text=True)
     # the department named by the changed item is pre-selected
     assert re.search(rf'value="{world.civil.id}"[^>]*checked|checked[^>]*value="{world.civil.id}"', page)
     assert office.post_form(f"/revisions/{rev.id}/events/accept",
                             {"departments": [str(world.civil.id)], "deadline": "2099-01-01"}).status_code == 302
-    inbox = login(app, "jimsar-civil").get("/inbox").get_data(as_text=True)
+    inbox = signed_in(app, "jimsar-civil").get("/inbox").get_data(as_text=True)
     assert "待提出意见并签署" in inbox
-    civil = login(app, "jimsar-civil")
+    civil = signed_in(app, "jimsar-civil")
     page = civil.get(f"/revisions/{rev.id}").get_data(as_text=True)
     assert "涉及本部门 1 项" in page and 'class="concerns-me"' in page
     assert civil.post_form(f"/revisions/{rev.id}/opinions", {"body": "请写明发放时限", "item_id": str(item.item_id)}).status_code == 302
@@ -157,7 +146,7 @@ def test_workflow_page_and_committed_diagram_agree_with_the_machine(app, world):
     assert (docs / "workflow.mmd").read_text(encoding="utf-8") == diagram.mermaid(), \
         "run: flask --app wsgi workflow-diagram"
     assert (docs / "workflow.svg").read_text(encoding="utf-8") == diagram.svg()
-    client = login(app, "dayou-drafter")
+    client = signed_in(app, "dayou-drafter")
     page = client.get("/workflow").get_data(as_text=True)
     for src, dst, label in diagram.edges():
         assert f'data-source="{src.value}" data-dest="{dst.value}"' in page
@@ -175,7 +164,7 @@ def test_workflow_page_speaks_chinese(app, world):
     from dutylist.models import ROLE_LABELS
     from workflow.states import EVENT_LABELS, STATUS_LABELS, Status
 
-    page = login(app, "dayou-drafter").get("/workflow").get_data(as_text=True)
+    page = signed_in(app, "dayou-drafter").get("/workflow").get_data(as_text=True)
     main = page[page.index("<main"):page.index("</main>")]
     text = htmlmod.unescape(remod.sub(r"<[^>]+>", " ", main))
     for machine_id in [s.value for s in Status] + list(EVENT_LABELS):

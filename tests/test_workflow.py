@@ -12,12 +12,7 @@ from dutylist.services.snapshot import read_entries
 from workflow import operations as ops
 from workflow.errors import Conflict, Forbidden, Invalid
 
-from .factories import LEVELS, World, fire
-
-
-@pytest.fixture
-def world(app):
-    return World()
+from .factories import LEVELS, fire
 
 
 def start(world):

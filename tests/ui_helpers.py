@@ -12,48 +12,10 @@ from sqlalchemy import select
 
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Revision, Role, User, Version
-from tests.factories import NO_CONSULTATION, explain
+from tests.factories import LEVELS, NO_CONSULTATION, explain
 from workflow import operations as ops
 
-from .browser import ARTIFACTS
-
-LEVELS = ("prefecture", "region")
-
-
-def goto(page, path):
-    response = page.goto(path, wait_until="load")
-    assert response is not None and response.status == 200, f"{response and response.status} for {path}"
-    return response
-
-
-def click_and_wait(page, locator):
-    with page.expect_navigation(wait_until="load") as nav:
-        locator.click()
-    assert nav.value is not None and nav.value.status == 200, f"{nav.value and nav.value.status} for {page.url}"
-
-
-def sign_in(page, server, username):
-    """Through the login form; the page's cookies are the context's, so later gotos are signed in."""
-    goto(page, "/auth/login")
-    form = page.locator("section.login form")
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    with page.expect_navigation(wait_until="load"):
-        form.locator("button[type=submit]").click()
-    assert "/auth/login" not in page.url, page.locator("main").inner_text()[:300]
-
-
-def shot(page, name: str, full_page: bool = True, max_height: int = 4000) -> str:
-    """A screenshot into test-artifacts/: the whole page, down to max_height (a 309-item list is 80,000 px)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    if full_page:
-        size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
-        page.screenshot(path=str(path), full_page=True,
-                        clip={"x": 0, "y": 0, "width": size[0], "height": min(size[1], max_height)})
-    else:
-        page.screenshot(path=str(path))
-    return str(path)
+from .browser import click_and_wait, goto, shot, sign_in
 
 
 @dataclass

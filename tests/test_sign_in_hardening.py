@@ -18,6 +18,8 @@ from dutylist.models import OrgKind, Role, User
 
 from .conftest import PASSWORD
 
+pytestmark = pytest.mark.commits  # a live HTTP server thread and racing threads, each on its own connection
+
 
 @pytest.fixture
 def drafter(make_org, make_user):

@@ -15,29 +15,9 @@ from dutylist.models import Organisation
 from dutylist.services import snapshot
 from dutylist.services.list_counts import list_stats
 
-from .browser import ARTIFACTS
+from .browser import ARTIFACTS, goto, sign_in, submit
 
 pytestmark = pytest.mark.browser
-
-
-def goto(page, path):
-    response = page.goto(path, wait_until="load")
-    assert response.status == 200, f"{response.status} for {path}"
-
-
-def submit(page, form):
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator("button[type=submit]").first.click()
-    assert nav.value.status == 200, page.locator("main").inner_text()[:500]
-
-
-def sign_in(page, server, username):
-    goto(page, "/auth/login")
-    form = page.locator("form").filter(has=page.locator("input[name=password]"))
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    submit(page, form)
-    assert username in page.locator(".who").inner_text()
 
 
 def test_drafter_downloads_then_imports_a_revised_excel_list(page, context, live_server, tmp_path):

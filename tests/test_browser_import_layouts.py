@@ -11,36 +11,11 @@ import pytest
 from dutylist.extensions import db
 from dutylist.models import Organisation
 
-from .browser import ARTIFACTS
+from .browser import goto, shot, sign_in, submit
 from .test_import_layouts import flat_sheet, power_list
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-SHOTS = ARTIFACTS / "layouts"
-
-
-def goto(page, path):
-    response = page.goto(path, wait_until="load")
-    assert response.status == 200, f"{response.status} for {path}"
-
-
-def submit(page, form, button="button[type=submit]"):
-    with page.expect_navigation(wait_until="load") as nav:
-        form.locator(button).first.click()
-    assert nav.value.status == 200, page.locator("main").inner_text()[:500]
-
-
-def sign_in(page, server, username):
-    goto(page, "/auth/login")
-    form = page.locator("form").filter(has=page.locator("input[name=password]"))
-    form.locator("input[name=username]").fill(username)
-    form.locator("input[name=password]").fill(server.password)
-    submit(page, form)
-
-
-def shot(page, name: str, full=True):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def fits(page, selector: str, scrolls: bool = False) -> bool:
@@ -76,7 +51,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     row = columns.locator('tr[data-key="实施依据"]')
     assert row.locator("select").input_value() == "remarks" and "无对应字段" in row.inner_text()
     assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-scroll", scrolls=True)
-    shot(page, f"admin-preview-{size}")
+    shot(page, f"layouts/admin-preview-{size}")
 
     columns.locator('tr[data-key="子项"] select').select_option("skip")
     submit(page, page.locator("#columns-form"))
@@ -86,7 +61,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     assert "换届选举指导" not in page.locator("#preview-basic").inner_text()
     assert "实施依据：《中华人民共和国安全生产法》第九条" in page.locator("#preview-basic").inner_text()
     page.locator("#import-columns").scroll_into_view_if_needed()
-    shot(page, f"admin-remapped-{size}", full=False)
+    shot(page, f"layouts/admin-remapped-{size}", full_page=False)
 
     page.locator("#confirm-import").click()
     finish(page)
@@ -94,7 +69,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     table = page.locator("#table-basic")
     assert table.locator("th.remarks").inner_text() == "备注"
     assert "追责情形：未按规定开展检查的" in table.inner_text()
-    shot(page, f"admin-result-{size}")
+    shot(page, f"layouts/admin-result-{size}")
     with live_server.app.app_context():
         town = db.session.scalar(db.select(Organisation).where(Organisation.name == "红旗街道"))
         assert town.parent.parent.parent.name == "辽宁省" and town.parent.parent.parent.parent is None
@@ -119,12 +94,12 @@ def test_drafter_imports_a_flat_sheet_as_a_draft(page, context, live_server, tmp
     assert page.locator('[data-kind="withdrawn"]').inner_text() == "1"
     assert "对应上级部门：吉木萨尔县政务服务中心" in page.locator("#preview-basic").inner_text()
     assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-scroll", scrolls=True)
-    shot(page, f"drafter-preview-{size}", full=False)
+    shot(page, f"layouts/drafter-preview-{size}", full_page=False)
     page.locator("#preview-basic").scroll_into_view_if_needed()
-    shot(page, f"drafter-preview-rows-{size}", full=False)
+    shot(page, f"layouts/drafter-preview-rows-{size}", full_page=False)
     page.locator("#confirm-import").click()
     finish(page)
     assert re.search(r"/revisions/\d+$", page.url)
     assert "每季度报告一次" in page.locator("#draft").inner_text()
-    shot(page, f"drafter-result-{size}", full=False)
+    shot(page, f"layouts/drafter-result-{size}", full_page=False)
     assert not context.watch.problems(), context.watch.problems()

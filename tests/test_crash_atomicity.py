@@ -24,9 +24,8 @@ from dutylist.services.audit import verify_chain
 from dutylist.services.tokens import create_token
 from workflow import operations as ops
 
-from .factories import World, explain, settle
+from .factories import LEVELS, World, explain, settle
 
-LEVELS = ("prefecture", "region")
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 
 

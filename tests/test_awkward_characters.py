@@ -15,13 +15,6 @@ from dutylist.services.tokens import create_token
 from dutylist.textrules import csv_field, field_problem, strip_awkward
 from workflow import operations as ops
 
-from .factories import World
-
-
-@pytest.fixture
-def world(app):
-    return World()
-
 
 @pytest.fixture
 def drafting(app, world):
