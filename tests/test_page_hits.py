@@ -20,6 +20,9 @@ from workflow import operations as ops
 
 from .factories import LEVELS, World, fire
 
+#: the hit path reads on a connection of its own (views.page_hits): it must see what the test committed
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def world(app):
