@@ -20,7 +20,7 @@ from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, User
 from .services import passwords
 from .services.audit import check_head, head, record_event, verify_chain
-from .services.demo import seed_demo
+from .services.demo import add_demo_bases, seed_demo
 from .services.import_list import import_list
 from .services.orgs import add_organisation, find_organisation
 from .services.passwords import problems as password_problems
@@ -85,6 +85,7 @@ def _column_choices(pairs) -> dict[str, str]:
 def seed_demo_command(as_json):
     """载入演示数据：五个示例乡镇及各角色演示账号 / load the demo data."""
     result = seed_demo()
+    add_demo_bases()
     db.session.commit()
     if as_json:
         _echo_json(result["accounts"])

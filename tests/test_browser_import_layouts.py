@@ -49,7 +49,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     columns = page.locator("#import-columns")
     assert columns.locator("tbody tr").count() == 8
     row = columns.locator('tr[data-key="实施依据"]')
-    assert row.locator("select").input_value() == "remarks" and "无对应字段" in row.inner_text()
+    assert row.locator("select").input_value() == "bases"  # 实施依据 is the item's 依据 (issue 14)
     assert fits(page, "#import-columns") and fits(page, "#preview-basic .table-scroll", scrolls=True)
     shot(page, f"layouts/admin-preview-{size}")
 
@@ -59,7 +59,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     assert page.locator('tr[data-key="子项"] select').input_value() == "skip"
     assert "“子项”（2 格有内容）" in page.locator("#skipped-columns").inner_text()
     assert "换届选举指导" not in page.locator("#preview-basic").inner_text()
-    assert "实施依据：《中华人民共和国安全生产法》第九条" in page.locator("#preview-basic").inner_text()
+    assert "《中华人民共和国安全生产法》第九条" in page.locator("#preview-basic").inner_text()
     page.locator("#import-columns").scroll_into_view_if_needed()
     shot(page, f"layouts/admin-remapped-{size}", full_page=False)
 
@@ -69,6 +69,7 @@ def test_admin_maps_a_column_and_imports_a_list_of_another_province(page, contex
     table = page.locator("#table-basic")
     assert table.locator("th.remarks").inner_text() == "备注"
     assert "追责情形：未按规定开展检查的" in table.inner_text()
+    assert "《中华人民共和国安全生产法》第九条" in table.locator("td.bases").first.inner_text()
     shot(page, f"layouts/admin-result-{size}")
     with live_server.app.app_context():
         town = db.session.scalar(db.select(Organisation).where(Organisation.name == "红旗街道"))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from dutylist.extensions import db
 from dutylist.models import (
     AuditEvent,
+    Basis,
     ChunkEntry,
     EntryChunk,
     Item,
@@ -140,6 +141,9 @@ def test_seed_demo_json_lists_one_account_per_role_and_organisation(runner):
     assert [e.township_id for e in imports] == [v.township_id for v in versions]
     assert all(json.loads(e.details_text)["via"] == "seed-demo" for e in imports)
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    # the library of bases starts with the demo's entries, added (and audited) by the region's reviewer
+    assert db.session.scalar(select(func.count()).select_from(Basis)) == 4
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "basis_add")) == 4
     # running it again changes nothing
     before = row_counts()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

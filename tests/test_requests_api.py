@@ -215,6 +215,7 @@ def test_listing_filters_by_type_and_status(api, world):
     assert api.get("other_officer", "/requests").get_json()["requests"] == []
 
 
+@pytest.mark.commits  # threads, each on its own connection, race for the same request
 def test_concurrent_decisions_one_wins(app, world, backend):
     """Two offices' clicks at once (PostgreSQL: real concurrent transactions): exactly one decision lands."""
     import threading

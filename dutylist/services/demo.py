@@ -114,12 +114,12 @@ def seed_demo(sample_dir: Path = SAMPLE_DIR) -> dict:
         imported.append({"township": parsed.township, "version": version.id, "counts": parsed.counts()})
     db.session.flush()
     accounts = create_demo_users()
-    _add_demo_bases()
     return {"imported": imported, "accounts": accounts}
 
 
-def _add_demo_bases() -> None:
-    """The library's first entries, added by the region's office (only into an empty library)."""
+def add_demo_bases() -> None:
+    """The library's first entries, added by the region's reviewer (only into an empty library): the
+    seed-demo command's, so that citing one can be tried at once (tests seed without them)."""
     if db.session.scalar(select(Basis.id).limit(1)) is not None:
         return
     region_org = db.session.scalar(select(Organisation).where(Organisation.kind == OrgKind.region)

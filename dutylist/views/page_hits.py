@@ -35,7 +35,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 
 from flask import current_app, request, session
-from sqlalchemy import and_, bindparam, exists, func, literal, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from workflow import permissions as perm
@@ -151,7 +151,6 @@ _HOME_READ = _viewer_select(
     select(Version.digest).where(Version.id == _LAST_VERSION).scalar_subquery().label("last_digest"),
     select(func.max(Organisation.id)).scalar_subquery().label("last_org"),
     select(func.max(Organisation.updated_at)).scalar_subquery().label("last_org_change"),
-    literal(places.LIST_UP_TO).label("list_up_to"),
 )
 
 _STATE_READ = _viewer_select(
@@ -251,7 +250,8 @@ def _list_decisions(row, user: Viewer) -> tuple | None:
 
 
 def _home_decisions(row, user: Viewer) -> tuple | None:
-    return ("home",)
+    # how many townships a place lists before drilling down: read now, not when the statement was compiled
+    return ("home", places.LIST_UP_TO)
 
 
 def _dashboard_decisions(row, user: Viewer) -> tuple | None:
