@@ -340,6 +340,16 @@ def make_user(app):
     return _make
 
 
+@pytest.fixture
+def drafter(make_org, make_user):
+    """大有镇's drafter, with the places above it and nothing else (the sign-in and security tests)."""
+    region = make_org("新疆维吾尔自治区", OrgKind.region)
+    pref = make_org("昌吉回族自治州", OrgKind.prefecture, region)
+    county = make_org("吉木萨尔县", OrgKind.county, pref)
+    town = make_org("大有镇", OrgKind.township, county)
+    return make_user("dayou-drafter", Role.township_drafter, town)
+
+
 def find_org(name: str, kind: OrgKind | None = None) -> Organisation:
     stmt = select(Organisation).where(Organisation.name == name)
     if kind:

@@ -3,17 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from dutylist.extensions import db
-from dutylist.models import AuditEvent, OrgKind, Role
+from dutylist.models import AuditEvent
 from dutylist.services import passwords
-
-
-@pytest.fixture
-def drafter(make_org, make_user):
-    region = make_org("新疆维吾尔自治区", OrgKind.region)
-    pref = make_org("昌吉回族自治州", OrgKind.prefecture, region)
-    county = make_org("吉木萨尔县", OrgKind.county, pref)
-    town = make_org("大有镇", OrgKind.township, county)
-    return make_user("dayou-drafter", Role.township_drafter, town)
 
 
 def actions():

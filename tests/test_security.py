@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from dutylist.app import create_app
 from dutylist.extensions import db
-from dutylist.models import ApiToken, AuditEvent, OrgKind, Role, User
+from dutylist.models import ApiToken, AuditEvent, Role, User
 from dutylist.services import passwords
 from dutylist.services.audit import verify_chain
 from dutylist.services.snapshot import EntryData, publish_version
@@ -29,15 +29,6 @@ from .factories import LEVELS, World
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def drafter(make_org, make_user):
-    region = make_org("新疆维吾尔自治区", OrgKind.region)
-    pref = make_org("昌吉回族自治州", OrgKind.prefecture, region)
-    county = make_org("吉木萨尔县", OrgKind.county, pref)
-    town = make_org("大有镇", OrgKind.township, county)
-    return make_user("dayou-drafter", Role.township_drafter, town)
 
 
 @pytest.fixture

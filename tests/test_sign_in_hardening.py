@@ -14,20 +14,11 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
-from dutylist.models import OrgKind, Role, User
+from dutylist.models import User
 
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.commits  # a live HTTP server thread and racing threads, each on its own connection
-
-
-@pytest.fixture
-def drafter(make_org, make_user):
-    region = make_org("新疆维吾尔自治区", OrgKind.region)
-    pref = make_org("昌吉回族自治州", OrgKind.prefecture, region)
-    county = make_org("吉木萨尔县", OrgKind.county, pref)
-    town = make_org("大有镇", OrgKind.township, county)
-    return make_user("dayou-drafter", Role.township_drafter, town)
 
 
 @pytest.fixture
