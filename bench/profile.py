@@ -29,6 +29,7 @@ import cProfile  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
 import time  # noqa: E402
+import urllib.parse  # noqa: E402
 from collections import defaultdict  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -69,10 +70,15 @@ def area(filename: str) -> str:
     return "other"
 
 
-def pages_for(app, township_id: int) -> dict[str, str]:
-    pages = {"list": f"/townships/{township_id}", "home": "/", "inbox": "/inbox"}
+def pages_for(app, township_id: int, county_id: int) -> dict[str, str]:
+    pages = {"list": f"/townships/{township_id}", "home": "/", "inbox": "/inbox",
+             "history": f"/townships/{township_id}/history", "diff": f"/townships/{township_id}/diff"}
     if "oversight.dashboard" in app.view_functions:
         pages["dashboard"] = "/dashboard"
+    if "search.index" in app.view_functions:
+        search = "/search?q=" + urllib.parse.quote("高标准农田")
+        pages["search"] = search
+        pages["search-county"] = f"{search}&organisation={county_id}"
     return pages
 
 
@@ -167,7 +173,8 @@ def main(argv=None) -> list[dict]:
     ap = argparse.ArgumentParser(description="cProfile of signed-in pages, split by where the time goes.")
     ap.add_argument("--database-url", help="default: $DATABASE_URL, else the benchmark's SQLite file")
     ap.add_argument("--townships", type=int, default=1000, help="which benchmark SQLite file (bench-<N>)")
-    ap.add_argument("--pages", default="list,home,inbox,dashboard")
+    ap.add_argument("--pages", default="list,home,inbox,dashboard",
+                    help="any of list,home,inbox,dashboard,history,diff,search,search-county")
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--user", default="akqi-office")
@@ -183,15 +190,15 @@ def main(argv=None) -> list[dict]:
         config.update(VERSION_HTML_CACHE=0, QUERY_CACHE=False, PAGE_CACHE=0)
     app = create_app(config)
     with app.app_context():
-        township_id = db.session.scalar(select(Organisation.id).where(
-            Organisation.name == "阿合奇镇", Organisation.kind == OrgKind.township))
+        township_id, county_id = db.session.execute(select(Organisation.id, Organisation.parent_id).where(
+            Organisation.name == "阿合奇镇", Organisation.kind == OrgKind.township)).first() or (None, None)
     if township_id is None:
         sys.exit(f"no benchmark data in {url}: run python bench/generate.py first")
     client = app.test_client()
     sign_in(client, app, args.user)
     print(f"# profile: {url}; signed in as {args.user}; {args.requests} requests per page; caches "
           f"{'off' if args.no_cache else 'on'}; load average {open('/proc/loadavg').read().split()[0]}")
-    pages = pages_for(app, township_id)
+    pages = pages_for(app, township_id, county_id)
     out = []
     for name in args.pages.split(","):
         if name in pages:
