@@ -2,9 +2,8 @@
 the rows of a published version's three tables: the one home of that markup, for every template
 (registered as template globals by `init_app`).
 
-Plain Python rather than Jinja macros: a 309-item list prints ~2,500 cells, and a macro call with its
-escaping cost ~25 µs in Jinja against ~1 µs here (bench/RESULTS.md, issue 17: the list page with its
-caches off). Everything a person wrote is escaped (`esc`) before it joins the markup; the results are
+Plain Python rather than Jinja macros: a 309-item list prints ~2,500 cells, which took 8.2 ms through
+macros and take ~1.5 ms here (bench/RESULTS.md, issue 17: the list page with its caches off). Everything a person wrote is escaped (`esc`) before it joins the markup; the results are
 `Markup`, so a template prints them as they are.
 """
 from __future__ import annotations
