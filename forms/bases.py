@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Optional
 
 from dutylist.models import BASIS_LEVELS
 from forms import BaseForm
+from forms.choices import choices
 
 
 class BasisForm(BaseForm):
@@ -14,7 +15,7 @@ class BasisForm(BaseForm):
     title = StringField("依据名称（不带书名号，如“中华人民共和国土地管理法”）")
     doc_number = StringField("文号（如“国发〔2020〕5号”，法律可不填）")
     issuer = StringField("制定机关（如“全国人民代表大会常务委员会”）")
-    level = SelectField("效力层级", choices=[("", "请选择")] + [(v, v) for v in BASIS_LEVELS], validate_choice=False)
+    level = SelectField("效力层级", choices=choices([("", "请选择"), *BASIS_LEVELS]), validate_choice=False)
     published_on = DateField("公布日期", validators=[Optional()], format="%Y-%m-%d")
     effective_on = DateField("施行日期", validators=[Optional()], format="%Y-%m-%d")
     url = StringField("链接（可选）")

@@ -18,12 +18,13 @@ from dutylist.items import (
 from dutylist.items import field as schema_field
 from dutylist.vocabulary import CATEGORIES
 from forms import BaseForm
+from forms.choices import choices, values
 
 
 def _form_field(f: Field):
     label = f"{f.label}（{f.hint}）" if f.hint else f.label
     if f.vocabulary:
-        return SelectField(label, choices=[(c, c) for c in CATEGORIES],
+        return SelectField(label, choices=choices(CATEGORIES),
                            validators=[DataRequired(f"请选择{f.label}")])
     validators = [DataRequired(f"{f.label}不能为空") if f.always else Optional(), Length(max=f.limit)]
     return (StringField if f.shape == Shape.departments else TextAreaField)(label, validators=validators)
@@ -50,7 +51,7 @@ def _from_text(f: Field, text: str | None):
 
 
 class ItemForm(BaseForm):
-    kind = SelectField("所在清单", choices=list(KIND_LABELS.items()))
+    kind = SelectField("所在清单", choices=choices(KIND_LABELS))
     reason = TextAreaField("修改理由（可暂不填写；上报前每项修改都须有理由）", validators=[Optional(), Length(max=4000)])
     lock_version = HiddenField("事项版本号")
     #: only when adding: the place in the chosen table (the operation checks the range)
@@ -78,16 +79,22 @@ class ItemForm(BaseForm):
         """Load a draft item into the form (for GET)."""
         self.kind.data = item.kind
         for f in FIELDS:
-            if f.vocabulary and getattr(item, f.key) not in dict(self[f.key].choices):
-                self[f.key].choices = [(getattr(item, f.key), getattr(item, f.key))] + self[f.key].choices
+            if f.vocabulary:
+                self._offer(self[f.key], getattr(item, f.key))
             self[f.key].data = _as_text(f, getattr(item, f.key))
         self.lock_version.data = str(item.lock_version)
 
     def keep_value(self, item) -> None:
         """On a POST, a vocabulary field keeps offering the item's current value even if it left the vocabulary."""
         for f in FIELDS:
-            if f.vocabulary and getattr(item, f.key) not in dict(self[f.key].choices):
-                self[f.key].choices = [(getattr(item, f.key), getattr(item, f.key))] + self[f.key].choices
+            if f.vocabulary:
+                self._offer(self[f.key], getattr(item, f.key))
+
+    @staticmethod
+    def _offer(field, value) -> None:
+        """Offer `value` first in a vocabulary field, unless it is offered already."""
+        if value not in values(field.choices):
+            field.choices = choices([value]) + field.choices
 
     def data_for_service(self) -> dict:
         """The fields as workflow.operations.clean_fields expects them."""

@@ -3,8 +3,9 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forms import BaseForm
+from forms.choices import choices
 
-STATUS_CHOICES = [("repealed", "已废止"), ("amended", "已修订")]
+STATUS_CHOICES = choices([("repealed", "已废止"), ("amended", "已修订")])
 
 
 class BasisStatusForm(BaseForm):

@@ -8,6 +8,7 @@ from dutylist.models.request import REQUEST_ACTIONS, REQUEST_TYPES, SITUATIONS
 from dutylist.textrules import field_problem
 from dutylist.vocabulary import CATEGORIES
 from forms import BaseForm
+from forms.choices import choices
 from forms.items import _from_text
 
 #: the rows a new form shows; 再加一项 adds one (up to MAX_ROWS)
@@ -17,7 +18,7 @@ ROWS, MAX_ROWS = 3, 30
 def _change_field(f: Field):
     label = f"{f.label}（{f.hint}）" if f.hint else f.label
     if f.vocabulary:
-        return SelectField(label, choices=[("", "—")] + [(c, c) for c in CATEGORIES], validators=[Optional()])
+        return SelectField(label, choices=choices([("", "—"), *CATEGORIES]), validators=[Optional()])
     return (StringField if f.shape == Shape.departments else TextAreaField)(
         label, validators=[Optional(), Length(max=f.limit)])
 
@@ -26,11 +27,11 @@ class ChangeForm(Form):
     """One change asked for: an action, a table, an existing item (except to add) and the item's fields
     (to change an item, only the fields filled in are changed)."""
 
-    action = SelectField("调整方式", choices=[("", "（不填写本项）")] + list(REQUEST_ACTIONS.items()),
+    action = SelectField("调整方式", choices=choices([("", "（不填写本项）"), *REQUEST_ACTIONS.items()]),
                          validators=[Optional()])
-    kind = SelectField("所在清单", choices=[("", "（新增须选；调整所在清单时选新的清单）")] + list(KIND_LABELS.items()),
+    kind = SelectField("所在清单", choices=choices([("", "（新增须选；调整所在清单时选新的清单）"), *KIND_LABELS.items()]),
                        validators=[Optional()])
-    item_id = SelectField("现有事项（修改、调整所在清单、删除时选择：按序号和名称）", choices=[("", "—")],
+    item_id = SelectField("现有事项（修改、调整所在清单、删除时选择：按序号和名称）", choices=choices([("", "—")]),
                           validators=[Optional()], validate_choice=False)
 
     def problems(self) -> list[str]:
@@ -63,9 +64,9 @@ for _f in FIELDS:
 
 
 class RequestForm(BaseForm):
-    type = RadioField("申请类型", choices=list(REQUEST_TYPES.items()), default="dynamic",
+    type = RadioField("申请类型", choices=choices(REQUEST_TYPES), default="dynamic",
                       validators=[DataRequired("请选择申请类型")])
-    situation = SelectField("申请情形", choices=[("", "请选择")] + [(s, s) for s in SITUATIONS],
+    situation = SelectField("申请情形", choices=choices([("", "请选择"), *SITUATIONS]),
                             validators=[DataRequired("请选择申请情形")])
     reason = TextAreaField("申请理由（调整的具体内容、主要依据及理由）",
                            validators=[DataRequired("须填写申请理由"), Length(max=4000)])
@@ -77,6 +78,6 @@ class RequestForm(BaseForm):
 
 
 class DecisionForm(BaseForm):
-    decision = RadioField("处理结果", choices=[("accept", "同意（修改纳入乡镇修订稿）"), ("reject", "不予同意")],
+    decision = RadioField("处理结果", choices=choices([("accept", "同意（修改纳入乡镇修订稿）"), ("reject", "不予同意")]),
                           validators=[DataRequired("请选择处理结果")])
     reason = TextAreaField("处理意见（不予同意时必填）", validators=[Optional(), Length(max=4000)])

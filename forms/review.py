@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from dutylist.models import ANSWERS, VERDICTS
 from forms import BaseForm
+from forms.choices import choices
 from workflow.states import LEGALITY_CONCLUSIONS
 
 
@@ -45,7 +46,7 @@ class OpinionForm(BaseForm):
 
 
 class AnswerForm(BaseForm):
-    answer = SelectField("答复", choices=list(ANSWERS.items()), validators=[DataRequired()])
+    answer = SelectField("答复", choices=choices(ANSWERS), validators=[DataRequired()])
     body = TextAreaField("理由", validators=[DataRequired("答复须说明理由"), Length(max=4000)])
 
 
@@ -54,14 +55,14 @@ class CsrfForm(BaseForm):
 
 
 class SignOffForm(BaseForm):
-    verdict = RadioField("本部门意见", choices=list(VERDICTS.items()),
+    verdict = RadioField("本部门意见", choices=choices(VERDICTS),
                          validators=[DataRequired("请选择：无意见 / 有意见")])
 
 
 class LegalityForm(BaseForm):
     """The county 司法局's conclusion of its legality review: 合法 / 需修改, with the reasons (required for 需修改)."""
 
-    conclusion = RadioField("审查结论", choices=list(LEGALITY_CONCLUSIONS.items()),
+    conclusion = RadioField("审查结论", choices=choices(LEGALITY_CONCLUSIONS),
                             validators=[DataRequired("请选择审查结论：合法 / 需修改")])
     reasons = TextAreaField("审查意见及理由（结论为“需修改”时必填）",
                             validators=[Optional(), Length(max=4000, message="理由过长（不超过 4000 字）")])

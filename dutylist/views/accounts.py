@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from forms.admin import AccountEditForm, AccountForm, ConfirmForm, RoleForm, SheetConfirmForm, SheetForm
+from forms.choices import SelectChoice, choices
 from workflow import permissions as perm
 from workflow.errors import WorkflowError
 
@@ -276,8 +277,8 @@ def bulk_confirm():
 
 
 # ------------------------------------------------------------------ the security administrator ----
-def _role_choices(user: User) -> list[tuple[str, str]]:
-    return [("", "（无角色）")] + [(r.value, ROLE_LABELS[r]) for r in accounts.role_choices(user)]
+def _role_choices(user: User) -> list[SelectChoice]:
+    return choices([("", "（无角色）")] + [(r.value, ROLE_LABELS[r]) for r in accounts.role_choices(user)])
 
 
 @bp.route("/<int:user_id>/role", methods=["GET", "POST"])

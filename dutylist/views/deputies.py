@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from forms.choices import choices
 from forms.deputies import DeputyForm
 from forms.review import CsrfForm
 from workflow import permissions as perm
@@ -35,7 +36,7 @@ def _page(form, status=200, problem=None):
 
 def _form():
     form = DeputyForm()
-    form.deputy.choices = [(u.id, f"{u.display_name}（{u.username}）") for u in delegations.candidates(current_user)]
+    form.deputy.choices = choices((u.id, f"{u.display_name}（{u.username}）") for u in delegations.candidates(current_user))
     return form
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from forms.choices import choices
 from forms.law import AdjustmentForm, BasisStatusForm
 from workflow import law
 from workflow import permissions as perm
@@ -33,9 +34,9 @@ def _area():
 def _render(basis: Basis, form: BasisStatusForm | None = None, problem: str | None = None, status: int = 200):
     area = _area()
     form = form or BasisStatusForm(formdata=None, status="repealed")
-    form.replaced_by.choices = [("", "（不指定）")] + [
+    form.replaced_by.choices = choices([("", "（不指定）")] + [
         (str(b.id), b.label) for b in db.session.scalars(
-            select(Basis).where(Basis.id != basis.id, Basis.status != "repealed").order_by(Basis.title).limit(500))]
+            select(Basis).where(Basis.id != basis.id, Basis.status != "repealed").order_by(Basis.title).limit(500))])
     towns = law_change.impact(basis.id, area)
     waiting = [t for t in towns if any(i["revision_id"] is None for i in t.items)]
     return render_template("law/impact.html", basis=basis, towns=towns, form=form, problem=problem,

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from forms.admin import ConfirmForm, MoveForm, OrganisationForm, RenameForm
+from forms.choices import choices
 from workflow import permissions as perm
 from workflow.errors import WorkflowError
 
@@ -68,7 +69,7 @@ def show(org_id: int):
         Organisation.parent_id.in_(ids), Organisation.closed_at.is_(None)).group_by(Organisation.parent_id)).all())
     kinds = org_service.child_kinds(org)
     form = OrganisationForm(formdata=None, kind=kinds[0].value if kinds else None)
-    form.kind.choices = [(k.value, KIND_CHOICES[k]) for k in kinds]
+    form.kind.choices = choices((k.value, KIND_CHOICES[k]) for k in kinds)
     return render_template("admin/orgs/show.html", org=org, trail=org_service.path_names(org)[:-1],
                            ancestors=_ancestors(org), children=children, users=users, below=below, form=form,
                            kinds=kinds, confirm=ConfirmForm(), close_problems=org_service.close_problems(org)
@@ -96,7 +97,7 @@ def new():
     if not kinds:
         abort(400, f"{parent.kind_label}下不能再添加单位")
     form = OrganisationForm()
-    form.kind.choices = [(k.value, KIND_CHOICES[k]) for k in kinds]
+    form.kind.choices = choices((k.value, KIND_CHOICES[k]) for k in kinds)
     error, status = None, 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
@@ -139,16 +140,16 @@ def edit(org_id: int):
 @bp.route("/<int:org_id>/move", methods=["GET", "POST"])
 def move(org_id: int):
     org = get_org(org_id)
-    choices = org_service.parent_choices(org)
+    parents = org_service.parent_choices(org)
     form = MoveForm()
-    form.parent.choices = [(p.id, org_service.path_text(p)) for p in choices]
+    form.parent.choices = choices((p.id, org_service.path_text(p)) for p in parents)
     error, status = None, 400 if request.method == "POST" else 200
-    if not choices:
+    if not parents:
         error = "没有可选的上级单位"
     if form.validate_on_submit():
         parent = db.session.get(Organisation, form.parent.data)
         try:
-            if parent is None or parent.id not in {p.id for p in choices}:
+            if parent is None or parent.id not in {p.id for p in parents}:
                 raise WorkflowError("请从列表中选择新的上级单位")
             org_service.move_organisation(org, parent, current_user)
         except WorkflowError as e:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from forms.choices import SelectChoice, choices
 from forms.requests import MAX_ROWS, ChangeForm, DecisionForm, RequestForm
 from workflow import permissions as perm
 from workflow import requests as ops
@@ -71,23 +72,23 @@ def _chosen(candidates: list[Organisation], values) -> list[Organisation]:
     return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
 
 
-def _item_choices(townships: list[Organisation]) -> dict:
-    """The current items of the townships, grouped by township then table: number and name."""
+def _item_choices(townships: list[Organisation]) -> list[SelectChoice]:
+    """The current items of the townships, grouped (optgroups) by township then table: number and name."""
     out = {}
     for t in townships:
         for e in ops.current_items(t):
             group = f"{t.name} · {TABLES[e['kind']].label}" if len(townships) > 1 else TABLES[e["kind"]].label
             name = e["name"] if len(e["name"]) <= 60 else e["name"][:60] + "…"
             out.setdefault(group, []).append((str(e["item_id"]), f"第 {e['number']} 项 {name}"))
-    return out
+    return [c for group, pairs in out.items() for c in choices(pairs, optgroup=group)]
 
 
 def _rows(form: RequestForm, townships, formdata=None) -> list[ChangeForm]:
-    choices = _item_choices(townships)
+    items = _item_choices(townships)
     rows = []
     for n in range(form.row_count()):
         row = ChangeForm(formdata=formdata, prefix=f"items-{n}")
-        row.item_id.choices = {"不选择": [("", "—（新增事项不用选）")], **choices}
+        row.item_id.choices = choices([("", "—（新增事项不用选）")], optgroup="不选择") + items
         rows.append(row)
     return rows
 

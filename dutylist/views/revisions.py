@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import escape
 from sqlalchemy import select
 
+from forms.choices import choices
 from forms.items import ItemForm
 from forms.review import (
     ConsultationChangeForm,
@@ -127,7 +128,7 @@ def render_revision(revision: Revision, status: int = 200, problem: Problem | No
     bodies = dept_registry.departments(county)  # open departments only: a closed one is asked no more
     status_now = Status(revision.status)
     decision = DecisionForm()
-    decision.departments.choices = [(o.id, o.name) for o in bodies]
+    decision.departments.choices = choices((o.id, o.name) for o in bodies)
     suggested = drafts.suggest_departments(revision, all_changes) if status_now == Status.submitted else []
     if problem.at("event:accept"):
         decision.departments.data = problem.values.get("departments", [])
@@ -404,7 +405,7 @@ def confirm_flag(revision_id: int, flag_id: int):
 def fire(revision_id: int, event: str):
     revision = get_revision(revision_id)
     form = DecisionForm()
-    form.departments.choices = [(int(x), "") for x in request.form.getlist("departments") if x.isdigit()]
+    form.departments.choices = choices((int(x), "") for x in request.form.getlist("departments") if x.isdigit())
     where = f"event:{event}"
     values = {"reason": request.form.get("reason", ""), "deadline": request.form.get("deadline", ""),
               "no_consultation_reason": request.form.get("no_consultation_reason", ""),
