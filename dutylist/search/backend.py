@@ -18,7 +18,20 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from sqlalchemy import ForeignKey, Text, column, delete, event, func, insert, literal_column, select, table, text
+from sqlalchemy import (
+    ForeignKey,
+    Text,
+    bindparam,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -172,24 +185,51 @@ def _fts_phrase(term: str) -> str:
 _fts = table("search_text_fts", column("rowid"), column("text"))
 
 
-def match_source(terms: list[str]):
+def match_source(terms: list[str], named: bool = False):
     """(from clause, its content id column, conditions) selecting the contents containing every term.
 
     The caller joins its entries to the content id column, so the database can start from the
     matches (a handful of index hits) rather than from every entry of every version.
     Matching is case-insensitive; terms are plain text (no operators, % and _ are literal).
+    `named`: the terms as bind parameters named as match_params() names them (a statement compiled
+    once for every search of the same shape, match_shape()).
     """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite":
+    values = match_params(terms)
+    param = (lambda name: bindparam(name, values[name])) if named else values.__getitem__
+    if _dialect() == "sqlite":
         long = [t for t in terms if len(t) >= TRIGRAM]
-        short = [SearchText.text.like(_like_pattern(t), escape="\\") for t in terms if len(t) < TRIGRAM]
+        short = [SearchText.text.like(param(f"term_{i}"), escape="\\")
+                 for i, t in enumerate(terms) if len(t) < TRIGRAM]
         if long:
             # LIKE on the trigram column itself finds nothing below 3 characters: short terms test search_text
-            match = literal_column("search_text_fts").op("MATCH")(" ".join(_fts_phrase(t) for t in long))
+            match = literal_column("search_text_fts").op("MATCH")(param("phrase"))
             source = _fts.join(SearchText, SearchText.content_id == _fts.c.rowid) if short else _fts
             return source, _fts.c.rowid, [match, *short]
         return SearchText.__table__, SearchText.content_id, short
-    return SearchText.__table__, SearchText.content_id, [_pg_contains(t) for t in terms]
+    return SearchText.__table__, SearchText.content_id, [_pg_contains(t, param(f"term_{i}"))
+                                                         for i, t in enumerate(terms)]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def match_params(terms: list[str]) -> dict:
+    """The values of the terms, as match_source(named=True) names them."""
+    if _dialect() == "sqlite":
+        long = [t for t in terms if len(t) >= TRIGRAM]
+        values = {f"term_{i}": _like_pattern(t) for i, t in enumerate(terms) if len(t) < TRIGRAM}
+        if long:
+            values["phrase"] = " ".join(_fts_phrase(t) for t in long)
+        return values
+    return {f"term_{i}": _like_pattern(t) if _pg_ilike(t) else t for i, t in enumerate(terms)}
+
+
+def match_shape(terms: list[str]) -> tuple:
+    """What of the terms changes the SQL of match_source(named=True) (with the dialect)."""
+    if _dialect() == "sqlite":
+        return tuple(len(t) >= TRIGRAM for t in terms)
+    return tuple(_pg_ilike(t) for t in terms)
 
 
 def plan_for(terms: list[str]) -> None:
@@ -202,12 +242,17 @@ def plan_for(terms: list[str]) -> None:
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
-def _pg_contains(term: str):
+def _pg_ilike(term: str) -> bool:
     """ILIKE (the trigram index answers it from 3 characters); below that the table is scanned
     anyway, and strpos is several times faster than ILIKE when case cannot matter (Chinese)."""
-    if len(term) < TRIGRAM and term.lower() == term.upper():
-        return func.strpos(SearchText.text, term) > 0
-    return SearchText.text.ilike(_like_pattern(term), escape="\\")
+    return not (len(term) < TRIGRAM and term.lower() == term.upper())
+
+
+def _pg_contains(term: str, value):
+    """The condition for one term; `value`: its pattern (ILIKE) or the term itself (strpos), or a bind parameter."""
+    if not _pg_ilike(term):
+        return func.strpos(SearchText.text, value) > 0
+    return SearchText.text.ilike(value, escape="\\")
 
 
 def index_size() -> int:
@@ -221,4 +266,4 @@ def unindexed_contents() -> int:
 
 
 __all__ = ["SearchText", "create_structures", "drop_structures", "alembic_include_name", "searchable_text", "add_contents", "reindex",
-           "match_source", "plan_for", "index_size", "unindexed_contents"]
+           "match_source", "match_params", "match_shape", "plan_for", "index_size", "unindexed_contents"]

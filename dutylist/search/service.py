@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from .. import caching
@@ -21,7 +21,7 @@ from ..compare import matching
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, citation_lines, receiving_lines
 from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, Version, VersionChunk
-from ..services import places
+from ..services import places, prepared
 from . import backend
 
 PAGE_SIZE = 50
@@ -92,6 +92,23 @@ _CONTENT_COLUMNS = (ItemContent.id, *(getattr(ItemContent, k) for k in CONTENT_K
 _VERSION_COLUMNS = (Version.id, Version.number, Version.township_id, Version.digest, Version.published_at)
 
 
+#: the columns of an ItemContent a hit shows, named as the model names them (the item schema's content keys)
+_Content = namedtuple("_Content", ["id", *CONTENT_KEYS])
+
+
+class _Version(NamedTuple):
+    id: int
+    number: int
+    township_id: int
+    digest: str
+    published_at: object
+
+
+class _Township(NamedTuple):
+    id: int
+    name: str
+
+
 @dataclass
 class Hit:
     township: Organisation  #: a row with id and name
@@ -147,53 +164,94 @@ def _like(term: str) -> str:
 _LATER = aliased(Version, name="later")
 
 
-def _version_filter(query: Query):
+def _organisation(query: Query) -> Organisation | None:
+    """The place the search is limited to (None: everywhere)."""
+    if query.organisation_id is None:
+        return None
+    org = db.session.get(Organisation, query.organisation_id)
+    if org is None:
+        raise SearchError("机构不存在")
+    return org
+
+
+def _version_filter(query: Query, org: Organisation | None, param):
     """The condition on Version for the versions to search: the current ones, all, or one."""
     conditions = []
     if query.version_id is not None:
-        conditions.append(Version.id == query.version_id)
+        conditions.append(Version.id == param("version_id"))
     elif not query.all_versions:
         # current = no later version of the same township (an anti-join: planners estimate it well,
         # where a join on max(number) made PostgreSQL start from every entry of every version)
         later = _LATER
         conditions.append(~exists().where(later.township_id == Version.township_id, later.number > Version.number))
-    if query.organisation_id is not None:
-        org = db.session.get(Organisation, query.organisation_id)
-        if org is None:
-            raise SearchError("机构不存在")
-        conditions.append(Version.township_id.in_(places.townships_under(org)))
+    if org is not None:
+        conditions.append(Version.township_id.in_(places.townships_under(org, param("organisation_id"))))
     return conditions
 
 
 def _hits(query: Query, *columns):
-    """A SELECT of the columns over the matching entries of the versions searched.
+    """A SELECT of the columns over the matching entries of the versions searched, its values as bind
+    parameters named as _hit_params names them (one statement per shape: _hit_shape).
 
     It starts from the backend's matches (when there are words) and joins entries to them, then
     versions, so that the database reads the few matching contents first.
     """
+    org = _organisation(query)
+    params = _hit_params(query, org)
+
+    def param(name):
+        return bindparam(name, params[name])
+
     if query.terms:
-        source, content_id, conditions = backend.match_source(query.terms)
+        source, content_id, conditions = backend.match_source(query.terms, named=True)
         stmt = select(*columns).select_from(source).join(ChunkEntry, ChunkEntry.content_id == content_id) \
             .where(*conditions)
     else:
         stmt = select(*columns).select_from(ChunkEntry)
     stmt = (stmt.join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
             .join(Version, Version.id == VersionChunk.version_id)
-            .where(*_version_filter(query)))
+            .where(*_version_filter(query, org, param)))
     if query.kind:
-        stmt = stmt.where(ChunkEntry.kind == query.kind)
+        stmt = stmt.where(ChunkEntry.kind == param("kind"))
     if query.category:
         stmt = stmt.join(ItemContent, ItemContent.id == ChunkEntry.content_id) \
-            .where(ItemContent.category == query.category)
+            .where(ItemContent.category == param("category"))
+    if query.department:
+        if query.department.strip().isdigit():
+            cond = ContentDepartment.department_id == param("department_id")
+        else:
+            named = select(Organisation.id).where(Organisation.name.like(param("department"), escape="\\"))
+            cond = (ContentDepartment.name.like(param("department"), escape="\\")
+                    | ContentDepartment.department_id.in_(named))
+        stmt = stmt.where(ChunkEntry.content_id.in_(select(ContentDepartment.content_id).where(cond)))
+    return stmt
+
+
+def _hit_shape(query: Query, org: Organisation | None) -> tuple:
+    """What changes the SQL of _hits (besides the dialect)."""
+    dept = query.department.strip() if query.department else ""
+    return (backend.match_shape(query.terms), bool(query.kind), bool(query.category),
+            "id" if dept.isdigit() else bool(dept), org.kind if org is not None else None,
+            "one" if query.version_id is not None else "all" if query.all_versions else "current")
+
+
+def _hit_params(query: Query, org: Organisation | None) -> dict:
+    params = backend.match_params(query.terms) if query.terms else {}
+    if query.version_id is not None:
+        params["version_id"] = query.version_id
+    if org is not None:
+        params["organisation_id"] = org.id
+    if query.kind:
+        params["kind"] = query.kind
+    if query.category:
+        params["category"] = query.category
     if query.department:
         dept = query.department.strip()
         if dept.isdigit():
-            cond = ContentDepartment.department_id == int(dept)
+            params["department_id"] = int(dept)
         else:
-            named = select(Organisation.id).where(Organisation.name.like(_like(dept), escape="\\"))
-            cond = ContentDepartment.name.like(_like(dept), escape="\\") | ContentDepartment.department_id.in_(named)
-        stmt = stmt.where(ChunkEntry.content_id.in_(select(ContentDepartment.content_id).where(cond)))
-    return stmt
+            params["department"] = _like(dept)
+    return params
 
 
 def search(query: Query) -> Result:
@@ -216,20 +274,29 @@ def search(query: Query) -> Result:
     every, truncated, facets, level, townships = found
     if not every:
         return Result(query, [], 0)
-    rows = every[(query.page - 1) * PAGE_SIZE:query.page * PAGE_SIZE]
-    # plain rows, not entities: the page reads a few columns of 50 contents (ORM loading cost more
-    # than the search itself)
-    contents = {c.id: c for c in db.session.execute(select(*_CONTENT_COLUMNS).where(
-        ItemContent.id.in_({r.content_id for r in rows})))}
-    by_id = {v.id: v for v in db.session.execute(select(*_VERSION_COLUMNS).where(
-        Version.id.in_({r.version_id for r in rows})))}
-    on_page = {o.id: o for o in db.session.execute(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_({v.township_id for v in by_id.values()})))}
+    rows = [_Found._make(r) for r in every[(query.page - 1) * PAGE_SIZE:query.page * PAGE_SIZE]]
+    # plain rows, not entities, each lookup compiled once (ORM loading and statement building cost
+    # more than the search itself): the page's contents, then its versions with their townships' names
+    content_ids = sorted({r.content_id for r in rows})
+    contents = {c[0]: _Content._make(c) for c in prepared.fetch(
+        ("search.contents", len(content_ids)),
+        lambda: select(*_CONTENT_COLUMNS).where(ItemContent.id.in_(bindparam("ids", expanding=True))),
+        {"ids": content_ids})}
+    version_ids = sorted({r.version_id for r in rows})
+    by_id, on_page = {}, {}
+    for vid, number, township_id, digest, published_at, township in prepared.fetch(
+            ("search.versions", len(version_ids)),
+            lambda: select(*_VERSION_COLUMNS, Organisation.name).join(Organisation, Organisation.id == Version.township_id)
+            .where(Version.id.in_(bindparam("ids", expanding=True))),
+            {"ids": version_ids}):
+        by_id[vid] = _Version(vid, number, township_id, digest, published_at)
+        on_page[township_id] = _Township(township_id, township)
     numbers = printed_numbers(rows, by_id)
+    pattern = _pattern(query.terms)
     hits = []
     for r in rows:
         version, content = by_id[r.version_id], contents[r.content_id]
-        name, snippet, where = highlight(content, query.terms)
+        name, snippet, where = highlight(content, query.terms, pattern)
         hits.append(Hit(on_page[version.township_id], version, r.item_id, r.kind, numbers.get((r.version_id, r.item_id)),
                         content.category, name, snippet, where))
     return Result(query, hits, len(every), truncated, facets, level, townships)
@@ -247,18 +314,24 @@ def forget_results() -> None:
 
 
 def _find(query: Query) -> tuple[list, bool, list, str, int]:
-    """(the matching entries sorted in list order, at most MAX_HITS; whether there were more; the
-    facets and their level; how many townships)."""
+    """(the matching entries sorted in list order, at most MAX_HITS, as tuples of _Found's fields;
+    whether there were more; the facets and their level; how many townships)."""
     backend.plan_for(query.terms)
-    found = db.session.execute(
-        _hits(query, Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
-              ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
-        .limit(MAX_HITS + 1)).all()
+    org = _organisation(query)
+    found = prepared.fetch(
+        ("search.find", _hit_shape(query, org), MAX_HITS),
+        lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), _hit_params(query, org))
     truncated = len(found) > MAX_HITS
-    every = sorted((_Found(*r) for r in found[:MAX_HITS]), key=lambda r: (r.township_id, -r.number, r.pos, r.entry_pos))
-    counts = Counter(r.township_id for r in every)
+    # plain tuples (_Found's order), sorted in list order: township, latest version first, chunk, entry
+    every = sorted(found[:MAX_HITS], key=lambda r: (r[0], -r[5], r[6], r[7]))
+    counts = Counter(r[0] for r in every)
     facets, level = ([], "") if truncated or not every else _facets(counts)
     return every, truncated, facets, level, len(counts)
+
+
+#: _Found's fields, in its order
+_FOUND_COLUMNS = (Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
+                  ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
 
 
 #: (label, how many places may be listed at this level)
@@ -315,21 +388,32 @@ def printed_numbers(rows, versions: dict[int, Version]) -> dict[tuple[int, int],
 
 
 # ---------------------------------------------------------------- snippets ----
+_patterns: dict = {}
+
+
 def _pattern(terms: list[str]) -> re.Pattern | None:
     if not terms:
         return None
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    key = tuple(terms)
+    pattern = _patterns.get(key)
+    if pattern is None:
+        if len(_patterns) > 256:
+            _patterns.clear()
+        pattern = _patterns[key] = re.compile(
+            "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    return pattern
 
 
 def mark(text: str, pattern: re.Pattern | None) -> Markup:
     """The text, escaped, with every match of the pattern in <mark>."""
     if pattern is None:
         return escape(text)
-    out, last = Markup(), 0
+    out, last = [], 0
     for m in pattern.finditer(text):
-        out += escape(text[last:m.start()]) + Markup("<mark>") + escape(m.group()) + Markup("</mark>")
+        out += (escape(text[last:m.start()]), "<mark>", escape(m.group()), "</mark>")
         last = m.end()
-    return out + escape(text[last:])
+    out.append(escape(text[last:]))
+    return Markup("".join(out))
 
 
 def _snippet_text(f, content) -> str:
@@ -344,9 +428,11 @@ def _snippet_text(f, content) -> str:
     return " ".join(value) if isinstance(value, list) else (value or "")
 
 
-def highlight(content: ItemContent, terms: list[str]) -> tuple[Markup, Markup | None, str | None]:
-    """(name with matches marked, snippet of the first other field with a match not in the name, its label)."""
-    pattern = _pattern(terms)
+def highlight(content: ItemContent, terms: list[str], pattern: re.Pattern | None = None
+              ) -> tuple[Markup, Markup | None, str | None]:
+    """(name with matches marked, snippet of the first other field with a match not in the name, its label).
+    `pattern`: _pattern(terms), when the caller has it."""
+    pattern = pattern or _pattern(terms)
     name = mark(content.name, pattern)
     if pattern is None:
         return name, None, None

@@ -36,20 +36,22 @@ _FIRST = aliased(Version, name="first_version")
 _OLDER = aliased(Version, name="older")
 
 
-def townships_under(org: Organisation):
+def townships_under(org: Organisation, org_id=None):
     """A SELECT of the ids of the townships at or under an organisation, for `IN (…)`: one walk down
-    the parent_id index per level (an OR over every level would read the whole tree)."""
+    the parent_id index per level (an OR over every level would read the whole tree). `org_id`: what
+    stands for the organisation's id (a bind parameter, for a statement compiled once per kind)."""
     t, c, p = _UNDER_T, _UNDER_C, _UNDER_P
+    oid = org.id if org_id is None else org_id
     if org.kind == OrgKind.township:
-        return select(t.id).where(t.id == org.id)
+        return select(t.id).where(t.id == oid)
     stmt = select(t.id).where(t.kind == OrgKind.township)
     if org.kind == OrgKind.county:
-        return stmt.where(t.parent_id == org.id)
+        return stmt.where(t.parent_id == oid)
     stmt = stmt.join(c, c.id == t.parent_id)
     if org.kind == OrgKind.prefecture:
-        return stmt.where(c.parent_id == org.id)
+        return stmt.where(c.parent_id == oid)
     if org.kind == OrgKind.region:
-        return stmt.join(p, p.id == c.parent_id).where(p.parent_id == org.id)
+        return stmt.join(p, p.id == c.parent_id).where(p.parent_id == oid)
     return select(t.id).where(False)  # an office or a department holds no township
 
 

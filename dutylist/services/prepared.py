@@ -1,0 +1,65 @@
+"""Hot reads run as precompiled SQL on the driver's cursor, inside the session's transaction.
+
+A page that runs the same few SELECTs on every request pays SQLAlchemy, each time, for building the
+statement, its cache key, the result's metadata and (through the session) ORM row loading: for the
+search page's 1,001 matches that was more than the database's own work. `fetch(key, build, params)`
+builds and compiles the statement once per dialect and shape (`key`: everything that changes the SQL
+text, including the length of each IN list), then runs it on the session's own connection (so the same
+transaction, e.g. a `SET LOCAL` before it) and returns plain rows, converted as SQLAlchemy would convert
+them (dates on SQLite, enums, JSON).
+
+`build()` returns a SELECT whose varying values are named `bindparam`s; `params` gives them (a list for an
+`expanding` one); the values that are part of the statement (literals) are bound once, when it is compiled.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import Select
+
+from ..extensions import db
+
+#: (dialect name, key) -> (SQL, parameter order or None, fixed parameters, bind processors, result processors)
+_prepared: dict = {}
+
+
+def _prepare(dialect, build: Callable[[], Select], params: dict):
+    stmt = build()
+    compiled = stmt.compile(dialect=dialect)
+    state = compiled.construct_expanded_state(params)
+    processors = dict(state.processors)
+    varying = set()
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            varying.update(f"{name}_{i}" for i in range(1, len(value) + 1))
+        else:
+            varying.add(name)
+    fixed = {name: (processors[name](value) if processors.get(name) else value)
+             for name, value in state.parameters.items() if name not in varying}
+    results = [c.type._cached_result_processor(dialect, None) for c in stmt.selected_columns]
+    return (state.statement, state.positiontup, fixed, {k: p for k, p in processors.items() if p and k in varying},
+            results if any(results) else None)
+
+
+def fetch(key: tuple, build: Callable[[], Select], params: dict) -> list[tuple]:
+    """The rows of the statement `build()` makes (compiled once per dialect and key) for these values."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    prepared = _prepared.get((dialect.name, key))
+    if prepared is None:
+        prepared = _prepared[(dialect.name, key)] = _prepare(dialect, build, params)
+    sql, order, fixed, binds, results = prepared
+    values = dict(fixed)
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value, 1):
+                values[f"{name}_{i}"] = item
+        else:
+            values[name] = value
+    for name, process in binds.items():
+        values[name] = process(values[name])
+    # as the driver's SQL: no statement to build, no cache key, no ORM rows; the engine's events still see it
+    rows = connection.exec_driver_sql(sql, tuple(values[name] for name in order) if order else values).all()
+    if results is None:
+        return rows
+    return [tuple(p(v) if p else v for p, v in zip(results, row)) for row in rows]

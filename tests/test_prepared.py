@@ -1,0 +1,75 @@
+"""services.prepared: a SELECT compiled once per shape, run on the session's connection with new values."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, event, select
+
+from dutylist.extensions import db
+from dutylist.models import Organisation, OrgKind
+from dutylist.services import prepared
+
+
+def _orgs(make_org):
+    region = make_org("新疆", OrgKind.region)
+    pref = make_org("某州", OrgKind.prefecture, region)
+    county = make_org("某县", OrgKind.county, pref)
+    towns = [make_org(f"乡镇{i}", OrgKind.township, county) for i in range(3)]
+    towns[1].updated_at = datetime(2025, 3, 4, 5, 6, 7)
+    db.session.flush()
+    return county, towns
+
+
+def _by_parent():
+    return (select(Organisation.id, Organisation.name, Organisation.kind, Organisation.updated_at)
+            .where(Organisation.parent_id == bindparam("parent"), Organisation.kind == OrgKind.township)
+            .order_by(Organisation.id))
+
+
+def test_rows_are_converted_as_sqlalchemy_converts_them(app, make_org):
+    county, towns = _orgs(make_org)
+    rows = prepared.fetch(("test.by_parent",), _by_parent, {"parent": county.id})
+    assert [tuple(r) for r in rows] == [tuple(r) for r in db.session.execute(
+        _by_parent(), {"parent": county.id})]
+    assert rows[1][3] == datetime(2025, 3, 4, 5, 6, 7)  # a datetime on SQLite too, not its text
+
+
+def test_compiled_once_and_run_with_each_requests_values(app, make_org):
+    county, towns = _orgs(make_org)
+    builds = []
+
+    def build():
+        builds.append(1)
+        return _by_parent()
+
+    assert len(prepared.fetch(("test.once",), build, {"parent": county.id})) == 3
+    assert prepared.fetch(("test.once",), build, {"parent": towns[0].id}) == []
+    assert len(prepared.fetch(("test.once",), build, {"parent": county.id})) == 3
+    assert len(builds) == 1
+
+
+def test_in_lists_are_expanded_per_length_and_seen_by_engine_events(app, make_org):
+    county, towns = _orgs(make_org)
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    def build():
+        return select(Organisation.name).where(Organisation.id.in_(bindparam("ids", expanding=True))) \
+            .order_by(Organisation.id)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for ids in ([towns[0].id], [towns[1].id, towns[2].id], [towns[2].id]):
+            names = [r[0] for r in prepared.fetch(("test.in", len(ids)), build, {"ids": ids})]
+            assert names == [t.name for t in towns if t.id in ids]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(seen) == 3  # the statements still pass through the engine (query counts, profiling)
+
+
+def test_reads_inside_the_sessions_transaction(app, make_org):
+    county, towns = _orgs(make_org)  # flushed, not committed: visible only to the session's connection
+    rows = prepared.fetch(("test.by_parent",), _by_parent, {"parent": county.id})
+    assert [r[1] for r in rows] == ["乡镇0", "乡镇1", "乡镇2"]
