@@ -499,3 +499,41 @@ def test_no_parallel_workers_for_an_indexed_search_on_postgresql(app, monkeypatc
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
     db.session.rollback()  # SET LOCAL ends with the transaction
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == before
+
+
+#: the loop of templates/search/index.html that views.search.hit_rows replaced (kept here to compare)
+_JINJA_ROWS = """{% for h in hits %}
+  <tr data-township="{{ h.township.name }}" data-item="{{ h.item_id }}">
+    <td class="nowrap card-title">{{ h.township.name }}</td>
+    <td class="nowrap" data-label="版本">第 {{ h.version.number }} 版</td>
+    <td class="nowrap" data-label="清单">{{ kind_labels[h.kind] }}</td>
+    <td class="no" data-label="序号">{{ h.number }}</td>
+    <td class="cat" data-label="事项类别">{{ h.category }}</td>
+    <td data-label="事项"><a class="hit" href="{{ script_root }}{{ h.url }}">{{ h.name }}</a>
+      {% if h.snippet %}<p class="snippet"><span class="where">{{ h.snippet_field }}：</span>{{ h.snippet }}</p>{% endif %}</td>
+    <td class="nowrap"><a class="sub" href="{{ script_root }}{{ h.compare_url }}">其他乡镇的同一事项</a></td>
+  </tr>
+  {% endfor %}"""
+
+
+def test_hit_rows_write_what_the_template_loop_wrote(app):
+    """The results table's rows are written in Python: the same bytes as the Jinja loop, escaping included."""
+    from markupsafe import Markup
+
+    from dutylist.items import KIND_LABELS
+    from dutylist.search import service
+    from dutylist.views.search import hit_rows
+
+    pattern = service._pattern(["<农田>"])
+    hits = [
+        service.Hit(service._Township(7, '镇"<&>'), service._Version(3, 2, 7, "d", None), 41, "basic", 12,
+                    "乡村振兴", service.mark("建设<农田>&水利", pattern),
+                    Markup("…") + service.mark("负责<农田>'建设'", pattern), "上级部门职责"),
+        service.Hit(service._Township(8, "乙镇"), service._Version(4, 1, 8, "e", None), 5, "withdrawn", None,
+                    "", service.mark("名称", pattern), None, None),
+    ]
+    for root in ("", "/app<x>"):
+        expected = app.jinja_env.from_string(_JINJA_ROWS).render(hits=hits, kind_labels=KIND_LABELS,
+                                                                script_root=root)
+        assert str(hit_rows(hits, root)) == expected
+        assert "&lt;mark&gt;" not in expected and "<mark>&lt;农田&gt;</mark>" in expected

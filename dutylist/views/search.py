@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
@@ -14,6 +15,32 @@ from ..services import places
 from ..vocabulary import CATEGORIES
 
 bp = Blueprint("search", __name__)
+
+#: one row of the results table (what a Jinja loop over 50 hits wrote, at a tenth of its cost); every value is
+#: escaped as {{ … }} escapes it
+_ROW = ('\n  <tr data-township="{0}" data-item="{1}">\n'
+        '    <td class="nowrap card-title">{0}</td>\n'
+        '    <td class="nowrap" data-label="版本">第 {2} 版</td>\n'
+        '    <td class="nowrap" data-label="清单">{3}</td>\n'
+        '    <td class="no" data-label="序号">{4}</td>\n'
+        '    <td class="cat" data-label="事项类别">{5}</td>\n'
+        '    <td data-label="事项"><a class="hit" href="{6}{7}">{8}</a>\n'
+        '      {9}</td>\n'
+        '    <td class="nowrap"><a class="sub" href="{6}{10}">其他乡镇的同一事项</a></td>\n'
+        '  </tr>\n  ')
+_SNIPPET = '<p class="snippet"><span class="where">{0}：</span>{1}</p>'
+
+
+def hit_rows(hits: list[service.Hit], script_root: str) -> Markup:
+    """The rows of the results table (templates/search/index.html)."""
+    root = escape(script_root)
+    return Markup("".join(
+        _ROW.format(escape(h.township.name), escape(h.item_id), escape(h.version.number), escape(KIND_LABELS[h.kind]),
+                    escape(h.number), escape(h.category), root, escape(h.url), escape(h.name),
+                    _SNIPPET.format(escape(h.snippet_field), escape(h.snippet)) if h.snippet else "",
+                    escape(h.compare_url))
+        for h in hits))
+
 
 def _int_arg(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
@@ -54,4 +81,4 @@ def index():
                            places=places.filter_places(query.organisation_id, current_user.organisation), facets=facets,
                            pages=pages, max_hits=service.MAX_HITS,
                            kinds=KINDS, kind_labels=KIND_LABELS, categories=CATEGORIES,
-                           page_size=service.PAGE_SIZE)
+                           page_size=service.PAGE_SIZE, hit_rows=hit_rows)
