@@ -1,4 +1,5 @@
 """The whole state diagram of a revision (修订稿), in one table."""
+import functools
 from enum import StrEnum
 
 
@@ -91,7 +92,12 @@ def sources(transition: dict) -> list[Status]:
 
 def waiting_role(status) -> str | None:
     """The role whose move a revision in this state waits for (read off TRANSITIONS), or None."""
-    roles = {r for t in TRANSITIONS if Status(status) in sources(t) and not t.get("aside") for r in t["roles"]}
+    return _waiting_role(Status(status))
+
+
+@functools.cache  # TRANSITIONS is constant: a dashboard asks this twice per row
+def _waiting_role(status: Status) -> str | None:
+    roles = {r for t in TRANSITIONS if status in sources(t) and not t.get("aside") for r in t["roles"]}
     if len(roles) > 1:
         raise ValueError(f"state {status} waits on several roles: {sorted(roles)}")
     return next(iter(roles), None)

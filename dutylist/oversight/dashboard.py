@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from workflow import permissions as perm
 from workflow.states import OPEN, STATUS_LABELS, Status
 
 from .. import caching, clock
-from ..extensions import db
 from ..models import Consultation, ConsultationRound, Organisation, OrgKind, Revision, Version
+from ..services import prepared
 
 NONE = "none"  #: the "state" of a township with no open revision
 STATES = [s.value for s in OPEN] + [NONE]
@@ -142,9 +142,12 @@ class _Q:
     The area is given as its counties' ids (`town.parent_id IN (...)`), not as a join up the
     organisation tree: PostgreSQL estimated that three-level self-join at a few dozen rows when it
     held 40,000 and answered with 40,000 nested-loop probes; an IN list it estimates well.
+
+    `today` and `county_ids` are bind parameters (`today`, `counties`): every statement is built and
+    compiled once per shape (services.prepared) and run with the request's values.
     """
 
-    def __init__(self, today: date, county_ids: list[int]):
+    def __init__(self, today, county_ids):
         self.town, self.county, self.pref = TOWN, COUNTY, PREF
         self.today = today
         # a department asked in this round that has not signed off: an index probe per revision
@@ -177,20 +180,35 @@ MAX_COUNTY_OPTIONS = 60
 
 def area_counties(user) -> list[tuple[int, str, int, str]]:
     """(id, name, prefecture id, prefecture name) of the counties in the user's area, in tree order."""
-    county, pref = COUNTY, PREF
     area = perm.area_of(user)
-    stmt = (select(county.id, county.name, pref.id, pref.name).select_from(county)
-            .join(pref, county.parent_id == pref.id)
-            .where(county.kind == OrgKind.county).order_by(pref.id, county.id))
     if area is None or area.level == "township":
         return []
-    if area.level == "county":
-        stmt = stmt.where(county.id == area.org_id)
-    elif area.level == "prefecture":
-        stmt = stmt.where(pref.id == area.org_id)
-    elif area.level == "region":
-        stmt = stmt.where(pref.parent_id == area.org_id)
-    return [tuple(r) for r in db.session.execute(stmt)]
+    level = area.level
+
+    def build():
+        county, pref = COUNTY, PREF
+        stmt = (select(county.id, county.name, pref.id, pref.name).select_from(county)
+                .join(pref, county.parent_id == pref.id)
+                .where(county.kind == OrgKind.county).order_by(pref.id, county.id))
+        if level == "county":
+            stmt = stmt.where(county.id == bindparam("org_id"))
+        elif level == "prefecture":
+            stmt = stmt.where(pref.id == bindparam("org_id"))
+        elif level == "region":
+            stmt = stmt.where(pref.parent_id == bindparam("org_id"))
+        return stmt
+    params = {"org_id": area.org_id} if level in ("county", "prefecture", "region") else {}
+    return [tuple(r) for r in prepared.fetch(("dashboard.area", level), build, params)]
+
+
+_SHARED: list = []
+
+
+def _q() -> _Q:
+    """The shared expressions, over the bind parameters `today` and `counties` (made once)."""
+    if not _SHARED:
+        _SHARED.append(_Q(bindparam("today", type_=Date), bindparam("counties", expanding=True)))
+    return _SHARED[0]
 
 
 _BOARDS = caching.LRU(256)
@@ -218,47 +236,65 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
     counties = [(cid, name) for cid, name, pid, _ in area if filters.prefecture in (None, pid)]
     if filters.county is not None and filters.county not in {c for c, _ in counties}:
         filters.county = None
-    q = _Q(today, [filters.county] if filters.county is not None else [c for c, _ in counties])
-    town, county, pref = q.town, q.county, q.pref
+    county_ids = [filters.county] if filters.county is not None else [c for c, _ in counties]
+    area_params = {"today": today, "counties": county_ids}
+    n = len(county_ids)
 
     # counts per state (and overdue) over the area: ignores the state / overdue filters
+    def counts_stmt():
+        q = _q()
+        return (q.base(Revision.status, func.count(), func.sum(case((q.is_overdue, 1), else_=0)))
+                .group_by(Revision.status))
     counts = dict.fromkeys(STATES, 0)
     overdue_total = 0
-    for status, n, n_overdue in db.session.execute(
-            q.base(Revision.status, func.count(), func.sum(case((q.is_overdue, 1), else_=0)))
-            .group_by(Revision.status)):
-        counts[status or NONE] = n
+    for status, count, n_overdue in prepared.fetch(("dashboard.counts", n), counts_stmt, area_params):
+        counts[status or NONE] = count
         overdue_total += int(n_overdue or 0)
 
     # one page of rows
-    stmt = q.base(town.id, town.name, county.id, county.name, pref.id, pref.name, Revision.id, Revision.status,
-                  Revision.round, Revision.max_rounds, Revision.title, q.deadline, with_names=True)
-    if filters.state == NONE:
-        stmt = stmt.where(Revision.id.is_(None))
-    elif filters.state:
-        stmt = stmt.where(Revision.status == filters.state)
+    state_mode = "none" if filters.state == NONE else "one" if filters.state else None
+
+    def filtered():
+        q = _q()
+        town, county, pref = q.town, q.county, q.pref
+        stmt = q.base(town.id, town.name, county.id, county.name, pref.id, pref.name, Revision.id, Revision.status,
+                      Revision.round, Revision.max_rounds, Revision.title, q.deadline, with_names=True)
+        if state_mode == "none":
+            stmt = stmt.where(Revision.id.is_(None))
+        elif state_mode:
+            stmt = stmt.where(Revision.status == bindparam("state"))
+        if filters.overdue:
+            stmt = stmt.where(q.is_overdue)
+        return stmt
+
+    row_params = {**area_params, **({"state": filters.state} if state_mode == "one" else {})}
     if filters.overdue:
-        stmt = stmt.where(q.is_overdue)
-    if filters.overdue:
-        total = overdue_total if not filters.state else db.session.scalar(
-            select(func.count()).select_from(stmt.subquery()))
+        total = overdue_total if not filters.state else prepared.fetch(
+            ("dashboard.total", n, state_mode), lambda: select(func.count()).select_from(filtered().subquery()),
+            row_params)[0][0]
     else:
         total = counts[filters.state] if filters.state else sum(counts.values())
-    place = [pref.id, county.id, town.id]
-    state_rank = case(_STATE_ORDER, value=Revision.status, else_=len(_STATE_ORDER))
-    if filters.sort == "state":
-        order = [state_rank.desc() if filters.desc else state_rank]
-    elif filters.sort == "deadline":
-        order = [q.deadline.is_(None), q.deadline.desc() if filters.desc else q.deadline]
-    elif filters.sort == "overdue":  # most overdue first: earliest deadline among the overdue
-        flag = case((q.is_overdue, 0), else_=1)
-        order = [flag, q.deadline.desc() if filters.desc else q.deadline]
-    else:
-        order = [c.desc() for c in place] if filters.desc else []
+    sort, desc = filters.sort, filters.desc
+
+    def page_stmt():
+        q = _q()
+        place = [q.pref.id, q.county.id, q.town.id]
+        state_rank = case(_STATE_ORDER, value=Revision.status, else_=len(_STATE_ORDER))
+        if sort == "state":
+            order = [state_rank.desc() if desc else state_rank]
+        elif sort == "deadline":
+            order = [q.deadline.is_(None), q.deadline.desc() if desc else q.deadline]
+        elif sort == "overdue":  # most overdue first: earliest deadline among the overdue
+            flag = case((q.is_overdue, 0), else_=1)
+            order = [flag, q.deadline.desc() if desc else q.deadline]
+        else:
+            order = [c.desc() for c in place] if desc else []
+        return filtered().order_by(*order, *place).offset(bindparam("offset")).limit(PAGE)
     pages = max(1, -(-total // PAGE))
     filters.page = min(filters.page, pages)
     rows = []
-    for r in db.session.execute(stmt.order_by(*order, *place).offset((filters.page - 1) * PAGE).limit(PAGE)):
+    for r in prepared.fetch(("dashboard.rows", n, state_mode, filters.overdue, sort, desc, PAGE), page_stmt,
+                            {**row_params, "offset": (filters.page - 1) * PAGE}):
         tid, tname, cid, cname, pid, pname, rid, status, rnd, maxr, title, deadline = r
         rows.append(Row(tid, tname, cid, cname, pid, pname, None, None, None,
                         rid, status or NONE, rnd, maxr, title, deadline, 0, 0))
@@ -266,51 +302,63 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
         by_town = {r.township_id: r for r in rows}
         in_review = {r.revision_id: r for r in rows if r.status == Status.county_review}
         if in_review:  # departments still to sign off, for the page's revisions under county review
-            for rid, n in db.session.execute(
-                    select(Consultation.revision_id, func.count())
+            for rid, count in prepared.fetch(
+                    ("dashboard.pending", len(in_review)),
+                    lambda: select(Consultation.revision_id, func.count())
                     .join(ConsultationRound, ConsultationRound.consultation_id == Consultation.id)
                     .join(Revision, Revision.id == Consultation.revision_id)
-                    .where(Consultation.revision_id.in_(list(in_review)), PENDING,
+                    .where(Consultation.revision_id.in_(bindparam("ids", expanding=True)), PENDING,
                            ConsultationRound.submission == Revision.submissions)
-                    .group_by(Consultation.revision_id)):
+                    .group_by(Consultation.revision_id), {"ids": list(in_review)}):
                 row = in_review[rid]
-                row.pending_departments = n
+                row.pending_departments = count
                 if row.deadline is not None and row.deadline < today:
                     row.overdue_days = (today - row.deadline).days
         # the page's current versions: a correlated MAX over the (township_id, number) unique index
         older = OLDER
-        latest = select(func.max(older.number)).where(older.township_id == Version.township_id).scalar_subquery()
-        for tid, number, published_at, per_kind in db.session.execute(
-                select(Version.township_id, Version.number, Version.published_at, Version.counts)
-                .where(Version.township_id.in_(list(by_town)), Version.number == latest)):
+        towns = {"ids": list(by_town)}
+        for tid, number, published_at, per_kind in prepared.fetch(
+                ("dashboard.versions", len(by_town)),
+                lambda: select(Version.township_id, Version.number, Version.published_at, Version.counts)
+                .where(Version.township_id.in_(bindparam("ids", expanding=True)), Version.number == select(
+                    func.max(older.number)).where(older.township_id == Version.township_id).scalar_subquery()),
+                towns):
             row = by_town[tid]
             row.version_number, row.version_date = number, published_at
             row.version_total = sum((per_kind or {}).values())
-        for tid, rnd in db.session.execute(
-                select(Revision.township_id, Revision.round)
-                .where(Revision.township_id.in_(list(by_town)), Revision.status == Status.published.value)
-                .order_by(Revision.township_id, Revision.id)):
+        for tid, rnd in prepared.fetch(
+                ("dashboard.rounds", len(by_town)),
+                lambda: select(Revision.township_id, Revision.round)
+                .where(Revision.township_id.in_(bindparam("ids", expanding=True)),
+                       Revision.status == Status.published.value)
+                .order_by(Revision.township_id, Revision.id), towns):
             by_town[tid].rounds.append(rnd)
     offered = counties if filters.prefecture is not None or len(counties) <= MAX_COUNTY_OPTIONS else []
     return Dashboard(rows=rows, total=total, counts=counts, overdue=overdue_total, counties=offered,
-                     filters=filters, rounds_chart=_rounds_chart(q, counties, sum(counts.values())),
+                     filters=filters, rounds_chart=_rounds_chart(county_ids, counties, sum(counts.values())),
                      today=today, prefectures=prefectures if len(prefectures) > 1 else [])
 
 
-def _rounds_chart(q: _Q, counties: list[tuple[int, str]], n_townships: int) -> dict:
+def _rounds_chart(county_ids: list[int], counties: list[tuple[int, str]], n_townships: int) -> dict:
     """Rounds used by published revisions: per township when few, else how many needed 1, 2, 3... rounds."""
     published = Revision.status == Status.published.value
+    params = {"counties": county_ids}
     if n_townships <= PER_TOWNSHIP_CHART:
+        def per_township():
+            q = _q()
+            return (q.base(q.town.id, q.town.parent_id, q.town.name, Revision.round, with_revision=False)
+                    .join(Revision, and_(Revision.township_id == q.town.id, published)).order_by(Revision.id))
         latest: dict[int, tuple] = {}
-        for tid, cid, name, rnd in db.session.execute(
-                q.base(q.town.id, q.town.parent_id, q.town.name, Revision.round, with_revision=False)
-                .join(Revision, and_(Revision.township_id == q.town.id, published)).order_by(Revision.id)):
+        for tid, cid, name, rnd in prepared.fetch(("dashboard.chart", len(county_ids)), per_township, params):
             latest[tid] = (cid, name, rnd)  # the most recent published revision wins
         place = {cid: i for i, (cid, _) in enumerate(counties)}
         return {"per_township": [(name, rnd) for tid, (cid, name, rnd)
                                  in sorted(latest.items(), key=lambda kv: (place.get(kv[1][0], 0), kv[0]))]}
-    dist = db.session.execute(
-        q.base(Revision.round, func.count(), with_revision=False)
-        .join(Revision, and_(Revision.township_id == q.town.id, published))
-        .group_by(Revision.round).order_by(Revision.round)).all()
+
+    def distribution():
+        q = _q()
+        return (q.base(Revision.round, func.count(), with_revision=False)
+                .join(Revision, and_(Revision.township_id == q.town.id, published))
+                .group_by(Revision.round).order_by(Revision.round))
+    dist = prepared.fetch(("dashboard.distribution", len(county_ids)), distribution, params)
     return {"distribution": [(rnd, n) for rnd, n in dist]}

@@ -9,7 +9,8 @@ transaction, e.g. a `SET LOCAL` before it) and returns plain rows, converted as 
 them (dates on SQLite, enums, JSON).
 
 `build()` returns a SELECT whose varying values are named `bindparam`s; `params` gives them (a list for an
-`expanding` one); the values that are part of the statement (literals) are bound once, when it is compiled.
+`expanding` one; names the statement does not use are ignored); the values that are part of the statement
+(literals) are bound once, when it is compiled.
 """
 from __future__ import annotations
 
@@ -36,9 +37,12 @@ def _prepare(dialect, build: Callable[[], Select], params: dict):
             varying.add(name)
     fixed = {name: (processors[name](value) if processors.get(name) else value)
              for name, value in state.parameters.items() if name not in varying}
+    # the given values the statement does not use are left out (a driver may refuse unknown names)
+    used = {name for name, value in params.items()
+            if (f"{name}_1" if isinstance(value, (list, tuple)) and value else name) in state.parameters}
     results = [c.type._cached_result_processor(dialect, None) for c in stmt.selected_columns]
     return (state.statement, state.positiontup, fixed, {k: p for k, p in processors.items() if p and k in varying},
-            results if any(results) else None)
+            results if any(results) else None, used)
 
 
 def fetch(key: tuple, build: Callable[[], Select], params: dict) -> list[tuple]:
@@ -48,9 +52,11 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict) -> list[tuple]:
     prepared = _prepared.get((dialect.name, key))
     if prepared is None:
         prepared = _prepared[(dialect.name, key)] = _prepare(dialect, build, params)
-    sql, order, fixed, binds, results = prepared
+    sql, order, fixed, binds, results, used = prepared
     values = dict(fixed)
     for name, value in params.items():
+        if name not in used:
+            continue
         if isinstance(value, (list, tuple)):
             for i, item in enumerate(value, 1):
                 values[f"{name}_{i}"] = item
