@@ -73,3 +73,31 @@ def test_reads_inside_the_sessions_transaction(app, make_org):
     county, towns = _orgs(make_org)  # flushed, not committed: visible only to the session's connection
     rows = prepared.fetch(("test.by_parent",), _by_parent, {"parent": county.id})
     assert [r[1] for r in rows] == ["乡镇0", "乡镇1", "乡镇2"]
+
+
+def test_the_place_filter_finds_the_prefecture_as_the_walk_up_the_tree_does(app, make_org):
+    """places.filter_places reads an organisation's line up the tree in one statement: the same prefecture
+    as prefecture_of's walk, however deep the organisation (past four levels it walks)."""
+    from dutylist.services import places
+
+    region = make_org("新疆", OrgKind.region)
+    pref = make_org("某州", OrgKind.prefecture, region)
+    other = make_org("另一州", OrgKind.prefecture, region)
+    county = make_org("某县", OrgKind.county, pref)
+    make_org("另一县", OrgKind.county, other)
+    town = make_org("某镇", OrgKind.township, county)
+    dept = make_org("某县农业农村局", OrgKind.department, county)
+    deep = make_org("甲", OrgKind.office, make_org("乙", OrgKind.office, make_org("丙", OrgKind.office, dept)))
+    loose = make_org("无上级的镇", OrgKind.township)
+    for org in (region, pref, county, town, dept, deep, loose):
+        expected = places.prefecture_of(org)
+        assert places._prefecture_id(org.id) == (True, expected.id if expected is not None else None), org.name
+    assert places._prefecture_id(10**9) == (False, None)
+
+    def names(selected, near):
+        return [(p.name, depth) for p, depth in places.filter_places(selected, near)]
+    assert names(None, deep) == [("新疆", 0), ("某州", 1), ("某县", 2), ("另一州", 1)]
+    assert names(other.id, deep) == [("新疆", 0), ("某州", 1), ("另一州", 1), ("另一县", 2)]
+    assert names(region.id, town) == names(None, town) == names(10**9, dept) == names(None, deep)
+    assert names(town.id, None) == [("新疆", 0), ("某州", 1), ("某县", 2), ("某镇", 3), ("另一州", 1)]
+    assert names(None, loose) == [("新疆", 0), ("某州", 1), ("另一州", 1)]

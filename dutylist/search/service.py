@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, namedtuple
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -92,8 +92,28 @@ _CONTENT_COLUMNS = (ItemContent.id, *(getattr(ItemContent, k) for k in CONTENT_K
 _VERSION_COLUMNS = (Version.id, Version.number, Version.township_id, Version.digest, Version.published_at)
 
 
-#: the columns of an ItemContent a hit shows, named as the model names them (the item schema's content keys)
-_Content = namedtuple("_Content", ["id", *CONTENT_KEYS])
+_CONTENT_FIELDS = {k: i for i, k in enumerate(("id", *CONTENT_KEYS))}
+
+
+class _Content:
+    """The columns of an ItemContent a hit shows, named as the model names them; each converted (JSON
+    decoded) when first read: a snippet reads the fields only up to the first that matches."""
+
+    __slots__ = ("_row", "_converters", "_values")
+
+    def __init__(self, row, converters):
+        self._row, self._converters, self._values = row, converters, {}
+
+    def __getattr__(self, key):
+        values = self._values
+        if key not in values:
+            try:
+                i = _CONTENT_FIELDS[key]
+            except KeyError:
+                raise AttributeError(key) from None
+            convert = self._converters[i] if self._converters else None
+            values[key] = convert(self._row[i]) if convert else self._row[i]
+        return values[key]
 
 
 class _Version(NamedTuple):
@@ -278,10 +298,11 @@ def search(query: Query) -> Result:
     # plain rows, not entities, each lookup compiled once (ORM loading and statement building cost
     # more than the search itself): the page's contents, then its versions with their townships' names
     content_ids = sorted({r.content_id for r in rows})
-    contents = {c[0]: _Content._make(c) for c in prepared.fetch(
-        ("search.contents", len(content_ids)),
-        lambda: select(*_CONTENT_COLUMNS).where(ItemContent.id.in_(bindparam("ids", expanding=True))),
-        {"ids": content_ids})}
+    key = ("search.contents", len(content_ids))
+    found = prepared.fetch(key, lambda: select(*_CONTENT_COLUMNS).where(
+        ItemContent.id.in_(bindparam("ids", expanding=True))), {"ids": content_ids}, convert=False)
+    converters = prepared.converters(key)
+    contents = {c[0]: _Content(c, converters) for c in found}
     version_ids = sorted({r.version_id for r in rows})
     by_id, on_page = {}, {}
     for vid, number, township_id, digest, published_at, township in prepared.fetch(

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from .. import caching
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
+from . import prepared
 
 #: up to this many townships, a place's townships are listed (grouped by prefecture and county)
 LIST_UP_TO = 200
@@ -188,13 +189,41 @@ def prefecture_of(org: Organisation | None) -> Organisation | None:
     return org if org is not None and org.kind == OrgKind.prefecture else None
 
 
+_LINEAGE = [aliased(Organisation, name=f"lineage_{i}") for i in range(4)]
+
+
+def _lineage():
+    a = _LINEAGE
+    stmt = select(*(c for o in a for c in (o.id, o.kind))).select_from(a[0])
+    for child, parent in zip(a, a[1:]):
+        stmt = stmt.outerjoin(parent, parent.id == child.parent_id)
+    return stmt.where(a[0].id == bindparam("id"))
+
+
+def _prefecture_id(org_id: int) -> tuple[bool, int | None]:
+    """(whether the organisation exists, the id of prefecture_of(it)): its line up the tree in one read
+    (the walk up through the ORM loads one organisation per level)."""
+    rows = prepared.fetch(("places.lineage",), _lineage, {"id": org_id})
+    if not rows:
+        return False, None
+    row = rows[0]
+    for oid, kind in zip(row[0::2], row[1::2]):
+        if oid is None:
+            return True, None
+        if kind in (OrgKind.prefecture, OrgKind.region):
+            return True, oid if kind == OrgKind.prefecture else None
+    focus = prefecture_of(db.session.get(Organisation, org_id))  # deeper than the read: the walk
+    return True, focus.id if focus is not None else None
+
+
 def filter_places(selected: int | None = None, near: Organisation | None = None) -> list[tuple[Place, int]]:
     """(place, depth) for a place filter (search), in tree order: the region, every prefecture, and
     the counties of one prefecture (the selected place's, else the user's own), so that the list stays
     short however many counties there are; and the selected place itself. Reused like overview()."""
-    chosen = db.session.get(Organisation, selected) if selected else None
-    focus = prefecture_of(chosen) or prefecture_of(near)
-    key = (selected if chosen is not None else None, focus.id if focus is not None else None)
+    exists, focus = _prefecture_id(selected) if selected else (False, None)
+    if focus is None and near is not None:
+        focus = _prefecture_id(near.id)[1]
+    key = (selected if exists else None, focus)
     if not caching.enabled():
         return _filter_places(*key)
     return _FILTERS.get_or_make((caching.published_token(), *key), lambda: _filter_places(*key))

@@ -45,8 +45,9 @@ def _prepare(dialect, build: Callable[[], Select], params: dict):
             results if any(results) else None, used)
 
 
-def fetch(key: tuple, build: Callable[[], Select], params: dict) -> list[tuple]:
-    """The rows of the statement `build()` makes (compiled once per dialect and key) for these values."""
+def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool = True) -> list:
+    """The rows of the statement `build()` makes (compiled once per dialect and key) for these values.
+    `convert=False`: the driver's values, unconverted (see converters())."""
     connection = db.session.connection()
     dialect = connection.dialect
     prepared = _prepared.get((dialect.name, key))
@@ -66,6 +67,12 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict) -> list[tuple]:
         values[name] = process(values[name])
     # as the driver's SQL: no statement to build, no cache key, no ORM rows; the engine's events still see it
     rows = connection.exec_driver_sql(sql, tuple(values[name] for name in order) if order else values).all()
-    if results is None:
+    if results is None or not convert:
         return rows
     return [tuple(p(v) if p else v for p, v in zip(results, row)) for row in rows]
+
+
+def converters(key: tuple) -> list | None:
+    """Per column of the statement fetched under `key`: the function that converts the driver's value
+    as SQLAlchemy would (None: none needed); None when no column needs one."""
+    return _prepared[(db.session.connection().dialect.name, key)][4]
