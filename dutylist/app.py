@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import event
 
 from workflow import permissions
 
@@ -34,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     db.init_app(app)
+    with app.app_context():
+        _sqlite_page_cache(db.engine, app.config.get("SQLITE_CACHE_MIB", 0))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,3 +57,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     return app
+
+
+def _sqlite_page_cache(engine, mib: int) -> None:
+    """SQLITE_CACHE_MIB: each new SQLite connection's page cache (PRAGMA cache_size, negative: KiB)."""
+    if engine.dialect.name != "sqlite" or not mib:
+        return
+    kib = int(mib) * 1024
+
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.execute(f"PRAGMA cache_size = -{kib}")
+    event.listen(engine, "connect", on_connect)

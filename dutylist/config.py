@@ -130,6 +130,10 @@ class Config:
         # per-worker caches of query results keyed by the state they derive from (dutylist.caching:
         # the dashboard, search, the home page's places); QUERY_CACHE=0 turns them off
         self.QUERY_CACHE = os.environ.get("QUERY_CACHE", "1") != "0"
+        # SQLite only: the page cache of each connection, in MiB (SQLite's default is 2): a search or a
+        # list page reads index pages all over a large file, and reading them again from the OS costs more
+        # CPU than the query itself; 0 leaves SQLite's default
+        self.SQLITE_CACHE_MIB = int(os.environ.get("SQLITE_CACHE_MIB") or 32)
         # uploaded Word/Excel files are parsed in a child process with memory and CPU limits
         # (documents.sandbox); IMPORT_SANDBOX=0 parses in the worker (the size limits still apply)
         self.IMPORT_SANDBOX = os.environ.get("IMPORT_SANDBOX", "1") != "0"

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, create_engine, event, select
 
+from dutylist.app import _sqlite_page_cache
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind
-from dutylist.services import prepared
+from dutylist.services import places, prepared
 
 
 def _orgs(make_org):
@@ -78,8 +79,6 @@ def test_reads_inside_the_sessions_transaction(app, make_org):
 def test_the_place_filter_finds_the_prefecture_as_the_walk_up_the_tree_does(app, make_org):
     """places.filter_places reads an organisation's line up the tree in one statement: the same prefecture
     as prefecture_of's walk, however deep the organisation (past four levels it walks)."""
-    from dutylist.services import places
-
     region = make_org("新疆", OrgKind.region)
     pref = make_org("某州", OrgKind.prefecture, region)
     other = make_org("另一州", OrgKind.prefecture, region)
@@ -101,3 +100,18 @@ def test_the_place_filter_finds_the_prefecture_as_the_walk_up_the_tree_does(app,
     assert names(region.id, town) == names(None, town) == names(10**9, dept) == names(None, deep)
     assert names(town.id, None) == [("新疆", 0), ("某州", 1), ("某县", 2), ("某镇", 3), ("另一州", 1)]
     assert names(None, loose) == [("新疆", 0), ("某州", 1), ("另一州", 1)]
+
+
+def test_sqlite_connections_get_the_configured_page_cache(app):
+    """SQLITE_CACHE_MIB (default 32): PRAGMA cache_size on every new SQLite connection."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    assert db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -32 * 1024
+    engine = create_engine("sqlite://")
+    _sqlite_page_cache(engine, 5)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -5 * 1024
+    off = create_engine("sqlite://")
+    _sqlite_page_cache(off, 0)
+    with off.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000  # SQLite's default
