@@ -115,3 +115,26 @@ def test_sqlite_connections_get_the_configured_page_cache(app):
     _sqlite_page_cache(off, 0)
     with off.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000  # SQLite's default
+
+
+def test_in_lists_share_a_statement_per_power_of_two(app, make_org):
+    """An IN list is padded with its last value: 3 and 4 values run the same SQL, and the rows are the same."""
+    county, towns = _orgs(make_org)
+    more = towns + [make_org(f"乡镇{i}", OrgKind.township, county) for i in range(3, 6)]
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    def build():
+        return select(Organisation.name).where(Organisation.id.in_(bindparam("ids", expanding=True))) \
+            .order_by(Organisation.id)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for n in (3, 4, 5):
+            ids = [t.id for t in more[:n]]
+            assert [r[0] for r in prepared.fetch(("test.pad",), build, {"ids": ids})] == [t.name for t in more[:n]]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert seen[0] == seen[1] != seen[2]

@@ -238,7 +238,6 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
         filters.county = None
     county_ids = [filters.county] if filters.county is not None else [c for c, _ in counties]
     area_params = {"today": today, "counties": county_ids}
-    n = len(county_ids)
 
     # counts per state (and overdue) over the area: ignores the state / overdue filters
     def counts_stmt():
@@ -247,7 +246,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
                 .group_by(Revision.status))
     counts = dict.fromkeys(STATES, 0)
     overdue_total = 0
-    for status, count, n_overdue in prepared.fetch(("dashboard.counts", n), counts_stmt, area_params):
+    for status, count, n_overdue in prepared.fetch(("dashboard.counts",), counts_stmt, area_params):
         counts[status or NONE] = count
         overdue_total += int(n_overdue or 0)
 
@@ -270,7 +269,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
     row_params = {**area_params, **({"state": filters.state} if state_mode == "one" else {})}
     if filters.overdue:
         total = overdue_total if not filters.state else prepared.fetch(
-            ("dashboard.total", n, state_mode), lambda: select(func.count()).select_from(filtered().subquery()),
+            ("dashboard.total", state_mode), lambda: select(func.count()).select_from(filtered().subquery()),
             row_params)[0][0]
     else:
         total = counts[filters.state] if filters.state else sum(counts.values())
@@ -293,7 +292,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
     pages = max(1, -(-total // PAGE))
     filters.page = min(filters.page, pages)
     rows = []
-    for r in prepared.fetch(("dashboard.rows", n, state_mode, filters.overdue, sort, desc, PAGE), page_stmt,
+    for r in prepared.fetch(("dashboard.rows", state_mode, filters.overdue, sort, desc, PAGE), page_stmt,
                             {**row_params, "offset": (filters.page - 1) * PAGE}):
         tid, tname, cid, cname, pid, pname, rid, status, rnd, maxr, title, deadline = r
         rows.append(Row(tid, tname, cid, cname, pid, pname, None, None, None,
@@ -303,7 +302,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
         in_review = {r.revision_id: r for r in rows if r.status == Status.county_review}
         if in_review:  # departments still to sign off, for the page's revisions under county review
             for rid, count in prepared.fetch(
-                    ("dashboard.pending", len(in_review)),
+                    ("dashboard.pending",),
                     lambda: select(Consultation.revision_id, func.count())
                     .join(ConsultationRound, ConsultationRound.consultation_id == Consultation.id)
                     .join(Revision, Revision.id == Consultation.revision_id)
@@ -318,7 +317,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
         older = OLDER
         towns = {"ids": list(by_town)}
         for tid, number, published_at, per_kind in prepared.fetch(
-                ("dashboard.versions", len(by_town)),
+                ("dashboard.versions",),
                 lambda: select(Version.township_id, Version.number, Version.published_at, Version.counts)
                 .where(Version.township_id.in_(bindparam("ids", expanding=True)), Version.number == select(
                     func.max(older.number)).where(older.township_id == Version.township_id).scalar_subquery()),
@@ -327,7 +326,7 @@ def build(user, filters: Filters, today: date | None = None) -> Dashboard:
             row.version_number, row.version_date = number, published_at
             row.version_total = sum((per_kind or {}).values())
         for tid, rnd in prepared.fetch(
-                ("dashboard.rounds", len(by_town)),
+                ("dashboard.rounds",),
                 lambda: select(Revision.township_id, Revision.round)
                 .where(Revision.township_id.in_(bindparam("ids", expanding=True)),
                        Revision.status == Status.published.value)
@@ -349,7 +348,7 @@ def _rounds_chart(county_ids: list[int], counties: list[tuple[int, str]], n_town
             return (q.base(q.town.id, q.town.parent_id, q.town.name, Revision.round, with_revision=False)
                     .join(Revision, and_(Revision.township_id == q.town.id, published)).order_by(Revision.id))
         latest: dict[int, tuple] = {}
-        for tid, cid, name, rnd in prepared.fetch(("dashboard.chart", len(county_ids)), per_township, params):
+        for tid, cid, name, rnd in prepared.fetch(("dashboard.chart",), per_township, params):
             latest[tid] = (cid, name, rnd)  # the most recent published revision wins
         place = {cid: i for i, (cid, _) in enumerate(counties)}
         return {"per_township": [(name, rnd) for tid, (cid, name, rnd)
@@ -360,5 +359,5 @@ def _rounds_chart(county_ids: list[int], counties: list[tuple[int, str]], n_town
         return (q.base(Revision.round, func.count(), with_revision=False)
                 .join(Revision, and_(Revision.township_id == q.town.id, published))
                 .group_by(Revision.round).order_by(Revision.round))
-    dist = prepared.fetch(("dashboard.distribution", len(county_ids)), distribution, params)
+    dist = prepared.fetch(("dashboard.distribution",), distribution, params)
     return {"distribution": [(rnd, n) for rnd, n in dist]}

@@ -184,17 +184,24 @@ def _like(term: str) -> str:
 _LATER = aliased(Version, name="later")
 
 
-def _organisation(query: Query) -> Organisation | None:
+class _Place(NamedTuple):
+    """What places.townships_under reads of an organisation."""
+
+    id: int
+    kind: str
+
+
+def _organisation(query: Query) -> _Place | None:
     """The place the search is limited to (None: everywhere)."""
     if query.organisation_id is None:
         return None
-    org = db.session.get(Organisation, query.organisation_id)
-    if org is None:
+    row = places.lineage(query.organisation_id)  # the same read as the place filter's
+    if row is None:
         raise SearchError("机构不存在")
-    return org
+    return _Place(row[0], row[1])
 
 
-def _version_filter(query: Query, org: Organisation | None, param):
+def _version_filter(query: Query, org: _Place | None, param):
     """The condition on Version for the versions to search: the current ones, all, or one."""
     conditions = []
     if query.version_id is not None:
@@ -247,7 +254,7 @@ def _hits(query: Query, *columns):
     return stmt
 
 
-def _hit_shape(query: Query, org: Organisation | None) -> tuple:
+def _hit_shape(query: Query, org: _Place | None) -> tuple:
     """What changes the SQL of _hits (besides the dialect)."""
     dept = query.department.strip() if query.department else ""
     return (backend.match_shape(query.terms), bool(query.kind), bool(query.category),
@@ -255,7 +262,7 @@ def _hit_shape(query: Query, org: Organisation | None) -> tuple:
             "one" if query.version_id is not None else "all" if query.all_versions else "current")
 
 
-def _hit_params(query: Query, org: Organisation | None) -> dict:
+def _hit_params(query: Query, org: _Place | None) -> dict:
     params = backend.match_params(query.terms) if query.terms else {}
     if query.version_id is not None:
         params["version_id"] = query.version_id
@@ -298,7 +305,7 @@ def search(query: Query) -> Result:
     # plain rows, not entities, each lookup compiled once (ORM loading and statement building cost
     # more than the search itself): the page's contents, then its versions with their townships' names
     content_ids = sorted({r.content_id for r in rows})
-    key = ("search.contents", len(content_ids))
+    key = ("search.contents",)
     found = prepared.fetch(key, lambda: select(*_CONTENT_COLUMNS).where(
         ItemContent.id.in_(bindparam("ids", expanding=True))), {"ids": content_ids}, convert=False)
     converters = prepared.converters(key)
@@ -306,7 +313,7 @@ def search(query: Query) -> Result:
     version_ids = sorted({r.version_id for r in rows})
     by_id, on_page = {}, {}
     for vid, number, township_id, digest, published_at, township in prepared.fetch(
-            ("search.versions", len(version_ids)),
+            ("search.versions",),
             lambda: select(*_VERSION_COLUMNS, Organisation.name).join(Organisation, Organisation.id == Version.township_id)
             .where(Version.id.in_(bindparam("ids", expanding=True))),
             {"ids": version_ids}):
@@ -362,10 +369,11 @@ FACET_LEVELS = ("乡镇", "县（市）", "州（地区、市）")
 def _facets(counts: Counter) -> tuple[list[Facet], str]:
     """The hits per township; if that is more than MAX_FACETS places, per county; then per prefecture."""
     t, c, p = places.TOWN, places.COUNTY, places.PREF
-    rows = db.session.execute(
-        select(t.id, t.name, c.id, c.name, p.id, p.name)
+    rows = prepared.fetch(
+        ("search.facets",),
+        lambda: select(t.id, t.name, c.id, c.name, p.id, p.name)
         .join(c, c.id == t.parent_id, isouter=True).join(p, p.id == c.parent_id, isouter=True)
-        .where(t.id.in_(list(counts)))).all()
+        .where(t.id.in_(bindparam("ids", expanding=True))), {"ids": list(counts)})
     for depth, label in enumerate(FACET_LEVELS):
         grouped: dict[tuple[int, str], int] = {}
         for row in rows:

@@ -200,13 +200,19 @@ def _lineage():
     return stmt.where(a[0].id == bindparam("id"))
 
 
+def lineage(org_id: int):
+    """(id, kind) of the organisation, its parent, grandparent and great-grandparent, flat in one row (None
+    past the root); None if there is no such organisation. One precompiled read (services.prepared)."""
+    rows = prepared.fetch(("places.lineage",), _lineage, {"id": org_id})
+    return rows[0] if rows else None
+
+
 def _prefecture_id(org_id: int) -> tuple[bool, int | None]:
     """(whether the organisation exists, the id of prefecture_of(it)): its line up the tree in one read
     (the walk up through the ORM loads one organisation per level)."""
-    rows = prepared.fetch(("places.lineage",), _lineage, {"id": org_id})
-    if not rows:
+    row = lineage(org_id)
+    if row is None:
         return False, None
-    row = rows[0]
     for oid, kind in zip(row[0::2], row[1::2]):
         if oid is None:
             return True, None
@@ -230,13 +236,16 @@ def filter_places(selected: int | None = None, near: Organisation | None = None)
 
 
 def _filter_places(chosen: int | None, focus: int | None) -> list[tuple[Place, int]]:
-    wanted = Organisation.kind.in_([OrgKind.region.value, OrgKind.prefecture.value])
-    if focus is not None:
-        wanted |= (Organisation.parent_id == focus) & (Organisation.kind == OrgKind.county)
-    if chosen is not None:
-        wanted |= Organisation.id == chosen
-    rows = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind, Organisation.parent_id)
-                              .where(wanted).order_by(Organisation.id)).all()
+    def build():
+        wanted = Organisation.kind.in_([OrgKind.region.value, OrgKind.prefecture.value])
+        if focus is not None:
+            wanted |= (Organisation.parent_id == bindparam("focus")) & (Organisation.kind == OrgKind.county)
+        if chosen is not None:
+            wanted |= Organisation.id == bindparam("chosen")
+        return (select(Organisation.id, Organisation.name, Organisation.kind, Organisation.parent_id)
+                .where(wanted).order_by(Organisation.id))
+    rows = [_Row(*r) for r in prepared.fetch(("places.filter", focus is not None, chosen is not None), build,
+                                             {"focus": focus, "chosen": chosen})]
     children: dict = {}
     for r in rows:
         children.setdefault(r.parent_id, []).append(r)
@@ -251,6 +260,13 @@ def _filter_places(chosen: int | None, focus: int | None) -> list[tuple[Place, i
     for root in (r for r in rows if r.parent_id not in ids):
         walk(root, 0)
     return out
+
+
+class _Row(NamedTuple):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
 
 
 #: a comparison reads every version it covers: it covers at most this many townships

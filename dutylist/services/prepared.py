@@ -1,15 +1,16 @@
-"""Hot reads run as precompiled SQL on the driver's cursor, inside the session's transaction.
+"""Hot reads run as precompiled SQL, inside the session's transaction.
 
 A page that runs the same few SELECTs on every request pays SQLAlchemy, each time, for building the
 statement, its cache key, the result's metadata and (through the session) ORM row loading: for the
 search page's 1,001 matches that was more than the database's own work. `fetch(key, build, params)`
 builds and compiles the statement once per dialect and shape (`key`: everything that changes the SQL
-text, including the length of each IN list), then runs it on the session's own connection (so the same
+text but the length of its IN lists), then runs it on the session's own connection (so the same
 transaction, e.g. a `SET LOCAL` before it) and returns plain rows, converted as SQLAlchemy would convert
 them (dates on SQLite, enums, JSON).
 
 `build()` returns a SELECT whose varying values are named `bindparam`s; `params` gives them (a list for an
-`expanding` one; names the statement does not use are ignored); the values that are part of the statement
+`expanding` one, padded to a power of two so that a few statements serve every length; names the
+statement does not use are ignored); the values that are part of the statement
 (literals) are bound once, when it is compiled.
 """
 from __future__ import annotations
@@ -45,20 +46,39 @@ def _prepare(dialect, build: Callable[[], Select], params: dict):
             results if any(results) else None, used)
 
 
+def _padded(values: list) -> list:
+    """An IN list grown to the next power of two by repeating its last value (the same IN): one statement
+    per size class rather than one per length."""
+    n = len(values)
+    if n < 2:
+        return list(values)
+    size = 1 << (n - 1).bit_length()
+    return [*values, *[values[-1]] * (size - n)]
+
+
+#: (dialect name, key) -> the result converters (the same for every length of the key's IN lists)
+_converters: dict = {}
+
+
 def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool = True) -> list:
-    """The rows of the statement `build()` makes (compiled once per dialect and key) for these values.
-    `convert=False`: the driver's values, unconverted (see converters())."""
+    """The rows of the statement `build()` makes (compiled once per dialect, key and size class of its IN
+    lists) for these values. `convert=False`: the driver's values, unconverted (see converters())."""
     connection = db.session.connection()
     dialect = connection.dialect
-    prepared = _prepared.get((dialect.name, key))
+    lists = {name: _padded(value) for name, value in params.items() if isinstance(value, (list, tuple))}
+    if lists:
+        params = {**params, **lists}
+    full = (dialect.name, key, *(len(v) for v in lists.values()))
+    prepared = _prepared.get(full)
     if prepared is None:
-        prepared = _prepared[(dialect.name, key)] = _prepare(dialect, build, params)
+        prepared = _prepared[full] = _prepare(dialect, build, params)
+        _converters[(dialect.name, key)] = prepared[4]
     sql, order, fixed, binds, results, used = prepared
     values = dict(fixed)
     for name, value in params.items():
         if name not in used:
             continue
-        if isinstance(value, (list, tuple)):
+        if name in lists:
             for i, item in enumerate(value, 1):
                 values[f"{name}_{i}"] = item
         else:
@@ -75,4 +95,4 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool =
 def converters(key: tuple) -> list | None:
     """Per column of the statement fetched under `key`: the function that converts the driver's value
     as SQLAlchemy would (None: none needed); None when no column needs one."""
-    return _prepared[(db.session.connection().dialect.name, key)][4]
+    return _converters[(db.session.connection().dialect.name, key)]
