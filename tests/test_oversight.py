@@ -365,3 +365,48 @@ def test_region_filters_by_prefecture_then_county(demo_client, monkeypatch):
     # a prefecture reviewer's area is one prefecture: no prefecture filter
     switch_user(demo_client, "changji-prefecture", DEMO_PASSWORD)
     assert 'name="prefecture"' not in demo_client.get("/dashboard").get_data(as_text=True)
+
+
+#: the loop of templates/oversight/dashboard.html that views.oversight.board_rows replaced (kept here to compare)
+_JINJA_ROWS = """{% for r in rows %}
+  <tr data-township="{{ r.township }}" data-state="{{ r.status }}" data-waits="{{ r.waits_on }}"{% if r.overdue_days %} class="is-overdue"{% endif %}>
+    <td><a href="{{ url_for('lists.township', township_id=r.township_id) }}">{{ r.township }}</a></td>
+    <td><a href="{{ url_for('oversight.stats', level='county', org_id=r.county_id) }}" class="sub">{{ r.county }}</a></td>
+    <td class="nowrap">{% if r.version_number %}第 {{ r.version_number }} 版 · {{ r.version_date|localdate }}{% else %}<span class="empty">尚无</span>{% endif %}</td>
+    <td class="num">{{ r.version_total if r.version_total is not none else '' }}</td>
+    <td>{% if r.revision_id %}<a href="{{ url_for('revisions.show', revision_id=r.revision_id) }}">{{ r.title or '修订稿' }}</a>{% else %}<span class="empty">—</span>{% endif %}</td>
+    <td><span class="badge state state-{{ r.status }}">{{ r.state_label }}</span></td>
+    <td class="num">{% if r.revision_id %}{{ r.round }} / {{ r.max_rounds }}{% endif %}</td>
+    <td class="waits">{{ r.waits_on_label }}</td>
+    <td class="nowrap">{{ r.deadline|localdate }}</td>
+    <td class="num">{% if r.overdue_days %}<span class="overdue">{{ r.overdue_days }}</span>{% endif %}</td>
+    <td>{{ r.rounds|join('、') if r.rounds else '' }}</td>
+    <td><a href="{{ url_for('oversight.stats', level='township', org_id=r.township_id) }}">统计</a></td>
+  </tr>
+  {% endfor %}"""
+
+
+def test_board_rows_write_what_the_template_loop_wrote(app):
+    """The dashboard's rows are written in Python: the same bytes as the Jinja loop, links and escaping included."""
+    from datetime import datetime
+
+    from dutylist.views.oversight import board_rows
+
+    def row(**changes):
+        values = dict(township_id=7, township='某镇"<&>', county_id=3, county="某县<b>", prefecture_id=1,
+                      prefecture="某州", version_number=2, version_date=datetime(2025, 3, 4, 20, 30),
+                      version_total=0, revision_id=11, status="county_review", round=2, max_rounds=3,
+                      title="第二次<修订>", deadline=date(2025, 5, 6), pending_departments=2, overdue_days=4,
+                      rounds=[1, 3])
+        values.update(changes)
+        return dash.Row(**values)
+
+    rows = [row(), row(township_id=8, version_number=None, version_date=None, version_total=None, revision_id=None,
+                       status=dash.NONE, round=None, max_rounds=None, title=None, deadline=None,
+                       pending_departments=0, overdue_days=0, rounds=[]),
+            row(township_id=9, title=None, status="drafting", pending_departments=0, overdue_days=0, deadline=None)]
+    for root in ("", "/app"):
+        with app.test_request_context("/dashboard", base_url=f"http://localhost{root}"):
+            expected = app.jinja_env.from_string(_JINJA_ROWS).render(rows=rows)
+            assert str(board_rows(rows)) == expected
+    assert "/app/townships/7" in expected and "2025-03-05" in expected and "&lt;修订&gt;" in expected

@@ -21,7 +21,7 @@ from sqlalchemy import Select
 
 from ..extensions import db
 
-#: (dialect name, key) -> (SQL, parameter order or None, fixed parameters, bind processors, result processors)
+#: (dialect name, driver, key, IN list sizes) -> (SQL, parameter order or None, fixed parameters, bind processors, result processors)
 _prepared: dict = {}
 
 
@@ -56,7 +56,7 @@ def _padded(values: list) -> list:
     return [*values, *[values[-1]] * (size - n)]
 
 
-#: (dialect name, key) -> the result converters (the same for every length of the key's IN lists)
+#: (dialect name, driver, key) -> the result converters (the same for every length of the key's IN lists)
 _converters: dict = {}
 
 
@@ -68,11 +68,11 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool =
     lists = {name: _padded(value) for name, value in params.items() if isinstance(value, (list, tuple))}
     if lists:
         params = {**params, **lists}
-    full = (dialect.name, key, *(len(v) for v in lists.values()))
+    full = (dialect.name, dialect.driver, key, *(len(v) for v in lists.values()))
     prepared = _prepared.get(full)
     if prepared is None:
         prepared = _prepared[full] = _prepare(dialect, build, params)
-        _converters[(dialect.name, key)] = prepared[4]
+        _converters[(dialect.name, dialect.driver, key)] = prepared[4]
     sql, order, fixed, binds, results, used = prepared
     values = dict(fixed)
     for name, value in params.items():
@@ -95,4 +95,5 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool =
 def converters(key: tuple) -> list | None:
     """Per column of the statement fetched under `key`: the function that converts the driver's value
     as SQLAlchemy would (None: none needed); None when no column needs one."""
-    return _converters[(db.session.connection().dialect.name, key)]
+    dialect = db.session.connection().dialect
+    return _converters[(dialect.name, dialect.driver, key)]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from workflow import permissions as perm
 
-from .. import caching
+from .. import caching, timefmt
 from ..extensions import db
 from ..filings.service import pending_for
 from ..items import KIND_LABELS, KINDS
@@ -21,6 +22,61 @@ bp = Blueprint("oversight", __name__)
 LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "region": "自治区"}
 #: bars in a breakdown chart before it shows only the largest
 MAX_BARS = 60
+
+
+#: one row of the dashboard's table (what a Jinja loop wrote, with a url_for per link: ~4 per row, 100 rows a
+#: page); every value is escaped as {{ … }} escapes it
+_ROW = ('\n  <tr data-township="{township}" data-state="{status}" data-waits="{waits}"{overdue_class}>\n'
+        '    <td><a href="{township_url}">{township}</a></td>\n'
+        '    <td><a href="{county_url}" class="sub">{county}</a></td>\n'
+        '    <td class="nowrap">{version}</td>\n'
+        '    <td class="num">{total}</td>\n'
+        '    <td>{revision}</td>\n'
+        '    <td><span class="badge state state-{status}">{state_label}</span></td>\n'
+        '    <td class="num">{round}</td>\n'
+        '    <td class="waits">{waits_label}</td>\n'
+        '    <td class="nowrap">{deadline}</td>\n'
+        '    <td class="num">{overdue}</td>\n'
+        '    <td>{rounds}</td>\n'
+        '    <td><a href="{stats_url}">统计</a></td>\n'
+        '  </tr>\n  ')
+
+
+def _url_pattern(endpoint: str, **values) -> str:
+    """url_for with the value 0 standing for the id (formatted in with {id}): the same URL, built once."""
+    url = url_for(endpoint, **values)
+    head, sep, tail = url.rpartition("/0")
+    if not sep or "/" in tail:
+        raise ValueError(f"no /0 in {url}")
+    return head.replace("{", "{{").replace("}", "}}") + "/{id}" + tail.replace("{", "{{").replace("}", "}}")
+
+
+def board_rows(rows: list[dash.Row]) -> Markup:
+    """The rows of the dashboard's table (templates/oversight/dashboard.html)."""
+    township = _url_pattern("lists.township", township_id=0)
+    county = _url_pattern("oversight.stats", level="county", org_id=0)
+    revision = _url_pattern("revisions.show", revision_id=0)
+    stats = _url_pattern("oversight.stats", level="township", org_id=0)
+    out = []
+    for r in rows:
+        name = escape(r.township)
+        out.append(_ROW.format(
+            township=name, status=escape(r.status), waits=escape(r.waits_on),
+            overdue_class=' class="is-overdue"' if r.overdue_days else "",
+            township_url=escape(township.format(id=r.township_id)),
+            county_url=escape(county.format(id=r.county_id)), county=escape(r.county),
+            version=(f"第 {escape(r.version_number)} 版 · {escape(timefmt.format_date(r.version_date))}"
+                     if r.version_number else '<span class="empty">尚无</span>'),
+            total=escape(r.version_total if r.version_total is not None else ""),
+            revision=(f'<a href="{escape(revision.format(id=r.revision_id))}">{escape(r.title or "修订稿")}</a>'
+                      if r.revision_id else '<span class="empty">—</span>'),
+            state_label=escape(r.state_label),
+            round=f"{escape(r.round)} / {escape(r.max_rounds)}" if r.revision_id else "",
+            waits_label=escape(r.waits_on_label), deadline=escape(timefmt.format_date(r.deadline)),
+            overdue=f'<span class="overdue">{escape(r.overdue_days)}</span>' if r.overdue_days else "",
+            rounds="、".join(escape(x) for x in r.rounds) if r.rounds else "",
+            stats_url=escape(stats.format(id=r.township_id))))
+    return Markup("".join(out))
 
 
 def kind_series(values: dict[str, list]) -> list[Series]:
@@ -65,7 +121,7 @@ def _render_dashboard() -> str:
                            sort_labels={"township": "乡镇", "state": "状态", "deadline": "截止日期",
                                         "overdue": "逾期天数"}, page_size=dash.PAGE,
                            pending_filings=pending_for(current_user),
-                           law_counts=law_change.per_county(perm.area_of(current_user)))
+                           law_counts=law_change.per_county(perm.area_of(current_user)), board_rows=board_rows)
 
 
 @bp.get("/stats/<any(township, county, prefecture, region):level>/<int:org_id>")
