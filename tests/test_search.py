@@ -537,3 +537,39 @@ def test_hit_rows_write_what_the_template_loop_wrote(app):
                                                                 script_root=root)
         assert str(hit_rows(hits, root)) == expected
         assert "&lt;mark&gt;" not in expected and "<mark>&lt;农田&gt;</mark>" in expected
+
+
+def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_app, monkeypatch):
+    """Limited to a county or a township, the search may read the place's entries and test them against the
+    matches (SQLite: backend.reads_places_first): the same hits, counts and places as the usual statement; when
+    there are more than MAX_HITS, the usual statement decides which are listed (the order rows are found in)."""
+    from dutylist.models import ChunkEntry, VersionChunk
+    from dutylist.search import service
+
+    def find(query, place_first):
+        monkeypatch.setattr(backend, "reads_places_first", lambda: place_first)
+        return service._find(query)
+
+    with demo_app.app_context():
+        places = [o for o in Organisation.of_kind(OrgKind.county)] + [find_org("大有镇", OrgKind.township)]
+        compared = 0
+        for org in places:
+            for q, kind in ((PHRASE, None), ("负责", None), ("乡镇 负责", "basic"), ("基层阵地建设", None)):
+                query = Query(q=q, kind=kind, organisation_id=org.id)
+                assert find(query, True) == find(query, False), (org.name, q)
+                compared += bool(find(query, False)[0])
+        assert compared >= 4
+        county = find_org("吉木萨尔县", OrgKind.county)
+        monkeypatch.setattr(service, "MAX_HITS", 3)  # cut: the usual statement's first three
+        seen = []
+        fetch = service.prepared.fetch
+        monkeypatch.setattr(service.prepared, "fetch", lambda key, *a, **k: seen.append(key) or fetch(key, *a, **k))
+        query = Query(q="负责", organisation_id=county.id)
+        cut = find(query, True)
+        assert cut[1] and [k[-1] for k in seen if k[0] == "search.find"] == ["by place", 3]
+        assert cut == find(query, False)
+        if db.session.get_bind().dialect.name == "sqlite":
+            stmt = service._hits(query, VersionChunk.version_id, ChunkEntry.item_id, by_place=True)
+            compiled = stmt.compile(db.session.connection(), compile_kwargs={"literal_binds": True})
+            plan = [str(r[3]) for r in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+            assert plan[0].startswith("SEARCH version"), plan  # from the county's versions, not the matches

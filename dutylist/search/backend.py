@@ -33,6 +33,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, Shape, citation_lines
@@ -232,6 +234,19 @@ def match_shape(terms: list[str]) -> tuple:
     return tuple(_pg_ilike(t) for t in terms)
 
 
+def reads_places_first() -> bool:
+    """Whether a search limited to a county or a township should read the place's entries and test them
+    against the matches (SQLite: its planner starts from the matches whatever their number, and a phrase
+    found in every township meant reading ~1,400 entries for 19 hits, 4.5 against 1.4 ms at 1,000
+    townships). PostgreSQL plans from its own estimates: it keeps the usual statement."""
+    return _dialect() == "sqlite"
+
+
+def not_indexed(column):
+    """The column as an expression no index answers (SQLite's unary +): the planner will not start from it."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
 def plan_for(terms: list[str]) -> None:
     """Before a search: on PostgreSQL, when the trigram index answers every term, no parallel workers
     for the rest of the transaction. The index finds the candidates in a few milliseconds and the search
@@ -266,4 +281,4 @@ def unindexed_contents() -> int:
 
 
 __all__ = ["SearchText", "create_structures", "drop_structures", "alembic_include_name", "searchable_text", "add_contents", "reindex",
-           "match_source", "match_params", "match_shape", "plan_for", "index_size", "unindexed_contents"]
+           "match_source", "match_params", "match_shape", "not_indexed", "plan_for", "reads_places_first", "index_size", "unindexed_contents"]

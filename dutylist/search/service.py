@@ -20,7 +20,7 @@ from .. import caching
 from ..compare import matching
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, citation_lines, receiving_lines
-from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, Version, VersionChunk
+from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, OrgKind, Version, VersionChunk
 from ..services import places, prepared
 from . import backend
 
@@ -216,12 +216,14 @@ def _version_filter(query: Query, org: _Place | None, param):
     return conditions
 
 
-def _hits(query: Query, *columns):
+def _hits(query: Query, *columns, by_place: bool = False):
     """A SELECT of the columns over the matching entries of the versions searched, its values as bind
     parameters named as _hit_params names them (one statement per shape: _hit_shape).
 
     It starts from the backend's matches (when there are words) and joins entries to them, then
-    versions, so that the database reads the few matching contents first.
+    versions, so that the database reads the few matching contents first. `by_place`: the same rows,
+    but read from the entries of the place's versions, with the matches as a list to test them against
+    (for a county or a township: a few thousand entries, where a common phrase matches in every township).
     """
     org = _organisation(query)
     params = _hit_params(query, org)
@@ -229,7 +231,12 @@ def _hits(query: Query, *columns):
     def param(name):
         return bindparam(name, params[name])
 
-    if query.terms:
+    if query.terms and by_place:
+        source, content_id, conditions = backend.match_source(query.terms, named=True)
+        matched = select(content_id).select_from(source).where(*conditions)
+        # a content id is matched once (the index has one row per content): the same rows as the join
+        stmt = select(*columns).select_from(ChunkEntry).where(backend.not_indexed(ChunkEntry.content_id).in_(matched))
+    elif query.terms:
         source, content_id, conditions = backend.match_source(query.terms, named=True)
         stmt = select(*columns).select_from(source).join(ChunkEntry, ChunkEntry.content_id == content_id) \
             .where(*conditions)
@@ -346,9 +353,17 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     whether there were more; the facets and their level; how many townships)."""
     backend.plan_for(query.terms)
     org = _organisation(query)
-    found = prepared.fetch(
-        ("search.find", _hit_shape(query, org), MAX_HITS),
-        lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), _hit_params(query, org))
+    shape, params = _hit_shape(query, org), _hit_params(query, org)
+    found = None
+    if query.terms and org is not None and org.kind in SMALL_PLACES and backend.reads_places_first():
+        found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
+                               lambda: _hits(query, *_FOUND_COLUMNS, by_place=True).limit(MAX_HITS + 1), params)
+        if len(found) > MAX_HITS:
+            # which MAX_HITS are listed depends on the order the rows are found in: the usual statement's
+            found = None
+    if found is None:
+        found = prepared.fetch(("search.find", shape, MAX_HITS),
+                               lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), params)
     truncated = len(found) > MAX_HITS
     # plain tuples (_Found's order), sorted in list order: township, latest version first, chunk, entry
     every = sorted(found[:MAX_HITS], key=lambda r: (r[0], -r[5], r[6], r[7]))
@@ -356,6 +371,9 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     facets, level = ([], "") if truncated or not every else _facets(counts)
     return every, truncated, facets, level, len(counts)
 
+
+#: places whose entries a search reads first when the backend prefers it (a county: ~10 townships)
+SMALL_PLACES = (OrgKind.county, OrgKind.township)
 
 #: _Found's fields, in its order
 _FOUND_COLUMNS = (Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
