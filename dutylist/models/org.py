@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,7 +103,13 @@ ROLE_ORG_KIND = {
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
-    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"),
+        # the open places of a kind under their parents, read from the index alone (the home page counts
+        # 40,000 townships per county this way: services/places.py)
+        Index("ix_organisation_open_kind_parent", "kind", "parent_id", "id",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -157,7 +157,7 @@ def _children(place: Organisation) -> list[Child]:
         # per county over every township first (hash joins), then per prefecture: one pass with the
         # tree joined made PostgreSQL expect 10 rows for 40,000 and probe them one by one (97 against 48 ms)
         per_county = (select(t.parent_id.label("county_id"), func.count(t.id).label("n"),
-                             func.count(first.id).label("published"))
+                             func.count(first.township_id).label("published"))
                       .select_from(t).outerjoin(first, (first.township_id == t.id) & (first.number == 1))
                       .where(t.kind == OrgKind.township, t.closed_at.is_(None)).group_by(t.parent_id).subquery())
         counts = db.session.execute(
@@ -167,7 +167,7 @@ def _children(place: Organisation) -> list[Child]:
             .group_by(c.parent_id)).all()
     else:
         counts = db.session.execute(
-            select(c.id, func.count(t.id), func.count(first.id))
+            select(c.id, func.count(t.id), func.count(first.township_id))
             .select_from(t).join(c, c.id == t.parent_id)
             .outerjoin(first, (first.township_id == t.id) & (first.number == 1))
             .where(t.kind == OrgKind.township, t.closed_at.is_(None), c.parent_id == place.id)
