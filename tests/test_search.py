@@ -118,9 +118,10 @@ def test_match_in_duties_shows_a_highlighted_snippet(reader, demo_app):
     assert "<mark>设施设备管护清单</mark>" in body
 
 
-@pytest.mark.parametrize("q", ["农田", "镇", "农田 耕地", "收养", "APP", "app", "12345"])
+@pytest.mark.parametrize("q", ["农田", "镇", "农田 耕地", "收养", "APP", "app", "12345", "高标准农田", "政务App", "手机app 城"])
 def test_short_and_mixed_terms_match_like_a_substring_search(demo_app, q):
-    """Terms of 1-2 characters cannot use trigrams; they still match (LIKE), ANDed with the others."""
+    """Terms of 1-2 characters cannot use trigrams; they still match (LIKE), ANDed with the others; a
+    longer term matches the same rows whether it has case (ILIKE) or not (LIKE on PostgreSQL)."""
     with demo_app.app_context():
         terms = q.split()
         expected = {(v.id, e["item_id"]) for v, entries in current_entries().values() for e in entries
@@ -128,6 +129,12 @@ def test_short_and_mixed_terms_match_like_a_substring_search(demo_app, q):
         assert expected, q
         found = {(h.version.id, h.item_id) for h in all_hits(Query(q=q))}
         assert found == expected
+
+
+def test_how_postgresql_tests_a_term():
+    from dutylist.search.backend import _pg_mode
+    assert [_pg_mode(t) for t in ("镇", "农田", "ab", "高标准", "12345", "APP", "app", "Ap农业", "ß农田")] == [
+        "strpos", "strpos", "ilike", "like", "like", "ilike", "ilike", "ilike", "ilike"]
 
 
 def test_terms_of_a_query():

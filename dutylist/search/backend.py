@@ -224,14 +224,14 @@ def match_params(terms: list[str]) -> dict:
         if long:
             values["phrase"] = " ".join(_fts_phrase(t) for t in long)
         return values
-    return {f"term_{i}": _like_pattern(t) if _pg_ilike(t) else t for i, t in enumerate(terms)}
+    return {f"term_{i}": _like_pattern(t) if _pg_mode(t) != "strpos" else t for i, t in enumerate(terms)}
 
 
 def match_shape(terms: list[str]) -> tuple:
     """What of the terms changes the SQL of match_source(named=True) (with the dialect)."""
     if _dialect() == "sqlite":
         return tuple(len(t) >= TRIGRAM for t in terms)
-    return tuple(_pg_ilike(t) for t in terms)
+    return tuple(_pg_mode(t) for t in terms)
 
 
 def reads_places_first() -> bool:
@@ -257,16 +257,25 @@ def plan_for(terms: list[str]) -> None:
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
-def _pg_ilike(term: str) -> bool:
-    """ILIKE (the trigram index answers it from 3 characters); below that the table is scanned
-    anyway, and strpos is several times faster than ILIKE when case cannot matter (Chinese)."""
-    return not (len(term) < TRIGRAM and term.lower() == term.upper())
+def _pg_mode(term: str) -> str:
+    """How PostgreSQL tests one term. From 3 characters the trigram index answers LIKE and ILIKE: ILIKE
+    when case matters, LIKE when it cannot (Chinese: the same rows, without lower-casing every text
+    it tests — a search in a county at 40,000 townships 10.8 against 4.9 ms, everywhere 34 against 28).
+    Below 3 characters the table is scanned anyway, and strpos is several times faster than ILIKE when
+    case cannot matter."""
+    caseless = term.lower() == term.upper()
+    if len(term) < TRIGRAM:
+        return "strpos" if caseless else "ilike"
+    return "like" if caseless else "ilike"
 
 
 def _pg_contains(term: str, value):
-    """The condition for one term; `value`: its pattern (ILIKE) or the term itself (strpos), or a bind parameter."""
-    if not _pg_ilike(term):
+    """The condition for one term; `value`: its pattern (LIKE, ILIKE) or the term itself (strpos), or a bind parameter."""
+    mode = _pg_mode(term)
+    if mode == "strpos":
         return func.strpos(SearchText.text, value) > 0
+    if mode == "like":
+        return SearchText.text.like(value, escape="\\")
     return SearchText.text.ilike(value, escape="\\")
 
 
