@@ -861,8 +861,10 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
         if restore:
             pg_restore_secondary(engine, restore)
         from dutylist.backup.restore import _reset_sequences
+        from dutylist.services import township_counts
         with engine.begin() as conn:
             _reset_sequences(conn)
+            township_counts.rebuild(conn)  # the bulk rows bypassed the ORM and its flush hook
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")  # what autovacuum would do after a bulk load

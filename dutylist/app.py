@@ -23,7 +23,7 @@ from . import (
 from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
 from .extensions import csrf, db, login_manager, migrate
-from .services import law_change
+from .services import law_change, township_counts
 from .views import BLUEPRINTS, cells, pages
 
 
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         package.init_app(app)  # commands, settings and signal subscriptions
     # a published version clears the change-of-law flags it dealt with (services.law_change)
     signals.version_published.connect(law_change.on_version_published)
+    township_counts.listen()  # the home page's township counts follow every flush (services.township_counts)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)

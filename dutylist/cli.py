@@ -18,7 +18,7 @@ from .extensions import db
 from .importers.columns import ROLE_LABELS
 from .importers.parsed import ImportFailure
 from .models import ROLE_ORG_KIND, Organisation, OrgKind, Role, User
-from .services import passwords
+from .services import passwords, township_counts
 from .services.audit import check_head, head, record_event, verify_chain
 from .services.demo import add_demo_bases, seed_demo
 from .services.import_list import import_list
@@ -229,7 +229,24 @@ def workflow_diagram_command(out_dir):
     click.echo(f"已写入 {out / 'workflow.mmd'} 和 {out / 'workflow.svg'}")
 
 
+@click.command("township-counts")
+@click.option("--rebuild", is_flag=True, help="重新统计并保存 / count everything again and keep it")
+def township_counts_command(rebuild):
+    """核对首页的乡镇数统计 / check the kept township counts against a count made now (exit 1 on a difference)."""
+    conn = db.session.connection()
+    if rebuild:
+        township_counts.rebuild(conn)
+        db.session.commit()
+        conn = db.session.connection()
+    wrong = township_counts.mismatches(conn)
+    for place_id, was, now in wrong:
+        click.echo(f"单位 {place_id}：保存的 {was[0]} 个乡镇（{was[1]} 个已发布），实际 {now[0]} 个（{now[1]} 个已发布）", err=True)
+    if not wrong:
+        click.echo("乡镇数统计一致 / the township counts agree")
+    sys.exit(1 if wrong else 0)
+
+
 def init_app(app):
     for cmd in (import_list_command, seed_demo_command, create_user_command, create_org_command, create_token_command,
-                audit_verify_command, audit_head_command, workflow_diagram_command):
+                audit_verify_command, audit_head_command, workflow_diagram_command, township_counts_command):
         app.cli.add_command(cmd)

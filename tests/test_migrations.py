@@ -74,3 +74,24 @@ def test_notification_done_at_is_backfilled_for_tasks_already_past(empty_url):
         assert db.session.execute(text("SELECT count(*) FROM notification")).scalar() == 2
         db.session.remove()
         db.engine.dispose()
+
+
+def test_township_counts_are_counted_when_the_table_is_made(empty_url):
+    """The migration that makes township_count fills it from what is there (two open townships under
+    吉木萨尔县, one with a published list); from then on the app keeps it."""
+    from dutylist.services import township_counts
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_url, "TESTING": True, "SECRET_KEY": "x",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        w = World()
+        county_id = w.county.id
+        db.session.remove()
+        downgrade(revision="f3a8c2d6e9b1")  # as before the table existed
+        upgrade()
+        rows = db.session.execute(text("SELECT parent_id, townships, published FROM township_count")).all()
+        assert [tuple(r) for r in rows] == [(county_id, 2, 1)]
+        assert township_counts.mismatches(db.session.connection()) == []
+        db.session.remove()
+        db.engine.dispose()

@@ -56,10 +56,11 @@ from .revision import (
     OpinionReply,
     Revision,
 )
+from .township_count import TownshipCount
 from .work import ImportUpload, OutboxMail
 
 __all__ = [
-    "AuditEvent", "AuditHead", "SignInAttempt", "Category", "ContentDepartment", "Item", "ItemContent",
+    "TownshipCount", "AuditEvent", "AuditHead", "SignInAttempt", "Category", "ContentDepartment", "Item", "ItemContent",
     "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",
