@@ -85,3 +85,17 @@ def test_basis_impact_bench_runs_small(generate, bench_url):
         assert row["cited"] == 60 and row["flagged"] == 60 and row["flags"] == 60
         assert row["impact_townships"] == 12 and row["impact_items"] == 60
         assert row["mark_s"] > 0 and row["impact_s"] > 0
+
+
+def test_the_wsgi_entry_point_keeps_the_app_out_of_the_garbage_collectors_way(tmp_path):
+    """gunicorn's workers import wsgi.py: what the app is made of is frozen (gc.freeze), so a full
+    collection does not walk it in the middle of a request."""
+    import os
+    import subprocess
+
+    code = "import gc, wsgi; print(gc.get_freeze_count())"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=BENCH.parent, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip().splitlines()[-1]) > 50_000
