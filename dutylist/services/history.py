@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from workflow.errors import Invalid
 
@@ -29,8 +30,9 @@ class VersionInfo:
 
 def versions_of(township_id: int) -> list[VersionInfo]:
     """Every version, newest first, with the revision that produced it and its approvals."""
+    # the import report (kilobytes of JSON per version) is not shown on the history page
     versions = db.session.scalars(select(Version).where(Version.township_id == township_id)
-                                  .order_by(Version.number.desc())).all()
+                                  .options(defer(Version.import_report)).order_by(Version.number.desc())).all()
     by_version = {r.published_version_id: r for r in db.session.scalars(
         select(Revision).where(Revision.township_id == township_id, Revision.published_version_id.is_not(None)))}
     events: dict[int, list[AuditEvent]] = {}
