@@ -1,0 +1,78 @@
+"""The fixed cost of a signed-in page (issue 17): the user, its organisation, the header's role label
+and its 代理 badge read without lazy loads; the layout's constant links built once per app and script
+root; the history page without the versions' import reports."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from dutylist import clock
+from dutylist.extensions import db
+from dutylist.models import Role
+from dutylist.services import delegations
+
+from .factories import World, signed_in
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_the_header_needs_no_query_of_its_own_when_nobody_named_the_user_deputy(app, world):
+    office = signed_in(app, "jimsar-office")
+    with statements() as seen:
+        page = office.get("/inbox")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "jimsar-office（吉木萨尔县委编办 · 县委编办审核人）" in html and 'id="acting-for"' not in html
+    # the user, its organisation and that one's parent (the role label) and the unread count: one statement
+    assert not [s for s in seen if s.startswith("SELECT delegation.")], seen
+    assert not [s for s in seen if s.startswith("SELECT organisation.") and "WHERE organisation.id = " in s], seen
+
+
+def test_a_deputy_still_sees_whom_they_act_for_and_stops_when_withdrawn(app, world):
+    deputy = World._user("jimsar-office-2", Role.county_office, world.office)
+    db.session.commit()
+    today = clock.today()
+    named = delegations.name_deputy(world.officer, deputy, today, today + timedelta(days=3))
+    db.session.commit()
+    client = signed_in(app, "jimsar-office-2")
+    assert "代理：jimsar-office" in client.get("/inbox").get_data(as_text=True)
+    delegations.withdraw(named, world.officer)
+    db.session.commit()
+    assert 'id="acting-for"' not in client.get("/inbox").get_data(as_text=True)
+
+
+def _nav(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"', html.split('<nav aria-label="主导航">')[1].split("</nav>")[0])
+
+
+def test_the_layouts_links_follow_the_script_root_of_each_request(app, world):
+    office = signed_in(app, "jimsar-office")
+    plain = _nav(office.get("/inbox").get_data(as_text=True))
+    mounted = office.get("/inbox", base_url="http://localhost/dutylist").get_data(as_text=True)
+    again = _nav(office.get("/inbox").get_data(as_text=True))
+    assert plain and all(h.startswith("/") and not h.startswith("/dutylist/") for h in plain)
+    assert _nav(mounted) == ["/dutylist" + h for h in plain]
+    assert 'href="/dutylist/static/app.css"' in mounted and 'action="/dutylist/auth/logout"' in mounted
+    assert again == plain
+
+
+def test_the_history_page_does_not_read_the_import_reports(app, world):
+    office = signed_in(app, "jimsar-office")
+    with statements() as seen:
+        page = office.get(f"/townships/{world.town.id}/history")
+    assert page.status_code == 200
+    assert not [s for s in seen if "import_report" in s], seen
