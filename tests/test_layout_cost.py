@@ -13,6 +13,7 @@ from dutylist import clock
 from dutylist.extensions import db
 from dutylist.models import Role
 from dutylist.services import delegations
+from dutylist.services.snapshot import publish_version
 
 from .factories import World, signed_in
 
@@ -76,3 +77,25 @@ def test_the_history_page_does_not_read_the_import_reports(app, world):
         page = office.get(f"/townships/{world.town.id}/history")
     assert page.status_code == 200
     assert not [s for s in seen if "import_report" in s], seen
+
+
+def _pickers(html: str) -> list[str]:
+    return re.findall(r'<select name="a">(.*?)</select>', html)[0].split("</option>")[:-1]
+
+
+def test_the_diff_page_offers_every_version_with_two_or_with_more(app, world):
+    office = signed_in(app, "jimsar-office")
+    path = f"/townships/{world.town.id}/diff"
+    with statements() as seen:
+        one = office.get(path)
+    assert one.status_code == 200 and len(_pickers(one.get_data(as_text=True))) == 1
+    assert len([s for s in seen if s.startswith("SELECT version.")]) == 1, seen
+    entries = world.entries()
+    for n in (2, 3):
+        publish_version(world.town, entries, source="import", title=f"第{n}版")
+        db.session.commit()
+        html = office.get(path).get_data(as_text=True)
+        options = _pickers(html)
+        assert [re.sub(r"<[^>]*>", "", o).strip() for o in options] == [f"第 {i} 版" for i in range(1, n + 1)]
+        assert "selected" in options[-2] and "selected" not in options[-1]  # a: the one before the last
+        assert 'name="b"' in html and html.split('<select name="b">')[1].split("</select>")[0].count("selected") == 1
