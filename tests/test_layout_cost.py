@@ -14,6 +14,7 @@ from dutylist.extensions import db
 from dutylist.models import Role
 from dutylist.services import delegations
 from dutylist.services.snapshot import publish_version
+from workflow import operations as ops
 
 from .factories import World, signed_in
 
@@ -99,3 +100,18 @@ def test_the_diff_page_offers_every_version_with_two_or_with_more(app, world):
         assert [re.sub(r"<[^>]*>", "", o).strip() for o in options] == [f"第 {i} 版" for i in range(1, n + 1)]
         assert "selected" in options[-2] and "selected" not in options[-1]  # a: the one before the last
         assert 'name="b"' in html and html.split('<select name="b">')[1].split("</select>")[0].count("selected") == 1
+
+
+def test_the_list_page_reads_its_versions_and_open_draft_in_one_statement(app, world):
+    path = f"/townships/{world.town.id}"
+    drafter = signed_in(app, "dayou-drafter")
+    assert "有一份修订稿正在进行" not in drafter.get(path).get_data(as_text=True)
+    rev = ops.start_revision(world.town, world.drafter, title="大有镇修订稿")
+    db.session.commit()
+    with statements() as seen:
+        page = drafter.get(path).get_data(as_text=True)
+    assert f'/revisions/{rev.id}">大有镇修订稿</a>' in page
+    assert not [s for s in seen if s.startswith("SELECT revision.")], seen  # read with the versions
+    # a user who may not read the draft is not told of it
+    other = signed_in(app, "quanzijie-drafter")
+    assert "有一份修订稿正在进行" not in other.get(path).get_data(as_text=True)
