@@ -13,6 +13,7 @@ from . import (
     documents,
     errors,
     filings,
+    layout,
     models,  # noqa: F401  (every table registered with the metadata, for create_all and Alembic)
     notifications,
     search,
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)
+    layout.init_app(app)  # the layout's constant links, built once
     pages.init_app(app)  # ETags, reused pages, gzip
     cells.init_app(app)  # an item's cells as HTML, for every template
     cli.init_app(app)

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forms.auth import EmailForm, LoginForm, PasswordChangeForm
@@ -19,7 +20,7 @@ from workflow import permissions as perm
 
 from . import ratelimit
 from .extensions import db, login_manager
-from .models import User
+from .models import Delegation, Organisation, User
 from .notifications import mail
 from .notifications.service import unread_count_subquery
 from .services import passwords
@@ -57,8 +58,12 @@ def home_url(user) -> str:
     return url_for(perm.home_endpoint(user))
 
 
-#: built once (the statement is the same on every request; SQLAlchemy caches its SQL by this shape)
-_USER_ROW = (select(User, unread_count_subquery(User.id)).options(joinedload(User.organisation))
+#: built once (the statement is the same on every request; SQLAlchemy caches its SQL by this shape):
+#: the user, its organisation and that one's parent (the header's role label reads it: 区委编办审核人),
+#: the unread count, and whether anyone ever named the user deputy (usually not: no query for none)
+_USER_ROW = (select(User, unread_count_subquery(User.id),
+                    exists().where(Delegation.deputy_id == User.id).correlate(User))
+             .options(joinedload(User.organisation).joinedload(Organisation.parent))
              .where(User.id == bindparam("user_id")))
 
 
@@ -73,9 +78,13 @@ def load_user(session_id: str):
     row = db.session.execute(_USER_ROW, {"user_id": int(user_id)}).first()
     if row is None:
         return None
-    user, unread = row
+    user, unread, deputy = row
     if not user.active or not hmac.compare_digest(user.session_token or "", key):
         return None
+    if not deputy and "deputyships" not in user.__dict__:
+        # nobody named the user deputy: the layout's and the permissions' delegators_of read an empty
+        # list instead of a lazy load (when there are deputyships, they are loaded as before)
+        set_committed_value(user, "deputyships", [])
     g.unread_notifications = unread
     return user
 

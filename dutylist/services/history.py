@@ -1,17 +1,19 @@
 """A township's history: its versions, who approved each, and the differences between them."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import defer
 
 from workflow.errors import Invalid
 
 from .. import timefmt
 from ..caching import LRU
 from ..extensions import db
-from ..models import AuditEvent, ItemReason, Revision, Version
+from ..models import AuditEvent, ItemReason, Revision, Version, acted_by
 from . import diff, snapshot
 
 #: The moves that are approvals, and the level an approval from each state stands for.
@@ -27,27 +29,35 @@ class VersionInfo:
     approvals: list[dict] = field(default_factory=list)  #: [{level, organisation, user, at, reason}]
 
 
+#: built once (SQLAlchemy caches their SQL by shape): every version, newest first, with the revision that
+#: published it (at most one; the import report, kilobytes of JSON per version, is not shown there)
+_VERSIONS_WITH_REVISION = (
+    select(Version, Revision)
+    .outerjoin(Revision, and_(Revision.published_version_id == Version.id,
+                              Revision.township_id == Version.township_id))
+    .where(Version.township_id == bindparam("township_id"))
+    .options(defer(Version.import_report)).order_by(Version.number.desc()))
+#: the approvals of those revisions: only the columns shown
+_APPROVALS = (select(AuditEvent.revision_id, AuditEvent.from_state, AuditEvent.organisation_name,
+                     AuditEvent.actor_name, AuditEvent.on_behalf_of_name, AuditEvent.created_at,
+                     AuditEvent.details_text)
+              .where(AuditEvent.revision_id.in_(bindparam("revision_ids", expanding=True)),
+                     AuditEvent.action.in_(APPROVAL_ACTIONS))
+              .order_by(AuditEvent.seq))
+
+
 def versions_of(township_id: int) -> list[VersionInfo]:
     """Every version, newest first, with the revision that produced it and its approvals."""
-    versions = db.session.scalars(select(Version).where(Version.township_id == township_id)
-                                  .order_by(Version.number.desc())).all()
-    by_version = {r.published_version_id: r for r in db.session.scalars(
-        select(Revision).where(Revision.township_id == township_id, Revision.published_version_id.is_not(None)))}
-    events: dict[int, list[AuditEvent]] = {}
-    if by_version:
-        for ev in db.session.scalars(select(AuditEvent).where(
-                AuditEvent.revision_id.in_([r.id for r in by_version.values()]),
-                AuditEvent.action.in_(APPROVAL_ACTIONS)).order_by(AuditEvent.seq)):
-            events.setdefault(ev.revision_id, []).append(ev)
-    out = []
-    for v in versions:
-        rev = by_version.get(v.id)
-        approvals = []
-        for ev in events.get(rev.id, []) if rev else []:
-            approvals.append({"level": LEVEL_OF_STATE.get(ev.from_state, ""), "organisation": ev.organisation_name, "user": ev.acted_by,
-                              "at": ev.created_at, "reason": (ev.details or {}).get("reason")})
-        out.append(VersionInfo(v, rev, approvals))
-    return out
+    pairs = db.session.execute(_VERSIONS_WITH_REVISION, {"township_id": township_id}).all()
+    revision_ids = [rev.id for _v, rev in pairs if rev is not None]
+    events: dict[int, list[dict]] = {}
+    if revision_ids:
+        for ev in db.session.execute(_APPROVALS, {"revision_ids": revision_ids}):
+            events.setdefault(ev.revision_id, []).append({
+                "level": LEVEL_OF_STATE.get(ev.from_state, ""), "organisation": ev.organisation_name,
+                "user": acted_by(ev.actor_name, ev.on_behalf_of_name), "at": ev.created_at,
+                "reason": (json.loads(ev.details_text) if ev.details_text else {}).get("reason")})
+    return [VersionInfo(v, rev, events.get(rev.id, []) if rev is not None else []) for v, rev in pairs]
 
 
 def parse_day(raw: str) -> date:

@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import defer
 
 from workflow.errors import Invalid
 
@@ -41,10 +42,26 @@ def version_arg(township: Organisation, name: str, default: Version | None) -> V
     return version
 
 
-def pair(township: Organisation) -> tuple[Version, Version]:
-    """The two versions to compare: ?a=&b= (version ids), by default the last two."""
-    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
-                                  .order_by(Version.number.desc()).limit(2)).all()
+#: built once: the township's last two versions (compared by default), and how many it has in all
+_LATEST_TWO = (select(Version, select(func.count()).select_from(Version)
+                      .where(Version.township_id == bindparam("township_id")).scalar_subquery())
+               .where(Version.township_id == bindparam("township_id"))
+               .order_by(Version.number.desc()).limit(2))
+#: every version of the township, oldest first, for the pickers (the import reports are not shown)
+_ALL_VERSIONS = (select(Version).where(Version.township_id == bindparam("township_id"))
+                 .options(defer(Version.import_report)).order_by(Version.number))
+
+
+def latest_versions(township: Organisation) -> tuple[list[Version], int]:
+    """The township's last two versions, newest first, and the number of its versions."""
+    rows = db.session.execute(_LATEST_TWO, {"township_id": township.id}).all()
+    return [v for v, _n in rows], (rows[0][1] if rows else 0)
+
+
+def pair(township: Organisation, latest: list[Version] | None = None) -> tuple[Version, Version]:
+    """The two versions to compare: ?a=&b= (version ids), by default the last two (`latest`, newest
+    first, when already read)."""
+    versions = latest if latest is not None else latest_versions(township)[0]
     if not versions:
         abort(404, "该乡镇尚无发布的版本")
     b = version_arg(township, "b", versions[0])
@@ -83,10 +100,12 @@ def index(township_id: int):
 @login_required
 def versions_diff(township_id: int):
     township = get_township(township_id)
-    a, b = pair(township)
+    latest, count = latest_versions(township)
+    a, b = pair(township, latest)
     diffs, kind, category = filtered(history.diff_versions(a, b))
-    versions = db.session.scalars(select(Version).where(Version.township_id == township.id)
-                                  .order_by(Version.number)).all()
+    # a township with one or two versions (most): the pickers' list is already read
+    versions = (latest[::-1] if count == len(latest)
+                else db.session.scalars(_ALL_VERSIONS, {"township_id": township.id}).all())
     main, renumbered = diff.split_renumbered(diffs)
     return render_template("history/diff.html", township=township, a=a, b=b, diffs=main, renumbered=renumbered,
                            versions=versions, summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,

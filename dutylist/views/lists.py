@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from workflow import diagram
@@ -119,6 +119,14 @@ _TOWNSHIP = (select(Organisation).where(Organisation.id == bindparam("township_i
 _VERSIONS = (select(Version).where(Version.township_id == bindparam("township_id"))
              .options(defer(Version.import_report)).order_by(Version.number.desc()))
 _OPEN_REVISION = select(Revision).where(Revision.township_id == bindparam("township_id"), Revision.is_open_clause())
+#: the list page's two reads in one: the versions, each row with the township's open revision (at most
+#: one, a unique index; None when there is none)
+_VERSIONS_AND_OPEN = (select(Version, Revision)
+                      .outerjoin(Revision, and_(Revision.township_id == Version.township_id, Revision.is_open_clause()))
+                      .where(Version.township_id == bindparam("township_id"))
+                      .options(defer(Version.import_report)).order_by(Version.number.desc()))
+#: _version_page's open_revision when not read yet
+_UNREAD = object()
 
 
 def load_township(township_id: int) -> Organisation | None:
@@ -133,13 +141,14 @@ def township_versions(township_id: int) -> list[Version]:
 
 
 def _version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None,
-                  start_problem: str = "", start_reason: str = "") -> tuple[dict, tuple]:
+                  start_problem: str = "", start_reason: str = "", open_revision=_UNREAD) -> tuple[dict, tuple]:
     """The list page's template context, and what of it can change (the page's ETag parts): the version
     shown and the township's versions (immutable rows: ids and digests), the places named (their last
     change), the open revision as this user may see it, whether this user may start one."""
     if versions is None:
         versions = township_versions(township.id)
-    open_revision = db.session.scalar(_OPEN_REVISION, {"township_id": township.id})
+    if open_revision is _UNREAD:
+        open_revision = db.session.scalar(_OPEN_REVISION, {"township_id": township.id})
     if open_revision is not None and not perm.can_read_revision(current_user, open_revision):
         open_revision = None
     can_start = open_revision is None and perm.can_start_revision(current_user, township)
@@ -172,9 +181,10 @@ def render_version(township: Organisation, version: Version | None, versions: li
     return _render_list_page(context), status
 
 
-def version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None):
+def version_page(township: Organisation, version: Version | None, versions: list[Version] | None = None,
+                 open_revision=_UNREAD):
     """The list page of a GET: 304 when the client holds it, else reused or rendered (views.pages)."""
-    context, parts = _version_page(township, version, versions)
+    context, parts = _version_page(township, version, versions, open_revision=open_revision)
     return pages.cached_page(parts, lambda: _render_list_page(context))
 
 
@@ -183,8 +193,10 @@ def version_page(township: Organisation, version: Version | None, versions: list
 def township(township_id: int):
     """A township's current list."""
     org = load_township(township_id) or abort(404)
-    versions = township_versions(org.id)
-    return version_page(org, versions[0] if versions else None, versions)
+    rows = db.session.execute(_VERSIONS_AND_OPEN, {"township_id": org.id}).all()
+    versions = [v for v, _open in rows]
+    # no version: no row to carry the open revision, read apart
+    return version_page(org, versions[0] if versions else None, versions, rows[0][1] if rows else _UNREAD)
 
 
 @bp.get("/favicon.ico")
