@@ -112,7 +112,7 @@ def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
     for key, cls, render, is_bases, is_remarks in _COLUMNS[get("kind")]:
         if is_bases:
             if with_bases:
-                out += f"<td{cls}>{_citations(get(key), pending_mark)}</td>"
+                out += f"<td{cls}>{render(get(key), pending_mark)}</td>"
         elif not is_remarks or with_remarks:
             out += f"<td{cls}>{render(get(key))}</td>"
     return out

@@ -121,10 +121,8 @@ _VERSIONS = (select(Version).where(Version.township_id == bindparam("township_id
 _OPEN_REVISION = select(Revision).where(Revision.township_id == bindparam("township_id"), Revision.is_open_clause())
 #: the list page's two reads in one: the versions, each row with the township's open revision (at most
 #: one, a unique index; None when there is none)
-_VERSIONS_AND_OPEN = (select(Version, Revision)
-                      .outerjoin(Revision, and_(Revision.township_id == Version.township_id, Revision.is_open_clause()))
-                      .where(Version.township_id == bindparam("township_id"))
-                      .options(defer(Version.import_report)).order_by(Version.number.desc()))
+_VERSIONS_AND_OPEN = (_VERSIONS.add_columns(Revision)
+                      .outerjoin(Revision, and_(Revision.township_id == Version.township_id, Revision.is_open_clause())))
 #: _version_page's open_revision when not read yet
 _UNREAD = object()
 
