@@ -107,7 +107,7 @@ _COLUMNS = {kind: tuple(_column(f) for f in fields_of(kind)) for kind in KINDS}
 
 
 def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
-    get = e.get if isinstance(e, Mapping) else (lambda key: getattr(e, key, None))
+    get = e.get if type(e) is dict or isinstance(e, Mapping) else (lambda key: getattr(e, key, None))
     out = ""
     for key, cls, render, is_bases, is_remarks in _COLUMNS[get("kind")]:
         if is_bases:
@@ -119,7 +119,7 @@ def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
 
 
 def _row_attrs(fields, matched: bool, changed: bool | None = None) -> str:
-    if not isinstance(fields, Mapping):
+    if type(fields) is not dict and not isinstance(fields, Mapping):
         fields = fields.fields()
     out = f' data-cat="{esc(fields.get("category"))}" data-depts="{esc(filtering.departments_attr(fields))}"'
     if changed is not None:
@@ -164,16 +164,40 @@ def row_attrs(fields, matched: bool, changed: bool | None = None) -> Markup:
     return _html(_row_attrs(fields, matched, changed))
 
 
+#: (kind, with 依据, with 备注) -> the columns a table prints: (key, the cell's opening tag, how its value prints)
+_SHOWN: dict[tuple, tuple] = {}
+
+
+def _shown_columns(kind: str, with_bases, with_remarks) -> tuple:
+    key = (kind, bool(with_bases), bool(with_remarks))
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = _SHOWN[key] = tuple(
+            (k, f"<td{cls}>", render) for k, cls, render, is_bases, is_remarks in _COLUMNS[kind]
+            if (with_bases if is_bases else not is_remarks or with_remarks))
+    return shown
+
+
 def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set | None = None) -> Markup:
     """The rows of one table of a published version (read_entries' dicts); `matched` the item ids a
-    filter keeps (None: every row shown). A row the import flagged is marked, its notes in the title."""
+    filter keeps (None: every row shown). A row the import flagged is marked, its notes in the title.
+    The same cells as item_cells and the same attributes as row_attrs, written in one pass (a 309-item
+    list prints ~3,000 cells: this is the list page's largest cost when it is rendered anew)."""
     out = []
+    columns = {}
     for e in entries:
-        flags = e.get("flags")
+        get = e.get
+        kind = e["kind"]
+        shown = columns.get(kind)
+        if shown is None:
+            shown = columns[kind] = _shown_columns(kind, with_bases, with_remarks)
+        flags = get("flags")
         flagged = f' class="flagged" title="{esc("；".join(flags))}"' if flags else ""
-        shown = matched is None or e["item_id"] in matched
-        out.append(f'<tr id="item-{e["item_id"]}"{_row_attrs(e, shown)}{flagged}><td class="no">{esc(e.get("number"))}</td>'
-                   f'{_item_cells(e, with_bases, with_remarks)}</tr>\n')
+        hidden = "" if matched is None or e["item_id"] in matched else " hidden"
+        cells = "".join([f"{td}{render(get(key))}</td>" for key, td, render in shown])
+        out.append(f'<tr id="item-{e["item_id"]}" data-cat="{esc(get("category"))}" '
+                   f'data-depts="{esc(filtering.departments_attr(e))}"{hidden}{flagged}>'
+                   f'<td class="no">{esc(get("number"))}</td>{cells}</tr>\n')
     return _html("".join(out))
 
 
