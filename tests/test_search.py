@@ -514,7 +514,7 @@ _JINJA_ROWS = """{% for h in hits %}
     <td class="nowrap card-title">{{ h.township.name }}</td>
     <td class="nowrap" data-label="版本">第 {{ h.version.number }} 版</td>
     <td class="nowrap" data-label="清单">{{ kind_labels[h.kind] }}</td>
-    <td class="no" data-label="序号">{{ h.number }}</td>
+    <td class="no" data-label="序号">{{ h.number if h.number is not none }}</td>
     <td class="cat" data-label="事项类别">{{ h.category }}</td>
     <td data-label="事项"><a class="hit" href="{{ script_root }}{{ h.url }}">{{ h.name }}</a>
       {% if h.snippet %}<p class="snippet"><span class="where">{{ h.snippet_field }}：</span>{{ h.snippet }}</p>{% endif %}</td>
@@ -524,7 +524,8 @@ _JINJA_ROWS = """{% for h in hits %}
 
 
 def test_hit_rows_write_what_the_template_loop_wrote(app):
-    """The results table's rows are written in Python: the same bytes as the Jinja loop, escaping included."""
+    """The results table's rows are written in Python: the same bytes as the Jinja loop, escaping included (a
+    missing 序号 prints as nothing, where `{{ None }}` printed "None")."""
     from markupsafe import Markup
 
     from dutylist.items import KIND_LABELS
@@ -544,6 +545,7 @@ def test_hit_rows_write_what_the_template_loop_wrote(app):
                                                                 script_root=root)
         assert str(hit_rows(hits, root)) == expected
         assert "&lt;mark&gt;" not in expected and "<mark>&lt;农田&gt;</mark>" in expected
+        assert "None" not in str(hit_rows(hits, root))
 
 
 def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_app, monkeypatch):

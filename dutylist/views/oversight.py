@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from workflow import permissions as perm
 
@@ -17,6 +17,7 @@ from ..oversight.charts import Series, bar_chart
 from ..oversight.stats import CHILD_LEVEL, scope_stats
 from ..services import law_change
 from . import pages
+from .cells import esc
 
 bp = Blueprint("oversight", __name__)
 LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "region": "自治区"}
@@ -24,8 +25,7 @@ LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "reg
 MAX_BARS = 60
 
 
-#: one row of the dashboard's table (what a Jinja loop wrote, with a url_for per link: ~4 per row, 100 rows a
-#: page); every value is escaped as {{ … }} escapes it
+#: page); every value is escaped by cells.esc (as {{ … }} escapes it, but None as nothing)
 _ROW = ('\n  <tr data-township="{township}" data-state="{status}" data-waits="{waits}"{overdue_class}>\n'
         '    <td><a href="{township_url}">{township}</a></td>\n'
         '    <td><a href="{county_url}" class="sub">{county}</a></td>\n'
@@ -59,23 +59,23 @@ def board_rows(rows: list[dash.Row]) -> Markup:
     stats = _url_pattern("oversight.stats", level="township", org_id=0)
     out = []
     for r in rows:
-        name = escape(r.township)
+        name = esc(r.township)
         out.append(_ROW.format(
-            township=name, status=escape(r.status), waits=escape(r.waits_on),
+            township=name, status=esc(r.status), waits=esc(r.waits_on),
             overdue_class=' class="is-overdue"' if r.overdue_days else "",
-            township_url=escape(township.format(id=r.township_id)),
-            county_url=escape(county.format(id=r.county_id)), county=escape(r.county),
-            version=(f"第 {escape(r.version_number)} 版 · {escape(timefmt.format_date(r.version_date))}"
+            township_url=esc(township.format(id=r.township_id)),
+            county_url=esc(county.format(id=r.county_id)), county=esc(r.county),
+            version=(f"第 {esc(r.version_number)} 版 · {esc(timefmt.format_date(r.version_date))}"
                      if r.version_number else '<span class="empty">尚无</span>'),
-            total=escape(r.version_total if r.version_total is not None else ""),
-            revision=(f'<a href="{escape(revision.format(id=r.revision_id))}">{escape(r.title or "修订稿")}</a>'
+            total=esc(r.version_total if r.version_total is not None else ""),
+            revision=(f'<a href="{esc(revision.format(id=r.revision_id))}">{esc(r.title or "修订稿")}</a>'
                       if r.revision_id else '<span class="empty">—</span>'),
-            state_label=escape(r.state_label),
-            round=f"{escape(r.round)} / {escape(r.max_rounds)}" if r.revision_id else "",
-            waits_label=escape(r.waits_on_label), deadline=escape(timefmt.format_date(r.deadline)),
-            overdue=f'<span class="overdue">{escape(r.overdue_days)}</span>' if r.overdue_days else "",
-            rounds="、".join(escape(x) for x in r.rounds) if r.rounds else "",
-            stats_url=escape(stats.format(id=r.township_id))))
+            state_label=esc(r.state_label),
+            round=f"{esc(r.round)} / {esc(r.max_rounds)}" if r.revision_id else "",
+            waits_label=esc(r.waits_on_label), deadline=esc(timefmt.format_date(r.deadline)),
+            overdue=f'<span class="overdue">{esc(r.overdue_days)}</span>' if r.overdue_days else "",
+            rounds="、".join(esc(x) for x in r.rounds) if r.rounds else "",
+            stats_url=esc(stats.format(id=r.township_id))))
     return Markup("".join(out))
 
 
