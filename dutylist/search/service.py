@@ -352,7 +352,8 @@ def forget_results() -> None:
 def _find(query: Query) -> tuple[list, bool, list, str, int]:
     """(the matching entries sorted in list order, at most MAX_HITS, as tuples of _Found's fields;
     whether there were more; the facets and their level; how many townships)."""
-    backend.plan_for(query.terms)
+    backend.plan_for(query.terms, words_only=not (query.organisation_id or query.kind or query.category
+                                                  or query.department or query.version_id))
     org = _organisation(query)
     shape, params = _hit_shape(query, org), _hit_params(query, org)
     found = None
