@@ -508,6 +508,31 @@ def test_no_parallel_workers_for_an_indexed_search_on_postgresql(app, monkeypatc
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == before
 
 
+def test_a_search_everywhere_by_words_alone_reuses_one_plan_on_postgresql(app, monkeypatch):
+    """Words alone, everywhere: one generic plan (it starts from the matches whatever the words); with a
+    place or another filter the words decide the plan, so each search is planned for them."""
+    from dutylist.search import service
+
+    w = World()
+    monkeypatch.setitem(app.config, "QUERY_CACHE", False)
+    if db.session.get_bind().dialect.name != "postgresql":
+        assert search(Query(q="基层阵地")).total == 1
+        return
+
+    def mode():
+        return db.session.execute(db.text("SHOW plan_cache_mode")).scalar()
+    assert mode() == "auto"
+    for query in (Query(q="基层阵地", organisation_id=w.county.id), Query(q="基层阵地", kind="basic"),
+                  Query(q="四老")):
+        assert service.search(query).total >= 0
+        assert mode() == "auto", query
+        db.session.rollback()
+    assert service.search(Query(q="基层阵地")).total == 1
+    assert mode() == "force_generic_plan"
+    db.session.rollback()
+    assert mode() == "auto"
+
+
 #: the loop of templates/search/index.html that views.search.hit_rows replaced (kept here to compare)
 _JINJA_ROWS = """{% for h in hits %}
   <tr data-township="{{ h.township.name }}" data-item="{{ h.item_id }}">
