@@ -508,10 +508,12 @@ def test_no_parallel_workers_for_an_indexed_search_on_postgresql(app, monkeypatc
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == before
 
 
-def test_a_search_everywhere_by_words_alone_reuses_one_plan_on_postgresql(app, monkeypatch):
-    """Words alone, everywhere: one generic plan (it starts from the matches whatever the words); with a
-    place or another filter the words decide the plan, so each search is planned for them."""
+def test_searches_whose_plan_does_not_depend_on_their_words_reuse_one_on_postgresql(app, monkeypatch):
+    """Everywhere, or in a county or township: the search statement runs under a generic plan (planned once,
+    reused); in a prefecture or with a category or department filter the words decide the plan, so it is
+    planned for them. The page's other statements are planned as usual: the setting is put back."""
     from dutylist.search import service
+    from dutylist.services import prepared
 
     w = World()
     monkeypatch.setitem(app.config, "QUERY_CACHE", False)
@@ -521,16 +523,29 @@ def test_a_search_everywhere_by_words_alone_reuses_one_plan_on_postgresql(app, m
 
     def mode():
         return db.session.execute(db.text("SHOW plan_cache_mode")).scalar()
+    seen = []
+    fetch = prepared.fetch
+
+    def recording(key, *a, **k):
+        if key[0] == "search.find":
+            seen.append(mode())
+        return fetch(key, *a, **k)
+    monkeypatch.setattr(prepared, "fetch", recording)
     assert mode() == "auto"
-    for query in (Query(q="基层阵地", organisation_id=w.county.id), Query(q="基层阵地", kind="basic"),
-                  Query(q="四老")):
-        assert service.search(query).total >= 0
-        assert mode() == "auto", query
+    cases = ((Query(q="基层阵地"), "force_generic_plan"),
+             (Query(q="基层阵地", organisation_id=w.county.id), "force_generic_plan"),
+             (Query(q="基层阵地", organisation_id=w.town.id, kind="basic"), "force_generic_plan"),
+             (Query(q="基层阵地", organisation_id=w.county.parent_id), "auto"),
+             (Query(q="基层阵地", category="党的建设"), "auto"),
+             (Query(q="基层阵地", department="民政"), "auto"),
+             (Query(q="四老"), "auto"))  # 2 characters: a scan, planned as usual
+    for query, expected in cases:
+        seen.clear()
+        service.search(query)
+        assert seen == [expected], query
+        assert mode() == "auto", query  # put back for the rest of the page
         db.session.rollback()
-    assert service.search(Query(q="基层阵地")).total == 1
-    assert mode() == "force_generic_plan"
-    db.session.rollback()
-    assert mode() == "auto"
+    assert search(Query(q="基层阵地")).total == 1
 
 
 #: the loop of templates/search/index.html that views.search.hit_rows replaced (kept here to compare)

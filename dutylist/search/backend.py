@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextlib import contextmanager
 
 from sqlalchemy import (
     ForeignKey,
@@ -271,22 +272,31 @@ def not_indexed(column):
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
-def plan_for(terms: list[str], words_only: bool = False) -> None:
-    """Before a search: on PostgreSQL, when the trigram index answers every term, no parallel workers
-    for the rest of the transaction. The index finds the candidates in a few milliseconds and the search
-    stops at MAX_HITS + 1, so starting workers costs more than they save (35 against 47 ms at 40,000
-    townships, alone; and under load they take the cores other requests need). A term of 1-2
-    characters means a scan of every row, which parallel workers do shorten.
+@contextmanager
+def planned_for(terms: list[str], generic: bool = False):
+    """Around a search's statements: on PostgreSQL, when the trigram index answers every term, no parallel
+    workers for the rest of the transaction. The index finds the candidates in a few milliseconds and the
+    search stops at MAX_HITS + 1, so starting workers costs more than they save (35 against 47 ms at 40,000
+    townships, alone; and under load they take the cores other requests need). A term of 1-2 characters
+    means a scan of every row, which parallel workers do shorten.
 
-    `words_only`: a search everywhere by words alone (no place, table, category or department). Its
-    one good plan starts from the matches whatever the words, so it is planned once per statement and
-    reused (a generic plan): planning the joins over search_text's 16 partitions took ~4 ms of a ~13 ms
-    search at 40,000 townships. A search with a filter is planned for its words: whether to start from
-    the matches or from the place's entries depends on how common they are."""
-    if terms and all(len(t) >= TRIGRAM for t in terms) and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(
-            "SELECT set_config('max_parallel_workers_per_gather', '0', true)"
-            + (", set_config('plan_cache_mode', 'force_generic_plan', true)" if words_only else "")))
+    `generic`: the statements inside are planned once and their plan reused (a generic plan) — for a
+    search whose good plan does not depend on how common its words are: everywhere (start from the
+    matches) or in a county or township (start from its entries). Planning the joins over search_text's 16
+    partitions took 4-11 ms of a search at 40,000 townships. Not for a prefecture or a category or
+    department filter, where the words decide which side to start from. The setting is put back after
+    the block, so the page's other statements are planned as usual."""
+    if not (terms and all(len(t) >= TRIGRAM for t in terms) and db.session.get_bind().dialect.name == "postgresql"):
+        yield
+        return
+    before = db.session.execute(text(
+        "SELECT current_setting('plan_cache_mode'), set_config('max_parallel_workers_per_gather', '0', true)"
+        + (", set_config('plan_cache_mode', 'force_generic_plan', true)" if generic else ""))).scalar()
+    try:
+        yield
+    finally:
+        if generic:
+            db.session.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": before})
 
 
 def _pg_mode(term: str) -> str:
@@ -322,4 +332,4 @@ def unindexed_contents() -> int:
 
 
 __all__ = ["SearchText", "create_structures", "drop_structures", "alembic_include_name", "searchable_text", "add_contents", "reindex",
-           "match_source", "match_params", "match_shape", "not_indexed", "plan_for", "reads_places_first", "index_size", "unindexed_contents"]
+           "match_source", "match_params", "match_shape", "not_indexed", "planned_for", "reads_places_first", "index_size", "unindexed_contents"]

@@ -352,20 +352,20 @@ def forget_results() -> None:
 def _find(query: Query) -> tuple[list, bool, list, str, int]:
     """(the matching entries sorted in list order, at most MAX_HITS, as tuples of _Found's fields;
     whether there were more; the facets and their level; how many townships)."""
-    backend.plan_for(query.terms, words_only=not (query.organisation_id or query.kind or query.category
-                                                  or query.department or query.version_id))
     org = _organisation(query)
     shape, params = _hit_shape(query, org), _hit_params(query, org)
     found = None
-    if query.terms and org is not None and org.kind in SMALL_PLACES and backend.reads_places_first():
-        found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
-                               lambda: _hits(query, *_FOUND_COLUMNS, by_place=True).limit(MAX_HITS + 1), params)
-        if len(found) > MAX_HITS:
-            # which MAX_HITS are listed depends on the order the rows are found in: the usual statement's
-            found = None
-    if found is None:
-        found = prepared.fetch(("search.find", shape, MAX_HITS),
-                               lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), params)
+    generic = not (query.category or query.department) and (org is None or org.kind in SMALL_PLACES)
+    with backend.planned_for(query.terms, generic=generic):
+        if query.terms and org is not None and org.kind in SMALL_PLACES and backend.reads_places_first():
+            found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
+                                   lambda: _hits(query, *_FOUND_COLUMNS, by_place=True).limit(MAX_HITS + 1), params)
+            if len(found) > MAX_HITS:
+                # which MAX_HITS are listed depends on the order the rows are found in: the usual statement's
+                found = None
+        if found is None:
+            found = prepared.fetch(("search.find", shape, MAX_HITS),
+                                   lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), params)
     truncated = len(found) > MAX_HITS
     # plain tuples (_Found's order), sorted in list order: township, latest version first, chunk, entry (stable
     # sorts from the last key to the first, each keyed by C: the order of one sort by (township, -number, pos,
