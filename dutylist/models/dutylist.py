@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -116,6 +116,8 @@ class ChunkEntry(db.Model):
     """One entry of a chunk: which item, in which table, with which content."""
 
     __tablename__ = "chunk_entry"
+    #: the entries of a content with what a search reads of them (the index answers the search's join alone)
+    __table_args__ = (Index("ix_chunk_entry_content_id", "content_id", "chunk_id", "pos", "item_id", "kind"),)
 
     chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"), primary_key=True)
     pos: Mapped[int] = mapped_column(primary_key=True)
@@ -124,17 +126,19 @@ class ChunkEntry(db.Model):
     #: the printed number when it is not the item's place in its table (1, 2, 3...); NULL otherwise,
     #: so that inserting an item does not rewrite the entries of every item after it
     number: Mapped[int | None]
-    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), index=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"))
 
 
 class VersionChunk(db.Model):
     """The ordered chunks of a version."""
 
     __tablename__ = "version_chunk"
+    #: the versions a chunk is in, with its place in each (the index answers the search's join alone)
+    __table_args__ = (Index("ix_version_chunk_chunk_id", "chunk_id", "version_id", "pos"),)
 
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), primary_key=True)
     pos: Mapped[int] = mapped_column(primary_key=True)
-    chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"), index=True)
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"))
 
 
 class Category(db.Model):
