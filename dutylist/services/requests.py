@@ -9,7 +9,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflow import permissions as perm
@@ -33,7 +33,7 @@ from ..models import (
     Revision,
 )
 from ..textrules import put_row
-from . import snapshot
+from . import prepared, snapshot
 
 
 def overdue_days(request: AdjustmentRequest) -> int:
@@ -121,9 +121,11 @@ def origins(item_ids) -> dict[int, AdjustmentRequest]:
 def version_origins(version) -> list[tuple[dict, AdjustmentRequest]]:
     """(entry, request) for each item of a version that entered the list through an accepted request,
     in the list's order (a version never changes, nor does where its items came from)."""
-    if db.session.scalar(select(ItemOrigin.item_id).join(Item, Item.id == ItemOrigin.item_id)
-                         .where(Item.township_id == version.township_id).limit(1)) is None:
-        return []  # most townships: one indexed look-up, not the version's index
+    if not prepared.fetch(("requests.any_origin",),
+                          lambda: select(ItemOrigin.item_id).join(Item, Item.id == ItemOrigin.item_id)
+                          .where(Item.township_id == bindparam("township_id")).limit(1),
+                          {"township_id": version.township_id}):
+        return []  # most townships: one indexed look-up (a statement compiled once), not the version's index
     entries = snapshot.read_index(version)
     found = origins(e["item_id"] for e in entries)
     return [(e, found[e["item_id"]]) for e in entries if e["item_id"] in found]

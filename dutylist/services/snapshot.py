@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import JSON, Text, bindparam, cast, func, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import signals
 from ..extensions import db
@@ -205,7 +207,7 @@ def _entries_query(version, *columns):
 
 
 def _entry_dicts(version: Version, rows, extra: tuple[str, ...]) -> list[dict]:
-    flags = (version.import_report or {}).get("item_flags", {})
+    flags = (import_report_of(version) or {}).get("item_flags", {})
     naturals = _natural_numbers([row[1] for row in rows])
     out = []
     for row, natural in zip(rows, naturals):
@@ -245,6 +247,17 @@ _ENTRY_KEYS = ("item_id", "kind", "number", "hash", *CONTENT_KEYS)
 _JSON_COLUMN_KEYS = tuple(f for f in CONTENT_KEYS if f in _JSON_KEYS)
 
 
+def import_report_of(version: Version) -> dict | None:
+    """The version's import report, read (when a query deferred it) by a statement compiled once rather
+    than the ORM's load of a deferred column, and kept on the object for the page that shows it."""
+    if "import_report" in sa_inspect(version).unloaded:
+        rows = prepared.fetch(("snapshot.import_report",),
+                              lambda: select(Version.import_report).where(Version.id == bindparam("version_id")),
+                              {"version_id": version.id})
+        set_committed_value(version, "import_report", rows[0][0] if rows else None)
+    return version.import_report
+
+
 def _read_entries_statement():
     return _entries_query(bindparam("version_id"), *_CONTENT_COLUMNS)
 
@@ -256,7 +269,7 @@ def read_entries(version: Version) -> list[dict]:
     # processor: a 309-item list in ~1.5 ms, not ~6
     rows = prepared.fetch(("snapshot.read_entries",), _read_entries_statement, {"version_id": version.id},
                           convert=False)
-    flags = (version.import_report or {}).get("item_flags") or {}
+    flags = (import_report_of(version) or {}).get("item_flags") or {}
     seen = {k: 0 for k in KINDS}
     out = []
     for row in rows:

@@ -201,6 +201,13 @@ def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set
     return _html("".join(out))
 
 
+def any_value(entries: Iterable[dict], key: str) -> bool:
+    """Whether any of the entries (read_entries' dicts) has a value for the field: a table prints its 依据 and
+    备注 columns only then (what `entries|selectattr(key)|list` told, without a Jinja call per row)."""
+    return any(e.get(key) for e in entries)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(steps=steps, department_rows=department_rows, remarks=remarks, citations=citations,
-                                 item_cells=item_cells, row_attrs=row_attrs, version_rows=version_rows)
+                                 item_cells=item_cells, row_attrs=row_attrs, version_rows=version_rows,
+                                 any_value=any_value)
