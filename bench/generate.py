@@ -202,25 +202,22 @@ class Sink:
 
 # ------------------------------------------------------------------ PostgreSQL: indexes off during the load
 def pg_drop_secondary(engine) -> list[str]:
-    """Drop foreign keys and non-unique indexes (recreated by pg_restore_secondary); returns the DDL to do so.
-    Those of a partitioned table are dropped and made again through the table (its partitions follow)."""
+    """Drop foreign keys and non-unique indexes (recreated by pg_restore_secondary); returns the DDL to do so."""
     restore = []
     with engine.begin() as conn:
         fks = conn.execute(text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND conparentid = 0")).all()
+            "WHERE contype = 'f' AND connamespace = 'public'::regnamespace")).all()
         for table, name, definition in fks:
             conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         indexes = conn.execute(text(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND NOT i.indisprimary AND NOT i.indisunique "
-            "AND i.indexrelid NOT IN (SELECT inhrelid FROM pg_inherits)")).all()
+            "WHERE n.nspname = 'public' AND NOT i.indisprimary AND NOT i.indisunique")).all()
         for name, definition in indexes:
             conn.exec_driver_sql(f"DROP INDEX {name}")
-            # a partitioned table's index (search_text's): made again on every partition, not ON ONLY the parent
-            restore.insert(0, definition.replace(" ON ONLY ", " ON ", 1))
+            restore.insert(0, definition)
     return restore
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from dutylist.app import create_app
 from dutylist.extensions import db
@@ -59,11 +59,7 @@ def test_a_small_benchmark_database_reads_like_a_published_one(generate, bench_u
             assert snapshot.version_digest((e["kind"], e["number"], e["hash"]) for e in entries) == v.digest
         assert verify_chain().ok
         from dutylist.search import service
-        assert service.search(service.Query(q="高标准农田")).total  # the index was made again after the load
-        if db.engine.dialect.name == "postgresql":  # on every partition of search_text, not ON ONLY the parent
-            assert db.session.execute(text(
-                "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'search_text_p%' "
-                "AND indexdef LIKE '%gin_trgm_ops%'")).scalar() == 16
+        assert service.search(service.Query(q="高标准农田")).total  # the bulk rows are indexed for search
     again = generate.generate(url, 12, log=lambda *a: None)  # a benchmark database may be emptied again
     assert again["chain_ok"]
 

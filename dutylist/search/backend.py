@@ -6,11 +6,7 @@ Chinese is searched by substring, with no word segmentation:
   (external content, kept in sync by triggers); terms of 1-2 characters, which trigrams
   cannot answer, fall back to LIKE on `search_text`.
 - PostgreSQL: pg_trgm and a GIN trigram index on `search_text.text`; `ILIKE '%term%'` uses it
-  (for terms of 1-2 characters PostgreSQL falls back to scanning, still correct). The table is split
-  into PARTITIONS by a hash of content_id, each with its own trigram index: a GIN index cannot stop
-  early (it lists every candidate before the first row is read), so a common phrase at 40,000
-  townships (56,000 texts) made every search that stops at MAX_HITS + 1 list them all; partitions are
-  read one after another, and such a search stops in the first.
+  (for terms of 1-2 characters PostgreSQL falls back to scanning, still correct).
 
 Contents are immutable, so a content is indexed once, when the version that brings it is
 published (add_contents receives signals.contents_stored, which snapshot.publish_version sends). `flask search-reindex` rebuilds it all.
@@ -57,15 +53,8 @@ class SearchText(db.Model):
 
     __tablename__ = "search_text"
 
-    __table_args__ = {"postgresql_partition_by": "HASH (content_id)"}
-
     content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"), primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(Text)
-
-
-#: PostgreSQL: search_text's partitions (by a hash of content_id; a migration must make the same)
-PARTITIONS = 16
-PARTITION_NAME = "search_text_p{:02d}"
 
 
 DDL_SQLITE = (
@@ -83,9 +72,6 @@ DROP_SQLITE = (
     "DROP TRIGGER IF EXISTS search_text_ai", "DROP TRIGGER IF EXISTS search_text_ad",
     "DROP TRIGGER IF EXISTS search_text_au", "DROP TABLE IF EXISTS search_text_fts",
 )
-DDL_POSTGRESQL_PARTITIONS = tuple(
-    f"CREATE TABLE IF NOT EXISTS {PARTITION_NAME.format(i)} PARTITION OF search_text "
-    f"FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})" for i in range(PARTITIONS))
 DDL_POSTGRESQL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS ix_search_text_trgm ON search_text USING gin (text gin_trgm_ops)",
@@ -102,11 +88,6 @@ def create_structures(connection) -> None:
         for stmt in DDL_SQLITE:
             connection.exec_driver_sql(stmt)
     elif dialect == "postgresql":
-        partitioned = connection.exec_driver_sql(
-            "SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass('search_text')").scalar()
-        if partitioned:  # (a table of an older schema is made partitioned by its migration)
-            for stmt in DDL_POSTGRESQL_PARTITIONS:
-                connection.exec_driver_sql(stmt)
         try:
             with connection.begin_nested():  # without the extension, ILIKE still works (unindexed)
                 for stmt in DDL_POSTGRESQL:
@@ -117,17 +98,12 @@ def create_structures(connection) -> None:
 
 def alembic_include_name(name, type_, parent_names) -> bool:
     """For Alembic's `include_name` (env.py, and compare_metadata in the migration test): the FTS5
-    table, its shadow tables, search_text's partitions and the trigram index are made by raw DDL, not by
-    the models."""
-    if type_ == "table" and name and (name.startswith("search_text_fts") or _is_partition(name)):
+    table, its shadow tables and the trigram index are made by raw DDL, not by the models."""
+    if type_ == "table" and name and name.startswith("search_text_fts"):
         return False
     if type_ == "index" and name == "ix_search_text_trgm":
         return False
     return True
-
-
-def _is_partition(name: str) -> bool:
-    return any(name == PARTITION_NAME.format(i) for i in range(PARTITIONS))
 
 
 def drop_structures(connection) -> None:
@@ -280,12 +256,13 @@ def planned_for(terms: list[str], generic: bool = False):
     townships, alone; and under load they take the cores other requests need). A term of 1-2 characters
     means a scan of every row, which parallel workers do shorten.
 
-    `generic`: the statements inside are planned once and their plan reused (a generic plan) — for a
-    search whose good plan does not depend on how common its words are: everywhere (start from the
-    matches) or in a county or township (start from its entries). Planning the joins over search_text's 16
-    partitions took 4-11 ms of a search at 40,000 townships. Not for a prefecture or a category or
-    department filter, where the words decide which side to start from. The setting is put back after
-    the block, so the page's other statements are planned as usual."""
+    `generic`: the statements inside are planned once per connection and their plan reused (a generic
+    plan) — for a search whose good plan does not depend on how common its words are: everywhere (start
+    from the matches) or in a county or township (start from its entries). Planning the search's join of
+    five tables took ~2.5 ms (EXPLAIN, 40,000 townships) on every search. Not for a prefecture or a
+    category or department filter, where the words decide which side to start from. The setting is put
+    back after the block, so the page's other statements are planned as usual (the place filter's read,
+    planned generically, took 55 ms)."""
     if not (terms and all(len(t) >= TRIGRAM for t in terms) and db.session.get_bind().dialect.name == "postgresql"):
         yield
         return

@@ -2,14 +2,14 @@
 (chunk, position, item, table; version, position): the search's joins read the indexes alone.
 
 Revision ID: c8f4a6b1e3d5
-Revises: b7e3f5a9d2c4
+Revises: a4d9e1f7c3b2
 Create Date: 2026-11-30 14:50:00
 
 """
 from alembic import op
 
 revision = "c8f4a6b1e3d5"
-down_revision = "b7e3f5a9d2c4"
+down_revision = "a4d9e1f7c3b2"
 branch_labels = None
 depends_on = None
 
