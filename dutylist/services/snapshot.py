@@ -223,7 +223,6 @@ def _entry_dicts(version: Version, rows, extra: tuple[str, ...]) -> list[dict]:
 _JSON_KEYS = frozenset(f for f in CONTENT_KEYS if isinstance(getattr(ItemContent, f).type, JSON))
 _CONTENT_COLUMNS = tuple(cast(getattr(ItemContent, f), Text).label(f) if f in _JSON_KEYS else getattr(ItemContent, f)
                          for f in CONTENT_KEYS)
-_JSON_AT = tuple(i for i, f in enumerate(CONTENT_KEYS, start=4) if f in _JSON_KEYS)
 
 
 _scan = json.JSONDecoder().scan_once  # the C scanner json.loads runs, without its two regex passes
