@@ -105,17 +105,30 @@ def _column(f: Field) -> tuple:
 #: each table's columns after 序号: the item schema's fields, in order
 _COLUMNS = {kind: tuple(_column(f) for f in fields_of(kind)) for kind in KINDS}
 
+#: (kind, with 依据, with 备注) -> the columns a table prints: (key, the cell's opening tag, how its value
+#: prints, whether it is 依据)
+_SHOWN: dict[tuple, tuple] = {}
+
+
+def _shown_columns(kind: str, with_bases, with_remarks) -> tuple:
+    key = (kind, bool(with_bases), bool(with_remarks))
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = _SHOWN[key] = tuple(
+            (k, f"<td{cls}>", render, is_bases) for k, cls, render, is_bases, is_remarks in _COLUMNS[kind]
+            if (with_bases if is_bases else not is_remarks or with_remarks))
+    return shown
+
+
+def _cells(get, shown: tuple, pending_mark: bool = False) -> str:
+    """The cells of one item (`get` reads its fields) for the columns a table prints (_shown_columns)."""
+    return "".join([f"{td}{render(get(key), pending_mark) if is_bases else render(get(key))}</td>"
+                    for key, td, render, is_bases in shown])
+
 
 def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
     get = e.get if type(e) is dict or isinstance(e, Mapping) else (lambda key: getattr(e, key, None))
-    out = ""
-    for key, cls, render, is_bases, is_remarks in _COLUMNS[get("kind")]:
-        if is_bases:
-            if with_bases:
-                out += f"<td{cls}>{render(get(key), pending_mark)}</td>"
-        elif not is_remarks or with_remarks:
-            out += f"<td{cls}>{render(get(key))}</td>"
-    return out
+    return _cells(get, _shown_columns(get("kind"), with_bases, with_remarks), pending_mark)
 
 
 def _row_attrs(fields, matched: bool, changed: bool | None = None) -> str:
@@ -164,40 +177,23 @@ def row_attrs(fields, matched: bool, changed: bool | None = None) -> Markup:
     return _html(_row_attrs(fields, matched, changed))
 
 
-#: (kind, with 依据, with 备注) -> the columns a table prints: (key, the cell's opening tag, how its value prints)
-_SHOWN: dict[tuple, tuple] = {}
-
-
-def _shown_columns(kind: str, with_bases, with_remarks) -> tuple:
-    key = (kind, bool(with_bases), bool(with_remarks))
-    shown = _SHOWN.get(key)
-    if shown is None:
-        shown = _SHOWN[key] = tuple(
-            (k, f"<td{cls}>", render) for k, cls, render, is_bases, is_remarks in _COLUMNS[kind]
-            if (with_bases if is_bases else not is_remarks or with_remarks))
-    return shown
-
-
 def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set | None = None) -> Markup:
     """The rows of one table of a published version (read_entries' dicts); `matched` the item ids a
     filter keeps (None: every row shown). A row the import flagged is marked, its notes in the title.
-    The same cells as item_cells and the same attributes as row_attrs, written in one pass (a 309-item
-    list prints ~3,000 cells: this is the list page's largest cost when it is rendered anew)."""
+    A table's printed columns are chosen once, not per row (a 309-item list prints ~3,000 cells: the list
+    page's largest cost when it is rendered anew)."""
     out = []
     columns = {}
     for e in entries:
-        get = e.get
         kind = e["kind"]
         shown = columns.get(kind)
         if shown is None:
             shown = columns[kind] = _shown_columns(kind, with_bases, with_remarks)
-        flags = get("flags")
+        flags = e.get("flags")
         flagged = f' class="flagged" title="{esc("；".join(flags))}"' if flags else ""
-        hidden = "" if matched is None or e["item_id"] in matched else " hidden"
-        cells = "".join([f"{td}{render(get(key))}</td>" for key, td, render in shown])
-        out.append(f'<tr id="item-{e["item_id"]}" data-cat="{esc(get("category"))}" '
-                   f'data-depts="{esc(filtering.departments_attr(e))}"{hidden}{flagged}>'
-                   f'<td class="no">{esc(get("number"))}</td>{cells}</tr>\n')
+        attrs = _row_attrs(e, matched is None or e["item_id"] in matched)
+        out.append(f'<tr id="item-{e["item_id"]}"{attrs}{flagged}><td class="no">{esc(e.get("number"))}</td>'
+                   f'{_cells(e.get, shown)}</tr>\n')
     return _html("".join(out))
 
 
