@@ -4,14 +4,13 @@ draft, notifications and the inbox, the revision page, the API, role giving, the
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
-from dutylist import config
+from dutylist import clock, config
 from dutylist.app import create_app
 from dutylist.extensions import db
 from dutylist.models import AuditEvent, Delegation, LegalityConclusion, Notification, Opinion, Revision, User
@@ -440,7 +439,7 @@ def test_a_deputy_concludes_in_the_reviewers_name(w):
     assert perm.deputy_refusal(w.legal_user, deputy) is None
     assert perm.deputy_refusal(w.legal_user, w.civil_user) is not None  # no deputy across organisations
     db.session.add(Delegation(delegator=w.legal_user, deputy=deputy, organisation_id=w.justice.id,
-                              starts_on=date.today(), ends_on=date.today()))
+                              starts_on=clock.today(), ends_on=clock.today()))
     db.session.commit()
     rev = to_legality_review(w)
     ops.conclude_legality(rev, deputy, "needs_change", REASONS, levels=ON)

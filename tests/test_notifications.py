@@ -7,11 +7,12 @@ import re
 import socketserver
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from dutylist import clock
 from dutylist.extensions import db
 from dutylist.models import ConsultationRound, OutboxMail, Revision
 from dutylist.models.base import utcnow
@@ -55,11 +56,11 @@ def test_each_event_notifies_the_users_it_waits_on_once(world):
     assert new_since(before) == Counter({("jimsar-office", "submitted"): 1})
 
     before = received()
-    fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id], deadline=date.today() + timedelta(days=5))
+    fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id], deadline=clock.today() + timedelta(days=5))
     assert new_since(before) == Counter({("jimsar-civil", "opinion_requested"): 1,
                                          ("jimsar-agri", "opinion_requested"): 1})
     text = db.session.scalar(select(Notification.text).where(Notification.kind == "opinion_requested").limit(1))
-    assert "大有镇" in text and "第 1 轮" in text and (date.today() + timedelta(days=5)).isoformat() in text
+    assert "大有镇" in text and "第 1 轮" in text and (clock.today() + timedelta(days=5)).isoformat() in text
 
     before = received()
     ops.add_opinion(rev, w.civil_user, "请补充高龄津贴的发放时限")
@@ -174,7 +175,7 @@ def consulted(w, deadline_in_days=5):
     rev = start(w)
     fire(rev, "submit", w.drafter)
     fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id],
-         deadline=date.today() + timedelta(days=deadline_in_days))
+         deadline=clock.today() + timedelta(days=deadline_in_days))
     return rev
 
 
@@ -226,9 +227,9 @@ def test_no_reminders_outside_county_review_or_for_an_earlier_round(world):
     fire(rev, "return_for_revision", w.officer, reason="退回")
     assert send_reminders(today=rev.deadline) == []
     fire(rev, "submit", w.drafter)
-    fire(rev, "accept", w.officer, departments=[w.water.id], deadline=date.today() + timedelta(days=1))
+    fire(rev, "accept", w.officer, departments=[w.water.id], deadline=clock.today() + timedelta(days=1))
     # civil and agri were asked in round 1, not now: only water is reminded
-    assert {n.user_id for n in send_reminders(today=date.today())} == {w.water_user.id}
+    assert {n.user_id for n in send_reminders(today=clock.today())} == {w.water_user.id}
 
 
 # ------------------------------------------------------------------ pages ----
@@ -535,11 +536,11 @@ def test_each_completed_task_marks_its_notifications_done(world):
     assert open_tasks() == Counter({("jimsar-office", "submitted"): 1})
 
     fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id, w.water.id],
-         deadline=date.today() + timedelta(days=1))
+         deadline=clock.today() + timedelta(days=1))
     assert open_tasks() == Counter({("jimsar-civil", "opinion_requested"): 1, ("jimsar-agri", "opinion_requested"): 1,
                                     ("jimsar-water", "opinion_requested"): 1})
     assert done() == Counter({("jimsar-office", "submitted"): 1})
-    send_reminders(today=date.today())
+    send_reminders(today=clock.today())
     db.session.commit()
     assert open_tasks()[("jimsar-civil", "deadline_near")] == 1
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select, update
 
+from dutylist import clock
 from dutylist.extensions import db
 from dutylist.models import Consultation, ConsultationRound, Organisation, OrgKind, Revision
 from dutylist.oversight import dashboard as dash
@@ -201,8 +202,8 @@ def scenario(w: World, make_org):
     rev = ops.start_revision(w.town, w.drafter)
     db.session.commit()
     fire(rev, "submit", w.drafter)
-    fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id], deadline=date.today() + timedelta(days=1))
-    past = date.today() - timedelta(days=3)  # time passes: the deadline is three days ago
+    fire(rev, "accept", w.officer, departments=[w.civil.id, w.agri.id], deadline=clock.today() + timedelta(days=1))
+    past = clock.today() - timedelta(days=3)  # time passes: the deadline is three days ago
     db.session.execute(update(Revision).where(Revision.id == rev.id).values(deadline=past))
     db.session.execute(update(ConsultationRound).where(ConsultationRound.consultation_id.in_(
         select(Consultation.id).where(Consultation.revision_id == rev.id))).values(deadline=past))
@@ -222,14 +223,14 @@ def test_states_waits_deadlines_and_overdue_days(world, client, make_org):
     dayou, quanzi = rows["大有镇"], rows["泉子街镇"]
     assert dayou.status == "county_review" and dayou.round == 1 and dayou.revision_id == rev.id
     assert dayou.waits_on == "departments" and dayou.pending_departments == 2 and dayou.waits_on_label == "2 个县直部门"
-    assert dayou.deadline == date.today() - timedelta(days=3) and dayou.overdue_days == 3
+    assert dayou.deadline == clock.today() - timedelta(days=3) and dayou.overdue_days == 3
     assert dayou.rounds == [1] and dayou.version_number == 2
     assert quanzi.status == "drafting" and quanzi.waits_on == "township" and quanzi.overdue_days == 0
     assert quanzi.version_number is None and quanzi.rounds == []
     assert board.counts == {**dict.fromkeys(dash.STATES, 0), "county_review": 1, "drafting": 1}
     assert board.overdue == 1
     # another day later: four days overdue
-    later = dash.build(world.officer, dash.Filters(), today=date.today() + timedelta(days=1))
+    later = dash.build(world.officer, dash.Filters(), today=clock.today() + timedelta(days=1))
     assert {r.township: r.overdue_days for r in later.rows}["大有镇"] == 4
     # once both departments signed off, nothing is overdue and the office is waited on
     for user in (world.civil_user, world.agri_user):
