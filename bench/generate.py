@@ -226,7 +226,7 @@ def pg_restore_secondary(engine, statements: list[str]) -> None:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.exec_driver_sql("SET maintenance_work_mem = '2GB'")  # the GIN trigram index builds much faster
         for stmt in statements:
-            conn.exec_driver_sql(stmt)
+            conn.exec_driver_sql(stmt.replace("%", "%%"))  # psycopg's placeholders (the trigram parts' content_id % 16)
 
 
 # ------------------------------------------------------------------ the seeds

@@ -56,13 +56,9 @@ def _padded(values: list) -> list:
     return [*values, *[values[-1]] * (size - n)]
 
 
-#: (dialect name, driver, key) -> the result converters (the same for every length of the key's IN lists)
-_converters: dict = {}
-
-
 def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool = True) -> list:
     """The rows of the statement `build()` makes (compiled once per dialect, key and size class of its IN
-    lists) for these values. `convert=False`: the driver's values, unconverted (see converters())."""
+    lists) for these values. `convert=False`: the driver's values, unconverted (the caller converts what it reads)."""
     connection = db.session.connection()
     dialect = connection.dialect
     lists = {name: _padded(value) for name, value in params.items() if isinstance(value, (list, tuple))}
@@ -72,7 +68,6 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool =
     prepared = _prepared.get(full)
     if prepared is None:
         prepared = _prepared[full] = _prepare(dialect, build, params)
-        _converters[(dialect.name, dialect.driver, key)] = prepared[4]
     sql, order, fixed, binds, results, used = prepared
     values = dict(fixed)
     for name, value in params.items():
@@ -90,10 +85,3 @@ def fetch(key: tuple, build: Callable[[], Select], params: dict, convert: bool =
     if results is None or not convert:
         return rows
     return [tuple(p(v) if p else v for p, v in zip(results, row)) for row in rows]
-
-
-def converters(key: tuple) -> list | None:
-    """Per column of the statement fetched under `key`: the function that converts the driver's value
-    as SQLAlchemy would (None: none needed); None when no column needs one."""
-    dialect = db.session.connection().dialect
-    return _converters[(dialect.name, dialect.driver, key)]

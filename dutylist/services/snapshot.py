@@ -222,22 +222,23 @@ def _entry_dicts(version: Version, rows, keys: tuple[str, ...], json_keys: tuple
         for key in json_keys:
             text = d[key]
             if text is not None:
-                d[key] = [] if text == "[]" else _decode(text)
+                d[key] = [] if text == "[]" else decode_json(text)
         d["flags"] = flags.get(str(d["item_id"]), []) if flags else []
         out.append(d)
     return out
 
 
-#: the content columns as read_entries selects them: the JSON ones as their text, decoded by _decode
-_JSON_KEYS = frozenset(f for f in CONTENT_KEYS if isinstance(getattr(ItemContent, f).type, JSON))
-_CONTENT_COLUMNS = tuple(cast(getattr(ItemContent, f), Text).label(f) if f in _JSON_KEYS else getattr(ItemContent, f)
+#: the content columns as read_entries (and the search's hits) select them: the JSON ones as their text,
+#: decoded by decode_json when read (psycopg would decode every one of them, read or not)
+JSON_KEYS = frozenset(f for f in CONTENT_KEYS if isinstance(getattr(ItemContent, f).type, JSON))
+CONTENT_COLUMNS_AS_TEXT = tuple(cast(getattr(ItemContent, f), Text).label(f) if f in JSON_KEYS else getattr(ItemContent, f)
                          for f in CONTENT_KEYS)
 
 
 _scan = json.JSONDecoder().scan_once  # the C scanner json.loads runs, without its two regex passes
 
 
-def _decode(text: str | None):
+def decode_json(text: str | None):
     """A JSON column's text as its value; most are an empty list, which needs no parser."""
     if text is None:
         return None
@@ -253,7 +254,7 @@ def _decode(text: str | None):
 #: the keys of _entries_query's first four columns; then read_entries' keys, in the order of its columns
 _HEAD_KEYS = ("item_id", "kind", "number", "hash")
 _ENTRY_KEYS = (*_HEAD_KEYS, *CONTENT_KEYS)
-_JSON_COLUMN_KEYS = tuple(f for f in CONTENT_KEYS if f in _JSON_KEYS)
+_JSON_COLUMN_KEYS = tuple(f for f in CONTENT_KEYS if f in JSON_KEYS)
 
 
 def import_report_of(version: Version) -> dict | None:
@@ -268,7 +269,7 @@ def import_report_of(version: Version) -> dict | None:
 
 
 def _read_entries_statement():
-    return _entries_query(bindparam("version_id"), *_CONTENT_COLUMNS)
+    return _entries_query(bindparam("version_id"), *CONTENT_COLUMNS_AS_TEXT)
 
 
 def read_entries(version: Version) -> list[dict]:
