@@ -660,6 +660,23 @@ def test_hit_rows_write_what_the_template_loop_wrote(app):
         assert "None" not in str(hit_rows(hits, root))
 
 
+def test_place_options_write_what_the_template_loop_wrote(app):
+    """A place filter's options are written in Python (a prefecture may list hundreds of counties): the same
+    bytes as the Jinja loop they replace, names escaped, the selected place marked, depth as indentation."""
+    from dutylist.services.places import Place
+    from dutylist.views.cells import place_options
+
+    loop = ("{% for org, depth in places %}<option value=\"{{ org.id }}\"{{ ' selected' if org.id == selected }}>"
+            "{{ '　' * depth }}{{ org.name }}</option>{% endfor %}")
+    places = [(Place(1, "新疆<维吾尔>自治区", "region"), 0), (Place(2, '昌吉"州"&', "prefecture"), 1),
+              (Place(3, "吉木萨尔县", "county"), 2)]
+    for selected in (None, 2, 3, 99):
+        expected = app.jinja_env.from_string(loop).render(places=places, selected=selected)
+        assert str(place_options(places, selected)) == expected
+    assert "&lt;维吾尔&gt;" in expected and "&#34;州&#34;&amp;" in expected and "　　吉木萨尔县" in expected
+    assert str(place_options(places, 2)).count(" selected") == 1
+
+
 def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_app, monkeypatch):
     """Limited to a county or a township, the search may read the place's entries and test them against the
     matches (SQLite: backend.reads_places_first): the same hits, counts and places as the usual statement; when

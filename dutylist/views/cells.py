@@ -203,7 +203,16 @@ def any_value(entries: Iterable[dict], key: str) -> bool:
     return any(e.get(key) for e in entries)
 
 
+def place_options(places: Iterable[tuple], selected) -> Markup:
+    """The <option>s of a place filter (places.filter_places / overview: (place, depth) in tree order), each
+    place indented by its depth, `selected` (an id) marked. A prefecture may list hundreds of counties:
+    written here, not by a Jinja loop."""
+    return _html("".join(
+        f'<option value="{esc(org.id)}"{" selected" if org.id == selected else ""}>{"　" * depth}{esc(org.name)}</option>'
+        for org, depth in places))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(steps=steps, department_rows=department_rows, remarks=remarks, citations=citations,
                                  item_cells=item_cells, row_attrs=row_attrs, version_rows=version_rows,
-                                 any_value=any_value)
+                                 any_value=any_value, place_options=place_options)

@@ -134,7 +134,7 @@ def index():
             overview = [(place, matching.consensus(versions))]
     return render_template("compare/index.html", townships=townships, names=names, selected=ids, comparison=comparison,
                            tables=tables, error=error, overview=overview, place=place, place_townships=n_place,
-                           place_options=places.filter_places(place.id, current_user.organisation),
+                           places=places.filter_places(place.id, current_user.organisation),
                            compare_up_to=places.COMPARE_UP_TO, max_compared=MAX_COMPARED,
                            kind_labels=KIND_LABELS, short_kind=SHORT_KIND, threshold=matching.THRESHOLD)
 
