@@ -856,6 +856,8 @@ def generate(url: str, n: int = 1000, *, revised: float = 0.1, open_share: float
         t = time.perf_counter()
         gen.run(progress)
         sink.close()
+        with engine.begin() as conn:  # the search's current entries, as publish_version keeps them
+            conn.execute(snapshot.current_entries_insert())
         timings["bulk load"] = time.perf_counter() - t
         t = time.perf_counter()
         if restore:

@@ -350,11 +350,10 @@ def test_hits_per_township_link_to_that_township(reader, demo_app):
 def test_the_trigram_index_answers_chinese_queries(app):
     """The query starts from the index: FTS5 MATCH on SQLite; on PostgreSQL the GIN trigram index
     (which needs a UTF-8 LC_CTYPE: under plain C, pg_trgm extracts no trigrams from Chinese)."""
-    from dutylist.models import ChunkEntry, VersionChunk
     from dutylist.search.service import _hits
 
     World()
-    stmt = _hits(Query(q="基层阵地建设"), VersionChunk.version_id, ChunkEntry.item_id)
+    stmt = _hits(Query(q="基层阵地建设"))
     conn = db.session.connection()
     compiled = stmt.compile(conn, compile_kwargs={"literal_binds": True})
     if conn.dialect.name == "sqlite":
@@ -397,7 +396,7 @@ def _explain_generic(query):
     from dutylist.search import service
 
     params = service._hit_params(query, service._organisation(query))
-    compiled = service._hits(query, *service._FOUND_COLUMNS).limit(service.MAX_HITS + 1).compile(db.session.connection())
+    compiled = service._hits(query).limit(service.MAX_HITS + 1).compile(db.session.connection())
     names = []
 
     def placeholder(m):
@@ -595,12 +594,18 @@ def test_searches_whose_plan_does_not_depend_on_their_words_reuse_one_on_postgre
 
     def mode():
         return db.session.execute(db.text("SHOW plan_cache_mode")).scalar()
+
+    def joins():  # hash and merge joins allowed; JIT compilation
+        return db.session.execute(db.text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), "
+                                          "current_setting('jit')")).one()
+    seen_joins = []
     seen = []
     fetch = prepared.fetch
 
     def recording(key, *a, **k):
         if key[0] == "search.find":
             seen.append(mode())
+            seen_joins.append(tuple(joins()))
         return fetch(key, *a, **k)
     monkeypatch.setattr(prepared, "fetch", recording)
     assert mode() == "auto"
@@ -611,11 +616,19 @@ def test_searches_whose_plan_does_not_depend_on_their_words_reuse_one_on_postgre
              (Query(q="基层阵地", category="党的建设"), "auto"),
              (Query(q="基层阵地", department="民政"), "auto"),
              (Query(q="四老"), "auto"))  # 2 characters: a scan, planned as usual
+    before = tuple(joins())
+    assert before[:2] == ("on", "on")
     for query, expected in cases:
         seen.clear()
+        seen_joins.clear()
         service.search(query)
         assert seen == [expected], query
-        assert mode() == "auto", query  # put back for the rest of the page
+        prefecture = query.organisation_id == w.county.parent_id
+        # a prefecture's search runs from the matches (nested loops only); no JIT for an indexed search
+        indexed = len(query.q) >= 3
+        assert seen_joins == [("off" if prefecture else "on", "off" if prefecture else "on",
+                               "off" if indexed else before[2])], query
+        assert mode() == "auto" and tuple(joins()) == before, query  # put back for the rest of the page
         db.session.rollback()
     assert search(Query(q="基层阵地")).total == 1
 
@@ -681,7 +694,6 @@ def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_
     """Limited to a county or a township, the search may read the place's entries and test them against the
     matches (SQLite: backend.reads_places_first): the same hits, counts and places as the usual statement; when
     there are more than MAX_HITS, the usual statement decides which are listed (the order rows are found in)."""
-    from dutylist.models import ChunkEntry, VersionChunk
     from dutylist.search import service
 
     def find(query, place_first):
@@ -707,7 +719,7 @@ def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_
         assert cut[1] and [k[-1] for k in seen if k[0] == "search.find"] == ["by place", 3]
         assert cut == find(query, False)
         if db.session.get_bind().dialect.name == "sqlite":
-            stmt = service._hits(query, VersionChunk.version_id, ChunkEntry.item_id, by_place=True)
+            stmt = service._hits(query, by_place=True)
             compiled = stmt.compile(db.session.connection(), compile_kwargs={"literal_binds": True})
             plan = [str(r[3]) for r in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
-            assert plan[0].startswith("SEARCH version"), plan  # from the county's versions, not the matches
+            assert plan[0].startswith("SEARCH current_entry"), plan  # from the county's entries, not the matches

@@ -1,6 +1,8 @@
 """Versions over content-addressed contents: what is published reads back exactly, stored once."""
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
+from sqlalchemy import text as sa_text
 
 from dutylist.extensions import db
 from dutylist.items import CONTENT_KEYS as CONTENT
@@ -140,3 +142,61 @@ def test_printed_numbers_that_break_the_sequence_are_kept(township):
     v = publish_version(township, entries, source="import")
     db.session.commit()
     assert [e["number"] for e in read_entries(v)] == [1, 2, 2, 4, 7]
+
+
+def _current_entries(township_id=None):
+    from dutylist.models import CurrentEntry
+
+    stmt = select(CurrentEntry.township_id, CurrentEntry.version_id, CurrentEntry.number, CurrentEntry.item_id,
+                  CurrentEntry.kind, CurrentEntry.content_id).order_by(
+        CurrentEntry.township_id, CurrentEntry.chunk_pos, CurrentEntry.entry_pos)
+    if township_id is not None:
+        stmt = stmt.where(CurrentEntry.township_id == township_id)
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+def _expected_current(version):
+    """The current entries as read_entries reads the version (independently of current_entry)."""
+    contents = dict(db.session.execute(select(ItemContent.hash, ItemContent.id)
+                                       .where(ItemContent.township_id == version.township_id)).all())
+    return [(version.township_id, version.id, version.number, e["item_id"], e["kind"], contents[e["hash"]])
+            for e in read_entries(version)]
+
+
+def test_current_entries_follow_each_publication_in_its_transaction(township, make_org):
+    """current_entry (what a search of the current lists reads) holds the entries of each township's latest
+    version, in list order, replaced when the next one is published; another township's are left as they
+    are; a full rebuild and the migration's backfill write the same rows."""
+    import importlib.util
+    from pathlib import Path
+
+    from dutylist.models import CurrentEntry
+    from dutylist.services.snapshot import rebuild_current_entries
+
+    other = make_org("泉子街镇", OrgKind.township, township.parent)
+    v1 = publish_version(township, sample_entries(), source="import")
+    o1 = publish_version(other, sample_entries(5), source="import")
+    db.session.commit()
+    assert _current_entries(township.id) == _expected_current(v1) and len(_expected_current(v1)) == 32
+    back = read_entries(v1)
+    changed = [EntryData(e["kind"], e["number"], {k: e[k] for k in CONTENT}, item_id=e["item_id"]) for e in back[1:]]
+    changed[0].fields["name"] = "基本事项2（修改后）"
+    v2 = publish_version(township, [EntryData(c.kind, c.number, c.fields, item_id=c.item_id) for c in changed],
+                         source="revision")
+    db.session.flush()  # the same transaction: no moment with the old list gone and the new one missing
+    assert _current_entries(township.id) == _expected_current(v2) and len(_expected_current(v2)) == 31
+    assert not [r for r in _current_entries() if r[1] == v1.id]
+    assert _current_entries(other.id) == _expected_current(o1)
+    db.session.rollback()  # an abandoned publication leaves the last published list
+    assert _current_entries(township.id) == _expected_current(v1)
+
+    everything = _current_entries()
+    rebuild_current_entries()
+    assert _current_entries() == everything
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "e7b3c9d1a5f2_current_entries.py"
+    spec = importlib.util.spec_from_file_location("current_entries_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(sa_delete(CurrentEntry))
+    db.session.execute(sa_text(migration.BACKFILL))
+    assert _current_entries() == everything

@@ -2,7 +2,17 @@
 from .audit import AuditEvent, AuditHead, SignInAttempt
 from .basis import BASIS_LEVELS, BASIS_STATUS_LABELS, Basis, BasisLevel, BasisStatus, ContentBasis, doc_key
 from .basis_flag import BASIS_FLAG_LABELS, BasisFlag
-from .dutylist import Category, ChunkEntry, ContentDepartment, EntryChunk, Item, ItemContent, Version, VersionChunk
+from .dutylist import (
+    Category,
+    ChunkEntry,
+    ContentDepartment,
+    CurrentEntry,
+    EntryChunk,
+    Item,
+    ItemContent,
+    Version,
+    VersionChunk,
+)
 from .filing import (
     ACKNOWLEDGED_STATUS,
     FILING_LEVEL_LABELS,
@@ -61,7 +71,7 @@ from .work import ImportUpload, OutboxMail
 
 __all__ = [
     "TownshipCount", "AuditEvent", "AuditHead", "SignInAttempt", "Category", "ContentDepartment", "Item", "ItemContent",
-    "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
+    "Version", "VersionChunk", "EntryChunk", "ChunkEntry", "CurrentEntry", "ORG_KIND_LABELS", "ROLE_LABELS", "ROLE_ORG_KIND", "Organisation",
     "OrgKind", "Role", "User", "ANSWERS", "CONSULTATION_STATES", "VERDICTS", "ApiToken", "Consultation", "ConsultationRound", "DraftFlag",
     "DraftItem", "ItemReason", "Opinion",
     "OpinionReply", "Revision", "NOTIFICATION_LABELS", "Notification",

@@ -141,6 +141,28 @@ class VersionChunk(db.Model):
     chunk_id: Mapped[int] = mapped_column(ForeignKey("entry_chunk.id"))
 
 
+class CurrentEntry(db.Model):
+    """One entry of a township's current (latest) version, with where it stands: what a search of the current
+    lists reads, one lookup per match (the chunks, their versions and "no later version" were four).
+
+    Derived, never a source: snapshot.publish_version replaces a township's rows in the transaction that
+    publishes its next version; snapshot.rebuild_current_entries (`flask search-reindex`) writes them all."""
+
+    __tablename__ = "current_entry"
+    #: the entries of a content with everything a hit needs (the index answers the search's join alone)
+    __table_args__ = (Index("ix_current_entry_content_id", "content_id", "township_id", "version_id", "number",
+                            "item_id", "kind", "chunk_pos", "entry_pos"),)
+
+    township_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    chunk_pos: Mapped[int] = mapped_column(primary_key=True)  #: version_chunk.pos
+    entry_pos: Mapped[int] = mapped_column(primary_key=True)  #: chunk_entry.pos
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"))
+    number: Mapped[int]  #: the version's number
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    content_id: Mapped[int] = mapped_column(ForeignKey("item_content.id"))
+
+
 class Category(db.Model):
     """The controlled vocabulary of 事项类别."""
 

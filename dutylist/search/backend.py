@@ -284,7 +284,7 @@ def not_indexed(column):
 
 
 @contextmanager
-def planned_for(terms: list[str], generic: bool = False):
+def planned_for(terms: list[str], generic: bool = False, matches_first: bool = False):
     """Around a search's statements: on PostgreSQL, when the trigram index answers every term, no parallel
     workers for the rest of the transaction. The index finds the candidates in a few milliseconds and the
     search stops at MAX_HITS + 1, so starting workers costs more than they save (35 against 47 ms at 40,000
@@ -292,23 +292,36 @@ def planned_for(terms: list[str], generic: bool = False):
     means a scan of every row, which parallel workers do shorten.
 
     `generic`: the statements inside are planned once per connection and their plan reused (a generic
-    plan) — for a search whose good plan does not depend on how common its words are: everywhere (start
-    from the matches) or in a county or township (start from its entries). Planning the search's join of
-    five tables took ~2.5 ms (EXPLAIN, 40,000 townships) on every search. Not for a prefecture or a
-    category or department filter, where the words decide which side to start from. The setting is put
-    back after the block, so the page's other statements are planned as usual (the place filter's read,
-    planned generically, took 55 ms)."""
+    plan) — for a search whose good plan does not depend on how common its words are. Planning the search's
+    join took ~2.5 ms (EXPLAIN, 40,000 townships) on every search. Not with a category or department filter,
+    where the words decide which side to start from.
+
+    `matches_first`: nested loops only, so the statement runs from the matches, part by part, and stops at
+    MAX_HITS + 1 (a prefecture: PostgreSQL guessed that half of every entry is in it and merged the place's
+    entries with all 56,084 matches, 540 ms, where the loop from the matches takes a few).
+
+    Always: no JIT compilation, which a plan's estimated cost can trigger (~27 ms for a prefecture's search).
+
+    These settings are put back after the block, so the page's other statements are planned as usual (the
+    place filter's read, planned generically, took 55 ms)."""
     if not (terms and all(len(t) >= TRIGRAM for t in terms) and db.session.get_bind().dialect.name == "postgresql"):
         yield
         return
-    before = db.session.execute(text(
-        "SELECT current_setting('plan_cache_mode'), set_config('max_parallel_workers_per_gather', '0', true)"
-        + (", set_config('plan_cache_mode', 'force_generic_plan', true)" if generic else ""))).scalar()
+    scoped = {"jit": "off"}  # compiling a plan's expressions took ~27 ms, the search itself a few
+    if generic:
+        scoped["plan_cache_mode"] = "force_generic_plan"
+    if matches_first:
+        scoped.update(enable_hashjoin="off", enable_mergejoin="off")
+    names = list(scoped)
+    # setting names and values are this function's own literals; one round trip reads and sets them all
+    before = db.session.execute(text("SELECT " + ", ".join(
+        [f"current_setting('{n}')" for n in names] + ["set_config('max_parallel_workers_per_gather', '0', true)"]
+        + [f"set_config('{n}', '{v}', true)" for n, v in scoped.items()]))).first()
     try:
         yield
     finally:
-        if generic:
-            db.session.execute(text("SELECT set_config('plan_cache_mode', :mode, true)"), {"mode": before})
+        db.session.execute(text("SELECT " + ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))),
+                           {f"v{i}": before[i] for i in range(len(names))})
 
 
 def _pg_mode(term: str) -> str:

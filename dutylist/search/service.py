@@ -14,14 +14,22 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, func, select
 
 from .. import caching
 from ..compare import matching
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, citation_lines, receiving_lines
-from ..models import ChunkEntry, ContentDepartment, ItemContent, Organisation, OrgKind, Version, VersionChunk
+from ..models import (
+    ChunkEntry,
+    ContentDepartment,
+    CurrentEntry,
+    ItemContent,
+    Organisation,
+    OrgKind,
+    Version,
+    VersionChunk,
+)
 from ..services import places, prepared, snapshot
 from . import backend
 
@@ -183,8 +191,6 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-#: module level, as SQLAlchemy memoizes what it derives from an alias (a new one per request costs ms)
-_LATER = aliased(Version, name="later")
 
 
 class _Place(NamedTuple):
@@ -204,36 +210,16 @@ def _organisation(query: Query) -> _Place | None:
     return _Place(row[0], row[1])
 
 
-def _version_filter(query: Query, org: _Place | None, param, terms: bool = False):
-    """The condition on Version for the versions to search: the current ones, all, or one."""
-    conditions = []
-    if query.version_id is not None:
-        conditions.append(Version.id == param("version_id"))
-    elif not query.all_versions:
-        # current = no later version of the same township (an anti-join: planners estimate it well,
-        # where a join on max(number) made PostgreSQL start from every entry of every version)
-        later = _LATER
-        conditions.append(~exists().where(later.township_id == Version.township_id, later.number > Version.number))
-    if org is not None:
-        under = Version.township_id.in_(places.townships_under(org, param("organisation_id")))
-        if terms and org.kind not in SMALL_PLACES:
-            # a prefecture or larger: start from the matches (whose index is read part by part) and test each
-            # entry's township, never from the place's entries (PostgreSQL took the place for ~40 townships
-            # when a prefecture has 2,860 at 40,000 townships: 698,572 entries read, 665 ms). `IS TRUE` keeps
-            # the IN a filter (one hash of the place's townships) rather than a join to start from
-            under = under.is_(True)
-        conditions.append(under)
-    return conditions
-
-
-def _hits(query: Query, *columns, by_place: bool = False):
-    """A SELECT of the columns over the matching entries of the versions searched, its values as bind
+def _hits(query: Query, by_place: bool = False):
+    """A SELECT of _Found's fields over the matching entries of the versions searched, its values as bind
     parameters named as _hit_params names them (one statement per shape: _hit_shape).
 
-    It starts from the backend's matches (when there are words) and joins entries to them, then
-    versions, so that the database reads the few matching contents first. `by_place`: the same rows,
-    but read from the entries of the place's versions, with the matches as a list to test them against
-    (for a county or a township: a few thousand entries, where a common phrase matches in every township).
+    The current lists (the usual search) are read from CurrentEntry, one row per entry with its township,
+    version and place; a given version, or all versions, from the chunks of the versions. It starts from the
+    backend's matches (when there are words) and joins entries to them, so that the database reads the
+    matching contents first. `by_place`: the same rows, but read from the entries of the place's townships,
+    each tested against the words (for a county or a township: a few thousand entries, where a common phrase
+    matches in every township).
     """
     org = _organisation(query)
     params = _hit_params(query, org)
@@ -241,23 +227,39 @@ def _hits(query: Query, *columns, by_place: bool = False):
     def param(name):
         return bindparam(name, params[name])
 
+    current = query.version_id is None and not query.all_versions
+    if current:
+        columns, entries, content_id, township_id, kind = (_CURRENT_FOUND, CurrentEntry, CurrentEntry.content_id,
+                                                           CurrentEntry.township_id, CurrentEntry.kind)
+    else:
+        columns, entries, content_id, township_id, kind = (_FOUND_COLUMNS, ChunkEntry, ChunkEntry.content_id,
+                                                           Version.township_id, ChunkEntry.kind)
     if query.terms and by_place:
         # a content is matched once (the index has one row per content): the same rows as the join
-        stmt = select(*columns).select_from(ChunkEntry).where(backend.contains_all(query.terms, ChunkEntry.content_id))
+        stmt = select(*columns).select_from(entries).where(backend.contains_all(query.terms, content_id))
     elif query.terms:
-        source, content_id, conditions = backend.match_source(query.terms, named=True)
-        stmt = select(*columns).select_from(source).join(ChunkEntry, ChunkEntry.content_id == content_id) \
-            .where(*conditions)
+        source, matched_id, conditions = backend.match_source(query.terms, named=True)
+        stmt = select(*columns).select_from(source).join(entries, content_id == matched_id).where(*conditions)
     else:
-        stmt = select(*columns).select_from(ChunkEntry)
-    stmt = (stmt.join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
-            .join(Version, Version.id == VersionChunk.version_id)
-            .where(*_version_filter(query, org, param, terms=bool(query.terms) and not by_place)))
+        stmt = select(*columns).select_from(entries)
+    if not current:
+        stmt = (stmt.join(VersionChunk, VersionChunk.chunk_id == ChunkEntry.chunk_id)
+                .join(Version, Version.id == VersionChunk.version_id))
+        if query.version_id is not None:
+            stmt = stmt.where(Version.id == param("version_id"))
+    if org is not None:
+        under = township_id.in_(places.townships_under(org, param("organisation_id")))
+        if query.terms and not by_place and org.kind not in SMALL_PLACES:
+            # a prefecture or larger: start from the matches (whose index is read part by part) and test each
+            # entry's township, never from the place's entries (PostgreSQL took the place for ~40 townships
+            # when a prefecture has 2,860 at 40,000 townships: 698,572 entries read, 665 ms). `IS TRUE` keeps
+            # the IN a filter (one hash of the place's townships) rather than a join to start from
+            under = under.is_(True)
+        stmt = stmt.where(under)
     if query.kind:
-        stmt = stmt.where(ChunkEntry.kind == param("kind"))
+        stmt = stmt.where(kind == param("kind"))
     if query.category:
-        stmt = stmt.join(ItemContent, ItemContent.id == ChunkEntry.content_id) \
-            .where(ItemContent.category == param("category"))
+        stmt = stmt.join(ItemContent, ItemContent.id == content_id).where(ItemContent.category == param("category"))
     if query.department:
         if query.department.strip().isdigit():
             cond = ContentDepartment.department_id == param("department_id")
@@ -265,7 +267,7 @@ def _hits(query: Query, *columns, by_place: bool = False):
             named = select(Organisation.id).where(Organisation.name.like(param("department"), escape="\\"))
             cond = (ContentDepartment.name.like(param("department"), escape="\\")
                     | ContentDepartment.department_id.in_(named))
-        stmt = stmt.where(ChunkEntry.content_id.in_(select(ContentDepartment.content_id).where(cond)))
+        stmt = stmt.where(content_id.in_(select(ContentDepartment.content_id).where(cond)))
     return stmt
 
 
@@ -361,16 +363,17 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     shape, params = _hit_shape(query, org), _hit_params(query, org)
     found = None
     generic = not (query.category or query.department)
-    with backend.planned_for(query.terms, generic=generic):
+    matches_first = org is not None and org.kind not in SMALL_PLACES  # a prefecture's townships: a filter
+    with backend.planned_for(query.terms, generic=generic, matches_first=matches_first):
         if query.terms and org is not None and org.kind in SMALL_PLACES and backend.reads_places_first():
             found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
-                                   lambda: _hits(query, *_FOUND_COLUMNS, by_place=True).limit(MAX_HITS + 1), params)
+                                   lambda: _hits(query, by_place=True).limit(MAX_HITS + 1), params)
             if len(found) > MAX_HITS:
                 # which MAX_HITS are listed depends on the order the rows are found in: the usual statement's
                 found = None
         if found is None:
             found = prepared.fetch(("search.find", shape, MAX_HITS),
-                                   lambda: _hits(query, *_FOUND_COLUMNS).limit(MAX_HITS + 1), params)
+                                   lambda: _hits(query).limit(MAX_HITS + 1), params)
     truncated = len(found) > MAX_HITS
     # plain tuples (_Found's order), sorted in list order: township, latest version first, chunk, entry (stable
     # sorts from the last key to the first, each keyed by C: the order of one sort by (township, -number, pos,
@@ -386,9 +389,11 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
 #: places whose entries a search reads first when the backend prefers it (a county: ~10 townships)
 SMALL_PLACES = (OrgKind.county, OrgKind.township)
 
-#: _Found's fields, in its order
+#: _Found's fields, in its order: from the chunks of the versions searched, or from CurrentEntry
 _FOUND_COLUMNS = (Version.township_id, VersionChunk.version_id, ChunkEntry.item_id, ChunkEntry.kind,
                   ChunkEntry.content_id, Version.number, VersionChunk.pos, ChunkEntry.pos.label("entry_pos"))
+_CURRENT_FOUND = (CurrentEntry.township_id, CurrentEntry.version_id, CurrentEntry.item_id, CurrentEntry.kind,
+                  CurrentEntry.content_id, CurrentEntry.number, CurrentEntry.chunk_pos, CurrentEntry.entry_pos)
 
 
 #: (label, how many places may be listed at this level)

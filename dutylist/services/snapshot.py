@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, Text, bindparam, cast, func, select
+from sqlalchemy import JSON, Text, bindparam, cast, delete, exists, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,6 +16,7 @@ from ..models import (
     ChunkEntry,
     ContentBasis,
     ContentDepartment,
+    CurrentEntry,
     EntryChunk,
     Item,
     ItemContent,
@@ -188,7 +189,40 @@ def publish_version(township: Organisation, entries: list[EntryData], *, source:
     db.session.flush()
     insert_rows(VersionChunk.__table__, [{"version_id": version.id, "pos": pos, "chunk_id": known[chash]}
                                          for pos, (_, chash) in enumerate(chunks)])
+    rebuild_current_entries([township.id])
     return version
+
+
+#: CurrentEntry's columns, in the order _current_rows selects them
+_CURRENT_COLUMNS = ("township_id", "chunk_pos", "entry_pos", "version_id", "number", "item_id", "kind", "content_id")
+
+
+def _current_rows():
+    """A SELECT of the CurrentEntry rows of every township: the entries of the versions with no later one."""
+    later = Version.__table__.alias("later")
+    return (select(Version.township_id, VersionChunk.pos, ChunkEntry.pos, Version.id, Version.number,
+                   ChunkEntry.item_id, ChunkEntry.kind, ChunkEntry.content_id)
+            .join(VersionChunk, VersionChunk.version_id == Version.id)
+            .join(ChunkEntry, ChunkEntry.chunk_id == VersionChunk.chunk_id)
+            .where(~exists().where(later.c.township_id == Version.township_id, later.c.number > Version.number)))
+
+
+def current_entries_insert(township_ids: list[int] | None = None):
+    """The INSERT of the CurrentEntry rows of these townships (None: of all), from their current versions."""
+    rows = _current_rows()
+    if township_ids is not None:
+        rows = rows.where(Version.township_id.in_(township_ids))
+    return insert(CurrentEntry).from_select(list(_CURRENT_COLUMNS), rows)
+
+
+def rebuild_current_entries(township_ids: list[int] | None = None) -> None:
+    """Write the CurrentEntry rows of these townships (None: of all) from their current versions, replacing
+    theirs: in the transaction that publishes a version, so a search never sees a half-written list."""
+    gone = delete(CurrentEntry)
+    if township_ids is not None:
+        gone = gone.where(CurrentEntry.township_id.in_(township_ids))
+    db.session.execute(gone)
+    db.session.execute(current_entries_insert(township_ids))
 
 
 def current_version(township_id: int) -> Version | None:
