@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from markupsafe import Markup, escape
 
-from dutylist.services.snapshot import _decode
+from dutylist.services.snapshot import decode_json as _decode
 from dutylist.views import cells
 
 AWKWARD = ["", "普通文字", "<script>alert(1)</script>", "a & b", "\"引号\" 'single'", "&amp;", "x\u2028y",
