@@ -389,13 +389,15 @@ def test_more_hits_than_the_cap_are_cut_said_and_sorted(demo_app, monkeypatch):
 
 
 def _explain_generic(query):
-    """EXPLAIN ANALYZE of the search statement of `query`, prepared and planned as a generic plan (what
-    backend.planned_for asks for): the lines of the plan."""
+    """EXPLAIN ANALYZE of the search statement of `query`, prepared and planned under the settings the search
+    runs it with (backend.planned_for: a generic plan, no parallel workers, nested loops only for a
+    prefecture): the lines of the plan."""
     from psycopg import sql as psycopg_sql
 
     from dutylist.search import service
 
-    params = service._hit_params(query, service._organisation(query))
+    org = service._organisation(query)
+    params = service._hit_params(query, org)
     compiled = service._hits(query).limit(service.MAX_HITS + 1).compile(db.session.connection())
     names = []
 
@@ -405,18 +407,18 @@ def _explain_generic(query):
         return f"${names.index(m.group(1)) + 1}"
     sql = re.sub(r"%\((\w+)\)s", placeholder, compiled.string).replace("%%", "%")
     values = {**compiled.params, **params}
-    conn = db.session.connection().connection.driver_connection  # psycopg, without SQLAlchemy's % escaping
-    conn.execute("SET plan_cache_mode = force_generic_plan")
-    conn.execute("SET enable_seqscan = off")  # a table this small: show that the index parts can answer
-    types = ", ".join("integer" if isinstance(values[n], int) else "text" for n in names)
-    conn.execute(f"PREPARE find({types}) AS {sql}")
-    try:
-        args = psycopg_sql.SQL(", ").join(psycopg_sql.Literal(values[n]) for n in names)
-        rows = conn.execute(psycopg_sql.SQL("EXPLAIN (ANALYZE, COSTS OFF) EXECUTE find({})").format(args)).fetchall()
-    finally:
-        conn.execute("DEALLOCATE find")
-        conn.execute("RESET plan_cache_mode")
-        conn.execute("RESET enable_seqscan")
+    matches_first = org is not None and org.kind not in service.SMALL_PLACES
+    with backend.planned_for(query.terms, generic=True, matches_first=matches_first):
+        conn = db.session.connection().connection.driver_connection  # psycopg, without SQLAlchemy's % escaping
+        conn.execute("SET enable_seqscan = off")  # a table this small: show that the index parts can answer
+        types = ", ".join("integer" if isinstance(values[n], int) else "text" for n in names)
+        conn.execute(f"PREPARE find({types}) AS {sql}")
+        try:
+            args = psycopg_sql.SQL(", ").join(psycopg_sql.Literal(values[n]) for n in names)
+            rows = conn.execute(psycopg_sql.SQL("EXPLAIN (ANALYZE, COSTS OFF) EXECUTE find({})").format(args)).fetchall()
+        finally:
+            conn.execute("DEALLOCATE find")
+            conn.execute("RESET enable_seqscan")
     return [r[0] for r in rows]
 
 
