@@ -59,7 +59,16 @@ def test_a_small_benchmark_database_reads_like_a_published_one(generate, bench_u
             assert snapshot.version_digest((e["kind"], e["number"], e["hash"]) for e in entries) == v.digest
         assert verify_chain().ok
         from dutylist.search import service
-        assert service.search(service.Query(q="高标准农田")).total  # the bulk rows are indexed for search
+        assert service.search(service.Query(q="高标准农田")).townships > 1  # the bulk rows are indexed for search
+        # and their current entries written as publish_version writes them (what the search reads)
+        from dutylist.models import CurrentEntry
+        written = sorted(tuple(r) for r in db.session.execute(select(
+            CurrentEntry.township_id, CurrentEntry.version_id, CurrentEntry.chunk_pos, CurrentEntry.entry_pos)))
+        snapshot.rebuild_current_entries()
+        assert written and written == sorted(tuple(r) for r in db.session.execute(select(
+            CurrentEntry.township_id, CurrentEntry.version_id, CurrentEntry.chunk_pos, CurrentEntry.entry_pos)))
+        assert len({r[0] for r in written}) == 12
+        db.session.rollback()
     again = generate.generate(url, 12, log=lambda *a: None)  # a benchmark database may be emptied again
     assert again["chain_ok"]
 
