@@ -298,7 +298,8 @@ def planned_for(terms: list[str], generic: bool = False, matches_first: bool = F
 
     `matches_first`: nested loops only, so the statement runs from the matches, part by part, and stops at
     MAX_HITS + 1 (a prefecture: PostgreSQL guessed that half of every entry is in it and merged the place's
-    entries with all 56,084 matches, 540 ms, where the loop from the matches takes a few).
+    entries with all 56,084 matches: 540 ms, where the loop from the matches takes ~130 ms, reading ~13,700
+    matches of the first parts for 1,001 hits in 7 % of the townships).
 
     Always: no JIT compilation, which a plan's estimated cost can trigger (~27 ms for a prefecture's search).
 
