@@ -693,13 +693,15 @@ def test_place_options_write_what_the_template_loop_wrote(app):
 
 
 def test_a_search_in_a_county_reads_its_townships_first_and_finds_the_same(demo_app, monkeypatch):
-    """Limited to a county or a township, the search may read the place's entries and test them against the
-    matches (SQLite: backend.reads_places_first): the same hits, counts and places as the usual statement; when
-    there are more than MAX_HITS, the usual statement decides which are listed (the order rows are found in)."""
+    """Limited to a county or a township (service.SMALL_PLACES), the search reads the place's entries and tests
+    them (backend.contains_all): the same hits, counts and places as the statement that starts from the
+    matches; when there are more than MAX_HITS, the latter decides which are listed (the order rows are found in)."""
     from dutylist.search import service
 
+    small = service.SMALL_PLACES
+
     def find(query, place_first):
-        monkeypatch.setattr(backend, "reads_places_first", lambda: place_first)
+        monkeypatch.setattr(service, "SMALL_PLACES", small if place_first else ())
         return service._find(query)
 
     with demo_app.app_context():

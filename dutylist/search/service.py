@@ -191,8 +191,6 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-
-
 class _Place(NamedTuple):
     """What places.townships_under reads of an organisation."""
 
@@ -365,7 +363,7 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     generic = not (query.category or query.department)
     matches_first = org is not None and org.kind not in SMALL_PLACES  # a prefecture's townships: a filter
     with backend.planned_for(query.terms, generic=generic, matches_first=matches_first):
-        if query.terms and org is not None and org.kind in SMALL_PLACES and backend.reads_places_first():
+        if query.terms and org is not None and org.kind in SMALL_PLACES:
             found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
                                    lambda: _hits(query, by_place=True).limit(MAX_HITS + 1), params)
             if len(found) > MAX_HITS:
@@ -386,7 +384,7 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     return every, truncated, facets, level, len(counts)
 
 
-#: places whose entries a search reads first when the backend prefers it (a county: ~10 townships)
+#: places whose entries a search reads first and tests (backend.contains_all; a county: ~10 townships)
 SMALL_PLACES = (OrgKind.county, OrgKind.township)
 
 #: _Found's fields, in its order: from the chunks of the versions searched, or from CurrentEntry

@@ -266,7 +266,7 @@ def _entry_dicts(version: Version, rows, keys: tuple[str, ...], json_keys: tuple
 #: decoded by decode_json when read (psycopg would decode every one of them, read or not)
 JSON_KEYS = frozenset(f for f in CONTENT_KEYS if isinstance(getattr(ItemContent, f).type, JSON))
 CONTENT_COLUMNS_AS_TEXT = tuple(cast(getattr(ItemContent, f), Text).label(f) if f in JSON_KEYS else getattr(ItemContent, f)
-                         for f in CONTENT_KEYS)
+                                for f in CONTENT_KEYS)
 
 
 _scan = json.JSONDecoder().scan_once  # the C scanner json.loads runs, without its two regex passes
