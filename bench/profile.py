@@ -165,6 +165,10 @@ def profile_page(app, client, path: str, n: int, top: int) -> dict:
         short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
         print(f"  {ct / n * 1000:7.3f} cum {tt / n * 1000:7.3f} own {nc / n:6.1f} calls  {short}:{line} {name}")
         shown += 1
+    print(f"\ntop {top} by own time (ms/request):")
+    for (filename, line, name), (_cc, nc, tt, ct, _callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
+        short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+        print(f"  {tt / n * 1000:7.3f} own {ct / n * 1000:7.3f} cum {nc / n:6.1f} calls  {short}:{line} {name}")
     return {"path": path, "bytes": size, "ms": plain, "profiled_ms": profiled, "sql_per_request": sql["n"] / n,
             "sql_ms": sql["s"] / n * 1000, "calls": stats.total_calls / n, "areas": {k: v / n * 1000 for k, v in by_area.items()}}
 

@@ -54,6 +54,27 @@ def test_version_rows_per_table_and_filter():
     assert '<p class="receiving"><strong>县民政局：</strong>直接承接</p><p class="receiving">其他</p>' in rows[1]
 
 
+def test_departments_worked_out_once_give_the_same_page():
+    """The list page works out each entry's departments once (views.lists._named) and hands them to the
+    rows, the summary's counts and the filter's options: each must print what it works out by itself."""
+    from dutylist.items import filtering, named_departments
+    from dutylist.services.list_counts import list_stats
+    base = {"kind": "cooperative", "number": None, "category": "经济发展", "name": "甲", "departments_text": "",
+            "dept_duties": [], "township_duties": [], "receiving": [], "remarks": "", "bases": [], "flags": []}
+    entries = [{**base, "item_id": 1, "departments": ["县民政局", "县财政局"]},
+               {**base, "item_id": 2, "kind": "withdrawn", "departments": [],
+                "receiving": [{"department": "县民政局", "method": "承接"}, {"department": "县<司法>局", "method": ""}]},
+               {**base, "item_id": 3, "kind": "basic", "departments": []}]
+    names = {e["item_id"]: named_departments(e) for e in entries}
+    assert names[2] == ["县民政局", "县<司法>局"]
+    assert cells.version_rows(entries, True, True, {1, 3}, names) == cells.version_rows(entries, True, True, {1, 3})
+    assert f'data-depts="县民政局{filtering.DEPT_SEPARATOR}县&lt;司法&gt;局"' in str(cells.version_rows(entries, True, True, None, names))
+    assert list_stats(entries, None, names) == list_stats(entries)
+    assert list_stats(entries)["departments"] == {"basic": 0, "cooperative": 2, "withdrawn": 2}
+    pairs = [(e["kind"], e) for e in entries]
+    assert filtering.options(pairs, names) == filtering.options(pairs)
+
+
 def test_item_cells_read_draft_items_as_objects():
     draft = SimpleNamespace(kind="withdrawn", category="平安法治", name="丙", receiving=[{"department": "县司法局",
                             "method": "指导"}], bases=[{"basis_id": 5, "text": "《条例》", "article": "第三条"},

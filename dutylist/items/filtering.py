@@ -98,8 +98,9 @@ class FilterOptions:
     total: int
 
 
-def options(items: Iterable[tuple[str, Mapping]]) -> FilterOptions:
-    """From (kind, fields) pairs: categories in order of first use, departments sorted."""
+def options(items: Iterable[tuple[str, Mapping]], names: Mapping | None = None) -> FilterOptions:
+    """From (kind, fields) pairs: categories in order of first use, departments sorted; `names`: item id ->
+    named_departments of its fields, when the caller has them already."""
     categories: dict[str, None] = {}
     departments: set[str] = set()
     total = 0
@@ -107,10 +108,11 @@ def options(items: Iterable[tuple[str, Mapping]]) -> FilterOptions:
         total += 1
         if fields.get("category"):
             categories.setdefault(fields["category"], None)
-        departments.update(named_departments(fields))
+        departments.update(names[fields["item_id"]] if names is not None else named_departments(fields))
     return FilterOptions(tuple(categories), tuple(sorted(departments)), total)
 
 
-def departments_attr(fields: Mapping) -> str:
-    """The departments a row names, as its data-depts attribute for list-filter.js."""
-    return DEPT_SEPARATOR.join(named_departments(fields))
+def departments_attr(fields: Mapping, named: list[str] | None = None) -> str:
+    """The departments a row names (`named`, when the caller has them already), as its data-depts attribute
+    for list-filter.js."""
+    return DEPT_SEPARATOR.join(named_departments(fields) if named is None else named)

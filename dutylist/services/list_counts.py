@@ -10,8 +10,9 @@ from .departments import department_key
 ORDER = {c: i for i, c in enumerate(CATEGORIES)}
 
 
-def list_stats(entries: list[dict], county=None) -> dict:
-    """Totals of one list: {'total', 'per_kind', 'per_category': {kind: [(cat, n)]}, 'departments': {kind: n}}."""
+def list_stats(entries: list[dict], county=None, names: dict | None = None) -> dict:
+    """Totals of one list: {'total', 'per_kind', 'per_category': {kind: [(cat, n)]}, 'departments': {kind: n}};
+    `names`: item id -> named_departments of its entry, when the caller has them already."""
     per_kind = Counter(e["kind"] for e in entries)
     per_category = {}
     departments = {}
@@ -19,8 +20,8 @@ def list_stats(entries: list[dict], county=None) -> dict:
         rows = [e for e in entries if e["kind"] == kind]
         counts = Counter(e["category"] for e in rows)
         per_category[kind] = sorted(counts.items(), key=lambda kv: (ORDER.get(kv[0], len(ORDER)), kv[0]))
-        names = {n for e in rows for n in named_departments(e)}
-        keys = {department_key(n, county) for n in names} if county is not None else names
+        named = {n for e in rows for n in (names[e["item_id"]] if names is not None else named_departments(e))}
+        keys = {department_key(n, county) for n in named} if county is not None else named
         departments[kind] = len(keys)
     all_categories = Counter(e["category"] for e in entries)
     return {

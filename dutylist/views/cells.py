@@ -131,10 +131,10 @@ def _item_cells(e, with_bases, with_remarks, pending_mark: bool = False) -> str:
     return _cells(get, _shown_columns(get("kind"), with_bases, with_remarks), pending_mark)
 
 
-def _row_attrs(fields, matched: bool, changed: bool | None = None) -> str:
+def _row_attrs(fields, matched: bool, changed: bool | None = None, named: list[str] | None = None) -> str:
     if type(fields) is not dict and not isinstance(fields, Mapping):
         fields = fields.fields()
-    out = f' data-cat="{esc(fields.get("category"))}" data-depts="{esc(filtering.departments_attr(fields))}"'
+    out = f' data-cat="{esc(fields.get("category"))}" data-depts="{esc(filtering.departments_attr(fields, named))}"'
     if changed is not None:
         out += f' data-changed="{1 if changed else 0}"'
     return out + (" hidden" if not matched else "")
@@ -177,9 +177,10 @@ def row_attrs(fields, matched: bool, changed: bool | None = None) -> Markup:
     return _html(_row_attrs(fields, matched, changed))
 
 
-def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set | None = None) -> Markup:
+def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set | None = None,
+                 names: Mapping | None = None) -> Markup:
     """The rows of one table of a published version (read_entries' dicts); `matched` the item ids a
-    filter keeps (None: every row shown). A row the import flagged is marked, its notes in the title.
+    filter keeps (None: every row shown); `names` item id -> named_departments, when the caller has them. A row the import flagged is marked, its notes in the title.
     A table's printed columns are chosen once, not per row (a 309-item list prints ~3,000 cells: the list
     page's largest cost when it is rendered anew)."""
     out = []
@@ -187,13 +188,19 @@ def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set
     for e in entries:
         kind = e["kind"]
         shown = columns.get(kind)
-        if shown is None:
-            shown = columns[kind] = _shown_columns(kind, with_bases, with_remarks)
+        if shown is None:  # (key, the cell's opening tag, how its value prints); a version prints no 待入库
+            shown = columns[kind] = tuple(c[:3] for c in _shown_columns(kind, with_bases, with_remarks))
         flags = e.get("flags")
         flagged = f' class="flagged" title="{esc("；".join(flags))}"' if flags else ""
-        attrs = _row_attrs(e, matched is None or e["item_id"] in matched)
-        out.append(f'<tr id="item-{e["item_id"]}"{attrs}{flagged}><td class="no">{esc(e.get("number"))}</td>'
-                   f'{_cells(e.get, shown)}</tr>\n')
+        attrs = _row_attrs(e, matched is None or e["item_id"] in matched, None,
+                           names[e["item_id"]] if names is not None else None)
+        get = e.get
+        out.append(f'<tr id="item-{e["item_id"]}"{attrs}{flagged}><td class="no">{esc(get("number"))}</td>')
+        for key, td, render in shown:
+            value = get(key)
+            # an empty value (None, "", []) prints as nothing whatever its shape: no call for it
+            out.append(f"{td}{render(value)}</td>" if value else f"{td}</td>")
+        out.append("</tr>\n")
     return _html("".join(out))
 
 

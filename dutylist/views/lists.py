@@ -15,7 +15,7 @@ from workflow.states import STATUS_LABELS, Status
 from .. import caching
 from ..caching import LRU
 from ..extensions import db
-from ..items import KIND_LABELS, KINDS, filtering
+from ..items import KIND_LABELS, KINDS, filtering, named_departments
 from ..models import ROLE_LABELS, Organisation, OrgKind, Revision, Version
 from ..services import list_counts, places, snapshot
 from ..services import requests as adjustment_requests
@@ -73,11 +73,18 @@ class VersionParts:
     shown: int
 
 
-def _render_tables(entries: list[dict], flt: filtering.ItemFilter | None) -> tuple[Markup, int]:
+def _named(entries: list[dict]) -> dict[int, list[str]]:
+    """item id -> the departments its entry names: worked out once for the summary, the filter's options and
+    the rows' data-depts."""
+    return {e["item_id"]: named_departments(e) for e in entries}
+
+
+def _render_tables(entries: list[dict], flt: filtering.ItemFilter | None,
+                   names: dict[int, list[str]] | None = None) -> tuple[Markup, int]:
     matched = {e["item_id"] for e in entries if flt.matches(e["kind"], e)} if flt else set()
     tables = snapshot.tables(entries)
     html = current_app.jinja_env.get_template("lists/_version_tables.html").render(
-        tables=tables, kinds=KINDS, kind_labels=KIND_LABELS, flt=flt, matched=matched,
+        tables=tables, kinds=KINDS, kind_labels=KIND_LABELS, flt=flt, matched=matched, names=names,
         shown_by_kind={k: sum(1 for e in tables[k] if e["item_id"] in matched) for k in KINDS})
     return Markup(html), len(matched) if flt else len(entries)
 
@@ -95,11 +102,13 @@ def version_tables(township: Organisation, version: Version, flt: filtering.Item
 
     def render() -> VersionParts:
         entries = snapshot.read_entries(version)
+        names = _named(entries)
         summary = current_app.jinja_env.get_template("lists/_version_summary.html").render(
-            tables=snapshot.tables(entries), stats=list_counts.list_stats(entries, county), kinds=KINDS,
+            tables=snapshot.tables(entries), stats=list_counts.list_stats(entries, county, names), kinds=KINDS,
             kind_labels=KIND_LABELS)
-        tables, shown = _render_tables(entries, None)
-        return VersionParts(Markup(summary), tables, filtering.options((e["kind"], e) for e in entries), shown)
+        tables, shown = _render_tables(entries, None, names)
+        return VersionParts(Markup(summary), tables, filtering.options(((e["kind"], e) for e in entries), names),
+                            shown)
     size = _cache_size()
     if not size:
         parts = render()
