@@ -21,6 +21,22 @@ def test_esc_is_markupsafe_escape(text):
     assert cells.esc(text) == str(escape(text))
 
 
+@pytest.mark.parametrize("text", AWKWARD)
+def test_search_marks_escape_as_markupsafe(text):
+    """search.service.mark escapes with esc and wraps once: the same markup as escaping each piece."""
+    import re
+
+    from dutylist.search.service import mark
+    pattern = re.compile("空格|<|&|表情", re.IGNORECASE)
+    expected, last = [], 0
+    for m in pattern.finditer(text):
+        expected += (escape(text[last:m.start()]), "<mark>", escape(m.group()), "</mark>")
+        last = m.end()
+    expected.append(escape(text[last:]))
+    assert mark(text, pattern) == Markup("".join(expected))
+    assert mark(text, None) == escape(text) and isinstance(mark(text, None), Markup)
+
+
 def test_esc_other_values():
     assert cells.esc(None) == ""
     assert cells.esc(12) == "12"

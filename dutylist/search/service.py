@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
 from .. import caching
 from ..compare import matching
+from ..escaping import esc
 from ..extensions import db
 from ..items import CONTENT_KEYS, FIELDS, KINDS, Shape, citation_lines, receiving_lines
 from ..models import (
@@ -468,12 +469,12 @@ def _pattern(terms: list[str]) -> re.Pattern | None:
 def mark(text: str, pattern: re.Pattern | None) -> Markup:
     """The text, escaped, with every match of the pattern in <mark>."""
     if pattern is None:
-        return escape(text)
+        return Markup(esc(text))
     out, last = [], 0
     for m in pattern.finditer(text):
-        out += (escape(text[last:m.start()]), "<mark>", escape(m.group()), "</mark>")
+        out += (esc(text[last:m.start()]), "<mark>", esc(m.group()), "</mark>")
         last = m.end()
-    out.append(escape(text[last:]))
+    out.append(esc(text[last:]))
     return Markup("".join(out))
 
 

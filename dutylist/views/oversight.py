@@ -8,6 +8,7 @@ from markupsafe import Markup
 from workflow import permissions as perm
 
 from .. import caching, timefmt
+from ..escaping import esc
 from ..extensions import db
 from ..filings.service import pending_for
 from ..items import KIND_LABELS, KINDS
@@ -17,7 +18,6 @@ from ..oversight.charts import Series, bar_chart
 from ..oversight.stats import CHILD_LEVEL, scope_stats
 from ..services import law_change
 from . import pages
-from .cells import esc
 
 bp = Blueprint("oversight", __name__)
 LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "region": "自治区"}
@@ -25,7 +25,7 @@ LEVEL_LABELS = {"township": "乡镇", "county": "县", "prefecture": "州", "reg
 MAX_BARS = 60
 
 
-#: page); every value is escaped by cells.esc (as {{ … }} escapes it, but None as nothing)
+#: page); every value is escaped by escaping.esc (as {{ … }} escapes it, but None as nothing)
 _ROW = ('\n  <tr data-township="{township}" data-state="{status}" data-waits="{waits}"{overdue_class}>\n'
         '    <td><a href="{township_url}">{township}</a></td>\n'
         '    <td><a href="{county_url}" class="sub">{county}</a></td>\n'

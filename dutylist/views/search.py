@@ -7,18 +7,18 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from ..escaping import esc
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
 from ..models import Version
 from ..search import service
 from ..services import places
 from ..vocabulary import CATEGORIES
-from .cells import esc
 
 bp = Blueprint("search", __name__)
 
 #: one row of the results table (what a Jinja loop over 50 hits wrote, at a tenth of its cost); every value is
-#: escaped by cells.esc (as {{ … }} escapes it; None as nothing)
+#: escaped by escaping.esc (as {{ … }} escapes it; None as nothing)
 _ROW = ('\n  <tr data-township="{0}" data-item="{1}">\n'
         '    <td class="nowrap card-title">{0}</td>\n'
         '    <td class="nowrap" data-label="版本">第 {2} 版</td>\n'
