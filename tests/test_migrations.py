@@ -80,7 +80,9 @@ def test_notification_done_at_is_backfilled_for_tasks_already_past(empty_url):
 
 def test_township_counts_are_counted_when_the_table_is_made(empty_url):
     """The migration that makes township_count fills it from what is there (two open townships under
-    吉木萨尔县, one with a published list); from then on the app keeps it."""
+    吉木萨尔县, one with a published list), the next one adds the prefecture's row; from then on the app
+    keeps them. Both migrations count as the app counts (mismatches), and the downgrade leaves the
+    counties' rows as the first migration made them."""
     from dutylist.services import township_counts
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_url, "TESTING": True, "SECRET_KEY": "x",
@@ -88,12 +90,24 @@ def test_township_counts_are_counted_when_the_table_is_made(empty_url):
     with app.app_context():
         upgrade()
         w = World()
-        county_id = w.county.id
+        county_id, prefecture_id = w.county.id, w.prefecture.id
         db.session.remove()
         downgrade(revision="f3a8c2d6e9b1")  # as before the table existed
+        upgrade(revision="a4d9e1f7c3b2")
+
+        def rows():
+            found = db.session.execute(text("SELECT parent_id, townships, published FROM township_count")).all()
+            db.session.commit()
+            return sorted(tuple(r) for r in found)
+        assert rows() == [(county_id, 2, 1)]
+        db.session.remove()
         upgrade()
-        rows = db.session.execute(text("SELECT parent_id, townships, published FROM township_count")).all()
-        assert [tuple(r) for r in rows] == [(county_id, 2, 1)]
+        assert rows() == sorted([(county_id, 2, 1), (prefecture_id, 2, 1)])
         assert township_counts.mismatches(db.session.connection()) == []
+        db.session.remove()
+        downgrade(revision="e7b3c9d1a5f2")
+        assert rows() == [(county_id, 2, 1)]
+        db.session.remove()
+        upgrade()
         db.session.remove()
         db.engine.dispose()

@@ -24,6 +24,7 @@ def kept() -> dict[int, tuple[int, int]]:
 def test_counts_follow_adding_publishing_moving_closing_and_reopening(world):
     w = world
     assert kept()[w.county.id] == (2, 1)  # 大有镇 published, 泉子街镇 not yet
+    assert kept()[w.prefecture.id] == (2, 1)  # the prefecture above: its counties' townships
     new = orgs.add_organisation("老台乡", OrgKind.township.value, w.county, w.admin)
     db.session.commit()
     assert kept()[w.county.id] == (3, 1)
@@ -33,9 +34,15 @@ def test_counts_follow_adding_publishing_moving_closing_and_reopening(world):
     publish_version(w.other_town, World.entries(), source="import", title="第二版")  # a second version: no change
     db.session.commit()
     assert kept()[w.county.id] == (3, 2)
+    assert kept()[w.prefecture.id] == (3, 2)
     orgs.move_organisation(w.other_town, w.other_county, w.admin)
     db.session.commit()
     assert kept()[w.county.id] == (2, 1) and kept()[w.other_county.id] == (1, 1)
+    assert kept()[w.prefecture.id] == (3, 2)  # both counties under it
+    orgs.move_organisation(w.other_county, w.other_prefecture, w.admin)  # a county with its township
+    db.session.commit()
+    assert kept()[w.prefecture.id] == (2, 1) and kept()[w.other_prefecture.id] == (1, 1)
+    assert w.region.id not in kept()  # nothing counted three levels up
     orgs.close_organisation(new, w.admin)
     db.session.commit()
     assert kept()[w.county.id] == (1, 1)
@@ -44,7 +51,7 @@ def test_counts_follow_adding_publishing_moving_closing_and_reopening(world):
     assert kept()[w.county.id] == (2, 1)
     orgs.rename_organisation(w.town, "大有镇（新）", w.admin)
     db.session.commit()
-    assert kept()[w.county.id] == (2, 1)
+    assert kept()[w.county.id] == (2, 1) and kept()[w.prefecture.id] == (2, 1)
     assert township_counts.mismatches(db.session.connection()) == []
 
 
@@ -61,11 +68,12 @@ def test_rebuild_and_mismatches(world):
     db.session.execute(update(TownshipCount).values(townships=99))
     db.session.commit()
     conn = db.session.connection()
-    assert township_counts.mismatches(conn) == [(world.county.id, (99, 1), (2, 1))]
+    assert township_counts.mismatches(conn) == sorted([(world.county.id, (99, 1), (2, 1)),
+                                                       (world.prefecture.id, (99, 1), (2, 1))])
     township_counts.rebuild(conn)
     db.session.commit()
     assert township_counts.mismatches(db.session.connection()) == []
-    assert kept() == {world.county.id: (2, 1)}
+    assert kept() == {world.county.id: (2, 1), world.prefecture.id: (2, 1)}
 
 
 @pytest.mark.commits
@@ -109,6 +117,7 @@ def test_concurrent_changes_in_one_county_lose_nothing(app, world, publish):
         return
     assert errors == []
     assert kept()[county_id] == (18, 9 if publish else 1)
+    assert kept()[world.prefecture.id] == (18, 9 if publish else 1)  # its row locked and counted in turn too
     assert township_counts.mismatches(db.session.connection()) == []
 
 

@@ -149,19 +149,11 @@ def _township_groups(place: Organisation | None) -> dict:
 
 def _children(place: Organisation) -> list[Child]:
     """The place's prefectures (of a region) or counties (of a prefecture), with township counts, read
-    from the counts kept per county (services/township_counts.py): a region sums ~4,000 rows, not
-    40,000 townships."""
+    from the counts kept per place (services/township_counts.py): a region reads one row per prefecture,
+    not its 40,000 townships (nor its ~4,000 counties' rows)."""
     kept, c = TownshipCount, COUNTY
-    if place.kind == OrgKind.region:
-        counts = db.session.execute(
-            select(c.parent_id, func.sum(kept.townships), func.sum(kept.published))
-            .join(c, c.id == kept.parent_id)
-            .where(c.parent_id.in_(select(Organisation.id).where(Organisation.parent_id == place.id)))
-            .group_by(c.parent_id)).all()
-    else:
-        counts = db.session.execute(
-            select(c.id, kept.townships, kept.published).join(kept, kept.parent_id == c.id)
-            .where(c.parent_id == place.id)).all()
+    counts = db.session.execute(select(c.id, kept.townships, kept.published).join(kept, kept.parent_id == c.id)
+                                .where(c.parent_id == place.id)).all()
     by_id = {oid: (int(n), int(published)) for oid, n, published in counts}
     kids = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
         Organisation.parent_id == place.id,
