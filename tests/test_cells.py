@@ -87,6 +87,12 @@ def test_departments_worked_out_once_give_the_same_page():
     assert f'data-depts="县民政局{filtering.DEPT_SEPARATOR}县&lt;司法&gt;局"' in str(cells.version_rows(entries, True, True, None, names))
     assert list_stats(entries, None, names) == list_stats(entries)
     assert list_stats(entries)["departments"] == {"basic": 0, "cooperative": 2, "withdrawn": 2}
+    county = SimpleNamespace(name="温宿县", short_name="")  # 温宿县民政局 and 县民政局: one department in it
+    entries[1]["receiving"].append({"department": "温宿县民政局", "method": "承接"})
+    names = {e["item_id"]: named_departments(e) for e in entries}
+    assert list_stats(entries, county, names) == list_stats(entries, county)
+    assert list_stats(entries, county)["departments"] == {"basic": 0, "cooperative": 2, "withdrawn": 2}
+    assert list_stats(entries)["departments"]["withdrawn"] == 3
     pairs = [(e["kind"], e) for e in entries]
     assert filtering.options(pairs, names) == filtering.options(pairs)
 

@@ -38,6 +38,7 @@ from .audit import record_event
 BODY_KINDS = (OrgKind.office, OrgKind.department)
 #: full-width and half-width brackets name the same thing: 自然资源局（林业和草原局） = 自然资源局(林业和草原局)
 _WIDTHS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]"})
+_SPACES = re.compile(r"\s+")
 
 
 def county_prefixes(county: Organisation) -> list[str]:
@@ -48,7 +49,7 @@ def county_prefixes(county: Organisation) -> list[str]:
 def department_key(name: str, county: Organisation) -> str:
     """吉木萨尔县民政局 and 县民政局 have the same key within 吉木萨尔县 (spaces and bracket widths
     do not count). Pure: aliases are the registry's business."""
-    name = re.sub(r"\s+", "", name).translate(_WIDTHS)
+    name = _SPACES.sub("", name).translate(_WIDTHS)
     for prefix in county_prefixes(county):
         if name.startswith(prefix):
             return "县" + name[len(prefix):]

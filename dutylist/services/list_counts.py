@@ -16,13 +16,17 @@ def list_stats(entries: list[dict], county=None, names: dict | None = None) -> d
     per_kind = Counter(e["kind"] for e in entries)
     per_category = {}
     departments = {}
+    keys_of: dict[str, str] = {}  # a name's county-relative key, worked out once for the three tables
     for kind in KINDS:
         rows = [e for e in entries if e["kind"] == kind]
         counts = Counter(e["category"] for e in rows)
         per_category[kind] = sorted(counts.items(), key=lambda kv: (ORDER.get(kv[0], len(ORDER)), kv[0]))
         named = {n for e in rows for n in (names[e["item_id"]] if names is not None else named_departments(e))}
-        keys = {department_key(n, county) for n in named} if county is not None else named
-        departments[kind] = len(keys)
+        if county is not None:
+            for n in named.difference(keys_of):
+                keys_of[n] = department_key(n, county)
+            named = {keys_of[n] for n in named}
+        departments[kind] = len(named)
     all_categories = Counter(e["category"] for e in entries)
     return {
         "total": len(entries),
