@@ -111,18 +111,18 @@ def _touched(session: Session) -> set[int]:
             if obj.kind == OrgKind.township.value:
                 parents.add(obj.parent_id)
                 parents.update(old)
-            elif old:  # a county moved: its townships counted under another prefecture now
+            elif old:  # a county moved: its townships counted under another prefecture now (a moved
+                # department or office changes no count: its two counties are recounted, harmlessly)
                 upper.update(old)
                 upper.add(obj.parent_id)
         elif isinstance(obj, Version) and obj in session.new:
             townships.add(obj.township_id)
-    connection = session.connection()
     if townships:
-        parents.update(connection.execute(
+        parents.update(session.connection().execute(
             select(Organisation.parent_id).where(Organisation.id.in_(townships))).scalars())
     parents.discard(None)
     if parents:  # the places above them, as they are now (a county's old prefecture: `old` above)
-        upper.update(connection.execute(
+        upper.update(session.connection().execute(
             select(Organisation.parent_id).where(Organisation.id.in_(parents))).scalars())
     upper.discard(None)
     return parents | upper
