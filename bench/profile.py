@@ -63,6 +63,11 @@ AREAS = [
 ]
 
 
+def _short(filename: str) -> str:
+    """A function's file as the tables print it: relative to the project, or to site-packages."""
+    return filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+
+
 def area(filename: str) -> str:
     for needle, label in AREAS:
         if needle in filename:
@@ -162,13 +167,11 @@ def profile_page(app, client, path: str, n: int, top: int) -> dict:
             break
         if name.startswith("<") and name != "<module>" and "template" not in filename:
             continue
-        short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
-        print(f"  {ct / n * 1000:7.3f} cum {tt / n * 1000:7.3f} own {nc / n:6.1f} calls  {short}:{line} {name}")
+        print(f"  {ct / n * 1000:7.3f} cum {tt / n * 1000:7.3f} own {nc / n:6.1f} calls  {_short(filename)}:{line} {name}")
         shown += 1
     print(f"\ntop {top} by own time (ms/request):")
     for (filename, line, name), (_cc, nc, tt, ct, _callers) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
-        short = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
-        print(f"  {tt / n * 1000:7.3f} own {ct / n * 1000:7.3f} cum {nc / n:6.1f} calls  {short}:{line} {name}")
+        print(f"  {tt / n * 1000:7.3f} own {ct / n * 1000:7.3f} cum {nc / n:6.1f} calls  {_short(filename)}:{line} {name}")
     return {"path": path, "bytes": size, "ms": plain, "profiled_ms": profiled, "sql_per_request": sql["n"] / n,
             "sql_ms": sql["s"] / n * 1000, "calls": stats.total_calls / n, "areas": {k: v / n * 1000 for k, v in by_area.items()}}
 

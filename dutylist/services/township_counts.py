@@ -44,8 +44,9 @@ def _counted(place_id, *conditions):
     return one_up.scalar_subquery() + two_up.scalar_subquery()
 
 
-def _published():
-    return exists().where(Version.township_id == _TOWN.id, Version.number == 1)
+def _published(township_id=_TOWN.id):
+    """The township (its id, as the statement names it) has a published list: a version 1."""
+    return exists().where(Version.township_id == township_id, Version.number == 1)
 
 
 def refresh(connection, parent_ids) -> None:
@@ -72,8 +73,7 @@ def _live():
     two_up = (select(_MIDDLE.parent_id, _TOWN.id).join(_MIDDLE, _MIDDLE.id == _TOWN.parent_id)
               .where(_open(), _MIDDLE.parent_id.is_not(None)))
     under = union_all(one_up, two_up).subquery("under")
-    first = exists().where(Version.township_id == under.c.town_id, Version.number == 1)
-    return (select(under.c.place_id, func.count(), func.count().filter(first))
+    return (select(under.c.place_id, func.count(), func.count().filter(_published(under.c.town_id)))
             .group_by(under.c.place_id))
 
 

@@ -165,8 +165,8 @@ def version_rows(entries: Iterable[dict], with_bases, with_remarks, matched: set
                  names: Mapping | None = None) -> Markup:
     """The rows of one table of a published version (read_entries' dicts); `matched` the item ids a
     filter keeps (None: every row shown); `names` item id -> named_departments, when the caller has them.
-    A row the import flagged is marked, its notes in the title. A table's printed columns are chosen once, not per row (a 309-item list prints ~3,000 cells: the list
-    page's largest cost when it is rendered anew)."""
+    A row the import flagged is marked, its notes in the title. A table's printed columns are chosen once,
+    not per row (a 309-item list prints ~3,000 cells: the list page's largest cost when it is rendered anew)."""
     out = []
     columns = {}
     for e in entries:
