@@ -115,3 +115,32 @@ def test_the_list_page_reads_its_versions_and_open_draft_in_one_statement(app, w
     # a user who may not read the draft is not told of it
     other = signed_in(app, "quanzijie-drafter")
     assert "有一份修订稿正在进行" not in other.get(path).get_data(as_text=True)
+
+
+def test_the_list_page_around_reused_tables_loads_no_deferred_column(demo_app, demo_client):
+    """Rendered around tables kept from an earlier view (the page itself not reused: PAGE_CACHE off), the
+    list page still shows the import's warnings, read by one compiled statement rather than the ORM's lazy
+    load of the deferred column (a second ORM query per page)."""
+    from sqlalchemy.orm import Session
+
+    from dutylist.models import Organisation, OrgKind
+    demo_app.config.update(PAGE_CACHE=0, VERSION_HTML_CACHE=64)
+    assert demo_client.login("dayou-drafter", "Demo-2025!").status_code == 302
+    with demo_app.app_context():
+        town = db.session.scalar(db.select(Organisation.id).where(Organisation.name == "奇台镇",
+                                                                  Organisation.kind == OrgKind.township))
+    first = demo_client.get(f"/townships/{town}").get_data(as_text=True)  # renders and keeps the tables
+    column_loads = []
+
+    def orm_execute(state):
+        if state.is_column_load:
+            column_loads.append(str(state.statement))
+    event.listen(Session, "do_orm_execute", orm_execute)
+    try:
+        with statements() as seen:
+            again = demo_client.get(f"/townships/{town}").get_data(as_text=True)
+    finally:
+        event.remove(Session, "do_orm_execute", orm_execute)
+    assert "导入提示" in first and again == first
+    assert not column_loads, column_loads
+    assert len([s for s in seen if "import_report" in s]) == 1, seen

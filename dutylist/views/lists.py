@@ -176,9 +176,11 @@ def _version_page(township: Organisation, version: Version | None, versions: lis
 
 def _render_list_page(context: dict) -> str:
     version, township = context["version"], context["township"]
+    # the import report through snapshot's compiled read (the versions were read without it), not a lazy load
     return render_template("lists/township.html", **context,
                            parts=version_tables(township, version, context["flt"]) if version else None,
-                           origins=adjustment_requests.version_origins(version) if version else [])
+                           origins=adjustment_requests.version_origins(version) if version else [],
+                           import_report=snapshot.import_report_of(version) if version else None)
 
 
 def render_version(township: Organisation, version: Version | None, versions: list[Version] | None = None,
