@@ -84,7 +84,7 @@ def main(argv=None) -> dict:
     p.add_argument("--duration", type=int, default=5, help="seconds of wrk per page and round")
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2×cores)")
+    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: one per core)")
     args = p.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="dutylist-portal-bench-"))
@@ -94,7 +94,7 @@ def main(argv=None) -> dict:
         url = database_url(url)
         run.ensure_wrk()
         township_id, office = seed(url)
-        workers = args.workers or 2 * (os.cpu_count() or 1)
+        workers = args.workers or run.default_workers()
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "SESSION_COOKIE_SECURE": "0",
                "DUTYLIST_INSTANCE": str(tmp)}
         env.pop("FLASK_DEBUG", None)

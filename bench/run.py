@@ -6,7 +6,8 @@
 
 1. generates the data (bench/generate.py) unless --reuse finds it already there;
 2. serves bench/hello.py (bare Flask) and then the app (wsgi:app) with gunicorn, production settings:
-   -w 2×cores sync workers on 127.0.0.1:<free port>, DATABASE_URL and SECRET_KEY from the environment;
+   -w <cores> sync workers (default_workers) on 127.0.0.1:<free port>, DATABASE_URL and SECRET_KEY from the
+   environment;
 3. signs in as the county office user through the real login form (CSRF token, POST /auth/login) and hands
    the session cookie to wrk;
 4. loads each page with wrk (-t2 -c8 -d<duration>s, after a short warm-up), reading throughput and the
@@ -104,6 +105,14 @@ def free_port() -> int:
 
 
 # ------------------------------------------------------------------ gunicorn
+def default_workers() -> int:
+    """gunicorn's sync workers, one per core (two at least): the README's production setting and the issue's
+    measurement (2 cores, -w 2). The pages are CPU-bound (SQLite in process, PostgreSQL on the same cores); 2×cores
+    workers cost 15 % more CPU per page rendered anew and a quarter more p95 (bench/RESULTS.md, issue 17,
+    eighth round). --workers measures any other count."""
+    return max(2, os.cpu_count() or 1)
+
+
 class Server:
     """gunicorn in the background, with the production settings; stopped on exit."""
 
@@ -329,7 +338,7 @@ def run(args) -> dict:
             pages.append((name, path))
         else:
             notes.append(f"{name}: endpoint {endpoint} does not exist (yet): skipped")
-    workers = args.workers or 2 * (os.cpu_count() or 1)
+    workers = args.workers or default_workers()
     tmp = Path(tempfile.mkdtemp(prefix="dutylist-bench-"))
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "SESSION_COOKIE_SECURE": "0"}
     env.pop("FLASK_DEBUG", None)
@@ -534,7 +543,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--duration", type=int, default=10, help="seconds per page (wrk -d)")
     ap.add_argument("--connections", type=int, default=8, help="concurrent clients (wrk -c)")
     ap.add_argument("--threads", type=int, default=2, help="wrk -t")
-    ap.add_argument("--workers", type=int, help="gunicorn -w (default 2 x cores)")
+    ap.add_argument("--workers", type=int, help="gunicorn -w (default: one per core)")
     ap.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     ap.add_argument("--skip-history-bench", action="store_true")
     ap.add_argument("--skip-uncached", action="store_true", help="do not measure the pages with their caches off")
