@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from dutylist import clock
 from dutylist.extensions import db
-from dutylist.models import Role
+from dutylist.models import Organisation, OrgKind, Role
 from dutylist.services import delegations
 from dutylist.services.snapshot import publish_version
 from workflow import operations as ops
@@ -117,14 +118,13 @@ def test_the_list_page_reads_its_versions_and_open_draft_in_one_statement(app, w
     assert "有一份修订稿正在进行" not in other.get(path).get_data(as_text=True)
 
 
-def test_the_list_page_around_reused_tables_loads_no_deferred_column(demo_app, demo_client):
+def test_the_list_page_around_reused_tables_loads_no_deferred_column(demo_app, demo_client, monkeypatch):
     """Rendered around tables kept from an earlier view (the page itself not reused: PAGE_CACHE off), the
     list page still shows the import's warnings, read by one compiled statement rather than the ORM's lazy
     load of the deferred column (a second ORM query per page)."""
-    from sqlalchemy.orm import Session
-
-    from dutylist.models import Organisation, OrgKind
-    demo_app.config.update(PAGE_CACHE=0, VERSION_HTML_CACHE=64)
+    # the demo app serves the whole session: its settings are given back after this test
+    monkeypatch.setitem(demo_app.config, "PAGE_CACHE", 0)
+    monkeypatch.setitem(demo_app.config, "VERSION_HTML_CACHE", 64)
     assert demo_client.login("dayou-drafter", "Demo-2025!").status_code == 302
     with demo_app.app_context():
         town = db.session.scalar(db.select(Organisation.id).where(Organisation.name == "奇台镇",
