@@ -20,6 +20,7 @@ from . import (
     security,
     signals,
     timefmt,
+    transactions,
 )
 from .api import bp as api_bp
 from .config import INSTANCE, ROOT, Config
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     pages.init_app(app)  # ETags, reused pages, gzip
     cells.init_app(app)  # an item's cells as HTML, for every template
     cli.init_app(app)
+    transactions.init_app(app)  # a request that only read ends by COMMIT: its prepared statements kept
     for package in (documents, search, notifications, backup, filings):
         package.init_app(app)  # commands, settings and signal subscriptions
     # a published version clears the change-of-law flags it dealt with (services.law_change)

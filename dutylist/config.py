@@ -87,6 +87,20 @@ def request_days() -> dict[str, int]:
             raise ValueError(f"REQUEST_DAYS: type:days pairs (dynamic, admission; 1–60 days), not {part!r}")
         out[key] = int(value)
     return out
+
+
+def prepare_threshold() -> int | None:
+    """PG_PREPARE_THRESHOLD: after how many runs on one connection psycopg prepares a statement on the server
+    (psycopg's own default, 5); "off": never, as a connection pooler in transaction mode older than PgBouncer
+    1.21 requires (it hands each transaction another server connection, which has not prepared them)."""
+    raw = os.environ.get("PG_PREPARE_THRESHOLD", "5").strip().lower()
+    if raw in ("off", "none"):
+        return None
+    if not raw.isdigit():
+        raise ValueError(f"PG_PREPARE_THRESHOLD: a number of runs, or off, not {raw!r}")
+    return int(raw)
+
+
 #: the item tables (dutylist.items.KINDS; config imports nothing of the item package)
 ITEM_KINDS = ("basic", "cooperative", "withdrawn")
 
@@ -134,6 +148,8 @@ class Config:
         # list page reads index pages all over a large file, and reading them again from the OS costs more
         # CPU than the query itself; 0 leaves SQLite's default
         self.SQLITE_CACHE_MIB = int(os.environ.get("SQLITE_CACHE_MIB") or 32)
+        # PostgreSQL only: psycopg's prepared statements, kept across requests (dutylist.transactions)
+        self.PG_PREPARE_THRESHOLD = prepare_threshold()
         # uploaded Word/Excel files are parsed in a child process with memory and CPU limits
         # (documents.sandbox); IMPORT_SANDBOX=0 parses in the worker (the size limits still apply)
         self.IMPORT_SANDBOX = os.environ.get("IMPORT_SANDBOX", "1") != "0"
