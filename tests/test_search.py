@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask import url_for
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from dutylist.extensions import db
 from dutylist.models import ContentDepartment, Organisation, OrgKind, Version
@@ -454,6 +454,34 @@ def test_a_search_everywhere_on_postgresql_reads_the_trigram_index_part_by_part(
     found = search(Query(q=PHRASE, organisation_id=world.prefecture.id))
     assert found.total == 41 and {f.name: f.hits for f in found.facets} == {"大有镇": 40, "泉子街镇": 1}
     assert search(Query(q=PHRASE, organisation_id=world.other_prefecture.id)).total == 0
+
+
+def test_a_short_term_with_letters_does_not_lend_its_statement_to_a_long_one(app):
+    """ILIKE is the mode of a term with letters whatever its length; the statement of a short one scans the table,
+    that of a long one reads the trigram index part by part. Each its own statement (services.prepared), whichever
+    comes first: a short term's scan reused for a long one read every row (PostgreSQL)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's trigram index parts")
+    world = World()
+    publish_version(world.town, [EntryData("basic", 1, fields("GIS 数据管理")), EntryData("basic", 2, fields("耕地保护"))],
+                    source="import")
+    db.session.commit()
+    sent = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert search(Query(q="Gi")).total == 1  # 2 characters: a scan
+        short = [s for s in sent if "search_text" in s]
+        sent.clear()
+        assert search(Query(q="gis")).total == 1  # 3: the index's parts
+        long = [s for s in sent if "search_text" in s]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    parts = f"% {backend.BUCKETS}"
+    assert short and not any(parts in s.replace("%%", "%") for s in short)
+    assert long and any(parts in s.replace("%%", "%") for s in long)
 
 
 def test_truncated_search_page_asks_to_narrow_it(reader, monkeypatch):

@@ -266,10 +266,13 @@ def match_params(terms: list[str]) -> dict:
 
 
 def match_shape(terms: list[str]) -> tuple:
-    """What of the terms changes the SQL of match_source(named=True) (with the dialect)."""
+    """What of the terms changes the SQL of match_source(named=True) (with the dialect). PostgreSQL: each term's
+    mode, and whether it is long enough for the trigram index (ILIKE is both a short and a long term's mode, and
+    only a statement of long terms reads the index's parts: a short term's scan, reused for a long one, read
+    every row)."""
     if _dialect() == "sqlite":
         return tuple(len(t) >= TRIGRAM for t in terms)
-    return tuple(_pg_mode(t) for t in terms)
+    return tuple((_pg_mode(t), len(t) >= TRIGRAM) for t in terms)
 
 
 def not_indexed(column):
