@@ -128,6 +128,7 @@ class Server:
         self.log = log
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.port}"
+        self.postgresql = env.get("DATABASE_URL", "").startswith("postgres")
 
     def wait(self, path: str = "/", timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -145,25 +146,18 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by this server's processes (master and workers), from /proc."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                pid = int(stat.parent.name)
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, ValueError, IndexError):
-                continue
-            if pid == self.proc.pid or int(fields[1]) == self.proc.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / tick
+        return processes_cpu_seconds(lambda pid, _name, parent: self.proc.pid in (pid, parent))
 
     def measure(self, path: str, cookie: str | None, headers: dict | None = None, **opts) -> dict:
-        """wrk against one path; adds the server's own CPU milliseconds per request (robust to other load)."""
-        before = self.cpu_seconds()
+        """wrk against one path; adds the server's own CPU milliseconds per request (robust to other load) and,
+        on PostgreSQL, the database's (its processes on this machine: the same cores)."""
+        before, db_before = self.cpu_seconds(), database_cpu_seconds() if self.postgresql else None
         r = wrk(self.base + path, cookie=cookie, headers=headers, **opts)
         used = (self.cpu_seconds() - before) * 1000
         r["server_cpu_ms"] = used / r["requests"] if r["requests"] else float("nan")
         r["server_cpu_total_ms"] = used
+        if db_before is not None and r["requests"]:
+            r["database_cpu_ms"] = (database_cpu_seconds() - db_before) * 1000 / r["requests"]
         return r
 
     def stop(self) -> None:
@@ -174,6 +168,27 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def processes_cpu_seconds(wanted) -> float:
+    """CPU time (user + system) used so far by the processes on this machine for which wanted(pid, name, parent
+    pid) is true, from /proc (those that cannot be read count nothing)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+            fields = rest.split()
+            if wanted(int(stat.parent.name), head.split("(", 1)[-1], int(fields[1])):
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
+def database_cpu_seconds() -> float:
+    """CPU time used so far by every PostgreSQL process on this machine (server processes and backends)."""
+    return processes_cpu_seconds(lambda _pid, name, _parent: name.startswith("postgres"))
 
 
 # ------------------------------------------------------------------ signing in
@@ -478,23 +493,25 @@ def print_table(report: dict) -> None:
     print(f"gunicorn -w {s['workers']} -k {s['worker_class']}, wrk -t{s['threads']} -c{s['connections']} "
           f"-d{s['duration']}s; load average {report['loadavg_start']} (start) / {report['loadavg_end']} (end)")
     print()
-    print("| page | path | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | KiB | server CPU ms/req | x bare Flask |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| page | path | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | KiB | server CPU ms/req | database CPU "
+          "ms/req | x bare Flask |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     paths = {"hello": "/ (bench/hello.py)", **{k: urllib.parse.unquote(v) for k, v in report["paths"].items()}}
     for name, r in res.items():
         if r is None:
-            print(f"| {name} | {paths.get(name, '')} | skipped | | | | | | | | |")
+            print(f"| {name} | {paths.get(name, '')} | skipped | | | | | | | | | |")
             continue
         if not r["requests"]:
             print(f"| {name} | `{paths.get(name, '')}` | 0 | – | – | – | – | {r['errors']} | "
                   f"{report['page_bytes'].get(name, 0) / 1024:.0f} | {r['server_cpu_total_ms'] / 1000:.1f} s busy, "
-                  f"no response within {r['duration_us'] / 1e6:.0f} s | 0 |")
+                  f"no response within {r['duration_us'] / 1e6:.0f} s | | 0 |")
             continue
         ratio = r["rps"] / hello["rps"] if hello else float("nan")
         kib = report["page_bytes"].get(name, 13 / 1024 if name == "hello" else 0) / 1024
+        database = f"{r['database_cpu_ms']:.2f}" if "database_cpu_ms" in r else "–"
         print(f"| {name} | `{paths.get(name, '')}` | {r['rps']:.1f} | {r['p50'] / 1000:.1f} | {r['p95'] / 1000:.1f} | "
               f"{r['p99'] / 1000:.1f} | {r['max'] / 1000:.1f} | {r['errors']} | {kib:.0f} | {r['server_cpu_ms']:.2f} | "
-              f"{ratio:.4f} |")
+              f"{database} | {ratio:.4f} |")
     side = report.get("side_by_side") or {}
     if side:
         print()
