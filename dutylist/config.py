@@ -101,6 +101,19 @@ def prepare_threshold() -> int | None:
     return int(raw)
 
 
+def search_time_limit() -> float | None:
+    """SEARCH_TIME_LIMIT: seconds a search's statement may run before it is stopped and the user asked to narrow
+    it (default 10; 0: no limit). Terms of 1-2 characters only read every row of the index."""
+    raw = os.environ.get("SEARCH_TIME_LIMIT", "10").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 3600:
+        raise ValueError(f"SEARCH_TIME_LIMIT: seconds (0: no limit), not {raw!r}")
+    return value or None
+
+
 #: the item tables (dutylist.items.KINDS; config imports nothing of the item package)
 ITEM_KINDS = ("basic", "cooperative", "withdrawn")
 
@@ -150,6 +163,8 @@ class Config:
         self.SQLITE_CACHE_MIB = int(os.environ.get("SQLITE_CACHE_MIB") or 32)
         # PostgreSQL only: psycopg's prepared statements, kept across requests (dutylist.transactions)
         self.PG_PREPARE_THRESHOLD = prepare_threshold()
+        # a search's statement still running after this many seconds is stopped (search.backend.planned_for)
+        self.SEARCH_TIME_LIMIT = search_time_limit()
         # uploaded Word/Excel files are parsed in a child process with memory and CPU limits
         # (documents.sandbox); IMPORT_SANDBOX=0 parses in the worker (the size limits still apply)
         self.IMPORT_SANDBOX = os.environ.get("IMPORT_SANDBOX", "1") != "0"

@@ -6,7 +6,9 @@ Chinese is searched by substring, with no word segmentation:
   (external content, kept in sync by triggers); terms of 1-2 characters, which trigrams
   cannot answer, fall back to LIKE on `search_text`.
 - PostgreSQL: pg_trgm and a GIN trigram index on `search_text.text`; `ILIKE '%term%'` uses it
-  (for terms of 1-2 characters PostgreSQL falls back to scanning, still correct).
+  (a search of terms of 1-2 characters only falls back to scanning, still correct; a shorter term beside a
+  longer one is tested on what the index finds). A search's statements are stopped after SEARCH_TIME_LIMIT
+  seconds on both databases (planned_for).
 
 Contents are immutable, so a content is indexed once, when the version that brings it is
 published (add_contents receives signals.contents_stored, which snapshot.publish_version sends). `flask search-reindex` rebuilds it all.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import (
@@ -35,6 +38,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -207,9 +211,10 @@ def match_source(terms: list[str], named: bool = False):
     `named`: the terms as bind parameters named as match_params() names them (a statement compiled
     once for every search of the same shape, match_shape()).
 
-    PostgreSQL, every term of 3 characters or more: the matches of each part of the trigram index in turn
+    PostgreSQL, when a term has 3 characters or more: the matches of each part of the trigram index in turn
     (UNION ALL: the database runs a part only when the rows before it were not enough), so a search cut at
-    MAX_HITS + 1 reads one part's candidates, not all of them.
+    MAX_HITS + 1 reads one part's candidates, not all of them; a shorter term beside it is tested on those
+    candidates. Only terms of 1-2 characters: a scan of every row (no index answers them).
     """
     values = match_params(terms)
     param = (lambda name: bindparam(name, values[name])) if named else values.__getitem__
@@ -224,9 +229,10 @@ def match_source(terms: list[str], named: bool = False):
             return source, _fts.c.rowid, [match, *short]
         return SearchText.__table__, SearchText.content_id, short
     conditions = [_pg_contains(t, param(f"term_{i}")) for i, t in enumerate(terms)]
-    if not all(len(t) >= TRIGRAM for t in terms):
+    if not indexed(terms):
         return SearchText.__table__, SearchText.content_id, conditions  # a scan, which stops by itself
-    # each part's condition as literal SQL, so that even a generic plan knows which partial index answers it
+    # each part's condition as literal SQL, so that even a generic plan knows which partial index answers it;
+    # the terms of 1-2 characters are tested on the candidates the longer ones find in the part
     bucket = SearchText.content_id.op("%")(literal_column(str(BUCKETS)))
     parts = union_all(*(select(SearchText.content_id).where(bucket == literal_column(str(k)), *conditions)
                         for k in range(BUCKETS))).subquery("matched")
@@ -248,6 +254,12 @@ def contains_all(terms: list[str], content_id):
     values = match_params(terms)
     return exists().where(SearchText.content_id == content_id,
                           *(_pg_contains(t, bindparam(f"term_{i}", values[f"term_{i}"])) for i, t in enumerate(terms)))
+
+
+def indexed(terms: list[str]) -> bool:
+    """Whether an index answers the search: one of its terms has 3 characters or more (trigrams); the shorter
+    ones are tested on what it finds."""
+    return any(len(t) >= TRIGRAM for t in terms)
 
 
 def _dialect() -> str:
@@ -280,13 +292,29 @@ def not_indexed(column):
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
+class TooSlow(Exception):
+    """A search's statement ran past its time limit and was stopped (the session's transaction rolled back)."""
+
+
+#: SQLite's progress handler runs every this many virtual machine instructions (a scan of 244,000 rows is
+#: ~50 M: a few hundred calls of a Python function, too few to measure)
+_PROGRESS_STEP = 100_000
+
+
 @contextmanager
-def planned_for(terms: list[str], generic: bool = False, matches_first: bool = False):
-    """Around a search's statements: on PostgreSQL, when the trigram index answers every term, no parallel
+def planned_for(terms: list[str], generic: bool = False, matches_first: bool = False, limit: float | None = None):
+    """Around a search's statements: the settings they run under, and how long they may run.
+
+    `limit` (seconds; None or 0: none): a statement still running after it is stopped and TooSlow raised, the
+    session's transaction rolled back. Terms of 1-2 characters only are a scan of every row (no index answers
+    them): at 40,000 townships a rare one took ~30 s, past the server's own timeout, and anyone could keep every
+    worker busy with them. PostgreSQL: statement_timeout for the transaction; SQLite: a progress handler.
+
+    On PostgreSQL, when the trigram index answers the search, no parallel
     workers for the rest of the transaction. The index finds the candidates in a few milliseconds and the
     search stops at MAX_HITS + 1, so starting workers costs more than they save (35 against 47 ms at 40,000
-    townships, alone; and under load they take the cores other requests need). A term of 1-2 characters
-    means a scan of every row, which parallel workers do shorten.
+    townships, alone; and under load they take the cores other requests need). Terms of 1-2 characters only
+    mean a scan of every row, which parallel workers do shorten.
 
     `generic`: the statements inside are planned once per connection and their plan reused (a generic
     plan) — for a search whose good plan does not depend on how common its words are. Planning the search's
@@ -298,28 +326,56 @@ def planned_for(terms: list[str], generic: bool = False, matches_first: bool = F
     entries with all 56,084 matches: 540 ms, where the loop from the matches takes ~130 ms, reading ~13,700
     matches of the first parts for 1,001 hits in 7 % of the townships).
 
-    Always: no JIT compilation, which a plan's estimated cost can trigger (~27 ms for a prefecture's search).
+    Always with an index: no JIT compilation, which a plan's estimated cost can trigger (~27 ms for a
+    prefecture's search).
 
     These settings are put back after the block, so the page's other statements are planned as usual (the
     place filter's read, planned generically, took 55 ms)."""
-    if not (terms and all(len(t) >= TRIGRAM for t in terms) and db.session.get_bind().dialect.name == "postgresql"):
-        yield
-        return
-    scoped = {"jit": "off"}  # compiling a plan's expressions took ~27 ms, the search itself a few
-    if generic:
-        scoped["plan_cache_mode"] = "force_generic_plan"
-    if matches_first:
-        scoped.update(enable_hashjoin="off", enable_mergejoin="off")
-    names = list(scoped)
-    # setting names and values are this function's own literals; one round trip reads and sets them all
-    before = db.session.execute(text("SELECT " + ", ".join(
-        [f"current_setting('{n}')" for n in names] + ["set_config('max_parallel_workers_per_gather', '0', true)"]
-        + [f"set_config('{n}', '{v}', true)" for n, v in scoped.items()]))).first()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    scoped, rest = {}, {}  # settings put back after the block; settings for the rest of the transaction
+    if postgresql and terms and indexed(terms):
+        scoped["jit"] = "off"  # compiling a plan's expressions took ~27 ms, the search itself a few
+        rest["max_parallel_workers_per_gather"] = "0"
+        if generic:
+            scoped["plan_cache_mode"] = "force_generic_plan"
+        if matches_first:
+            scoped.update(enable_hashjoin="off", enable_mergejoin="off")
+    if postgresql and limit:
+        scoped["statement_timeout"] = str(max(1, round(limit * 1000)))  # milliseconds
+    driver = None
+    if not postgresql and limit:
+        driver = db.session.connection().connection.driver_connection
+        deadline = time.monotonic() + limit
+        driver.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEP)
+    before, names = None, list(scoped)
+    if scoped or rest:
+        # setting names and values are this function's own literals; one round trip reads and sets them all
+        before = db.session.execute(text("SELECT " + ", ".join(
+            [f"current_setting('{n}')" for n in names]
+            + [f"set_config('{n}', '{v}', true)" for n, v in (*rest.items(), *scoped.items())]))).first()
     try:
         yield
+    except OperationalError as error:
+        if not _stopped(error):
+            raise
+        db.session.rollback()  # PostgreSQL: the transaction is aborted; either way what it set goes with it
+        before = None
+        raise TooSlow() from error
     finally:
-        db.session.execute(text("SELECT " + ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))),
-                           {f"v{i}": before[i] for i in range(len(names))})
+        if driver is not None:
+            driver.set_progress_handler(None, 0)
+        if before is not None and names:
+            db.session.execute(text("SELECT " + ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))),
+                               {f"v{i}": before[i] for i in range(len(names))})
+
+
+def _stopped(error: OperationalError) -> bool:
+    """Whether the statement was stopped by planned_for's limit: PostgreSQL's query_canceled (57014, which a
+    statement_timeout raises), SQLite's "interrupted" (the progress handler)."""
+    orig = error.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "interrupted" in str(orig)
+    return getattr(orig, "sqlstate", None) == "57014"
 
 
 def _pg_mode(term: str) -> str:
@@ -355,4 +411,4 @@ def unindexed_contents() -> int:
 
 
 __all__ = ["SearchText", "create_structures", "drop_structures", "alembic_include_name", "searchable_text", "add_contents", "reindex",
-           "match_source", "contains_all", "match_params", "match_shape", "not_indexed", "planned_for", "index_size", "unindexed_contents"]
+           "match_source", "indexed", "contains_all", "match_params", "match_shape", "not_indexed", "planned_for", "TooSlow", "index_size", "unindexed_contents"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 
@@ -182,10 +183,19 @@ class Result:
     facets: list[Facet] = field(default_factory=list)  #: hits per place, at the finest level that fits
     facet_level: str = ""  #: 乡镇 | 县（市） | 州（地区、市）
     townships: int = 0  #: townships with a hit
+    stopped: bool = False  #: the search ran past SEARCH_TIME_LIMIT and was stopped: nothing is listed
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def stopped_advice(self) -> str:
+        """What to do about a search that was stopped (shown with it)."""
+        if not backend.indexed(self.query.terms):
+            return ("一两个字的词用不上索引，要逐条比对全部清单：请再加一个三个字以上的词，"
+                    "或先选择地区（县或乡镇）缩小范围。")
+        return "请按地区、清单、类别或部门缩小范围后再试。"
 
 
 def _like(term: str) -> str:
@@ -308,12 +318,15 @@ def search(query: Query) -> Result:
     """
     if query.empty:
         return Result(query, [], 0)
-    if caching.enabled():
-        key = (caching.published_token(), tuple(t.casefold() for t in query.terms), query.kind, query.category,
-               query.department, query.organisation_id, query.version_id, query.all_versions, MAX_HITS, MAX_FACETS)
-        found = _FOUND.get_or_make(key, lambda: _find(query))
-    else:
-        found = _find(query)
+    try:
+        if caching.enabled():
+            key = (caching.published_token(), tuple(t.casefold() for t in query.terms), query.kind, query.category,
+                   query.department, query.organisation_id, query.version_id, query.all_versions, MAX_HITS, MAX_FACETS)
+            found = _FOUND.get_or_make(key, lambda: _find(query))
+        else:
+            found = _find(query)
+    except backend.TooSlow:  # not kept: the same search may finish when the database is less busy
+        return Result(query, [], 0, stopped=True)
     every, truncated, facets, level, townships = found
     if not every:
         return Result(query, [], 0)
@@ -363,7 +376,8 @@ def _find(query: Query) -> tuple[list, bool, list, str, int]:
     found = None
     generic = not (query.category or query.department)
     matches_first = org is not None and org.kind not in SMALL_PLACES  # a prefecture's townships: a filter
-    with backend.planned_for(query.terms, generic=generic, matches_first=matches_first):
+    with backend.planned_for(query.terms, generic=generic, matches_first=matches_first,
+                             limit=current_app.config.get("SEARCH_TIME_LIMIT")):
         if query.terms and org is not None and org.kind in SMALL_PLACES:
             found = prepared.fetch(("search.find", shape, MAX_HITS, "by place"),
                                    lambda: _hits(query, by_place=True).limit(MAX_HITS + 1), params)

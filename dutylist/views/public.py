@@ -216,6 +216,10 @@ def search():
     html = _render("public/search.html", query=query, result=result, facets=facets, pages=pages,
                    places=places.filter_places(query.organisation_id, None), categories=CATEGORIES,
                    max_hits=search_service.MAX_HITS, page_size=search_service.PAGE_SIZE)
+    if result.stopped:  # not to be kept or revalidated: the same search may finish when the server is less busy
+        response = Response(html, mimetype="text/html")
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return http_cache.headers(Response(html, mimetype="text/html"), tag, None, public=True, max_age=CURRENT_AGE)
 
 
