@@ -221,3 +221,39 @@ def test_a_deputyship_named_since_shows_its_badge_in_the_reused_page(app, world)
     db.session.commit()
     again = list_page(client, w.town, first.headers["ETag"])
     assert again.status_code == 200 and 'id="acting-for"' in again.get_data(as_text=True)
+
+
+def diff_page(client, town, etag=None, **args):
+    headers = {"If-None-Match": etag} if etag else {}
+    return client.get(f"/townships/{town.id}/diff", query_string=args, headers=headers)
+
+
+def test_the_diff_of_two_published_versions_is_reused_revalidated_and_follows_a_new_version(app, world):
+    w = world
+    publish_version(w.town, World.entries() + [EntryData("basic", 4, fields("第二版新增的事项"))], source="import",
+                    title="第2版")
+    db.session.commit()
+    office, drafter = signed_in(app, "jimsar-office"), signed_in(app, "dayou-drafter")
+    first = diff_page(office, w.town)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "第 1 版 → 第 2 版" in html and "第二版新增的事项" in html
+    again = diff_page(office, w.town)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert diff_page(office, w.town, first.headers["ETag"]).status_code == 304
+    # another viewer, or another table asked for: its own page
+    theirs = diff_page(drafter, w.town, first.headers["ETag"])
+    assert theirs.status_code == 200 and "dayou-drafter" in theirs.get_data(as_text=True)
+    filtered = diff_page(office, w.town, first.headers["ETag"], kind="cooperative")
+    assert filtered.status_code == 200 and "第二版新增的事项" not in filtered.get_data(as_text=True)
+    assert diff_page(office, w.town, kind="nonsense").status_code == 400
+    # a third version: the default pair is now 2 → 3, and the old ETag no longer answers
+    publish_version(w.town, World.entries() + [EntryData("basic", 4, fields("第三版改写的事项"))], source="import",
+                    title="第3版")
+    db.session.commit()
+    latest = diff_page(office, w.town, first.headers["ETag"])
+    html = latest.get_data(as_text=True)
+    assert latest.status_code == 200 and "第 2 版 → 第 3 版" in html and "第三版改写的事项" in html
+    # the township renamed: the crumbs of the kept page follow
+    w.town.name, w.town.updated_at = "大有乡", utcnow()
+    db.session.commit()
+    assert "大有乡" in diff_page(office, w.town, latest.headers["ETag"]).get_data(as_text=True)

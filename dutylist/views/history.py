@@ -17,6 +17,7 @@ from ..models import Organisation, Version
 from ..services import diff, drafts, history
 from ..services.audit import record_event
 from ..vocabulary import CATEGORIES
+from . import pages
 from .lists import load_township
 from .revisions import get_revision
 
@@ -69,11 +70,17 @@ def pair(township: Organisation, latest: list[Version] | None = None) -> tuple[V
     return a, b
 
 
-def filtered(diffs: list[diff.ItemDiff]):
+def diff_filter() -> tuple[str | None, str | None]:
+    """The table and category the differences are limited to (?kind=&category=)."""
     kind = request.args.get("kind") or None
     category = request.args.get("category") or None
     if kind and kind not in KINDS:
         abort(400, "表格参数无效")
+    return kind, category
+
+
+def filtered(diffs: list[diff.ItemDiff]):
+    kind, category = diff_filter()
     return [d for d in diffs if d.touches(kind, category)], kind, category
 
 
@@ -99,18 +106,27 @@ def index(township_id: int):
 @bp.get("/townships/<int:township_id>/diff")
 @login_required
 def versions_diff(township_id: int):
+    """Two published versions compared. Both are immutable, and so are the reasons given for the changes
+    between them (the published revisions' items), so the page is reused and revalidated like a list page
+    (views.pages): its ETag names the versions, the pickers' versions and the places named."""
     township = get_township(township_id)
     latest, count = latest_versions(township)
     a, b = pair(township, latest)
-    diffs, kind, category = filtered(history.diff_versions(a, b))
+    kind, category = diff_filter()
     # a township with one or two versions (most): the pickers' list is already read
     versions = (latest[::-1] if count == len(latest)
                 else db.session.scalars(_ALL_VERSIONS, {"township_id": township.id}).all())
-    main, renumbered = diff.split_renumbered(diffs)
-    return render_template("history/diff.html", township=township, a=a, b=b, diffs=main, renumbered=renumbered,
-                           versions=versions, summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,
-                           categories=CATEGORIES, kind=kind, category=category,
-                           field_labels=diff.FIELD_LABELS, revision=None)
+
+    def render() -> str:
+        diffs = [d for d in history.diff_versions(a, b) if d.touches(kind, category)]
+        main, renumbered = diff.split_renumbered(diffs)
+        return render_template("history/diff.html", township=township, a=a, b=b, diffs=main, renumbered=renumbered,
+                               versions=versions, summary=diff.summary(diffs), kinds=KINDS, kind_labels=KIND_LABELS,
+                               categories=CATEGORIES, kind=kind, category=category,
+                               field_labels=diff.FIELD_LABELS, revision=None)
+    parts = ("diff", *((v.id, v.digest, v.published_at) for v in (a, b)),
+             [(v.id, v.number, v.digest) for v in versions], pages.place_parts(township))
+    return pages.cached_page(parts, render)
 
 
 def download(title: str, diffs, fmt: str, township_id: int, target: str) -> Response:

@@ -163,12 +163,8 @@ def _version_page(township: Organisation, version: Version | None, versions: lis
     context = dict(township=township, version=version, versions=versions, open_revision=open_revision,
                    can_start=can_start, flt=flt, kinds=KINDS, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
                    start_problem=start_problem, start_reason=start_reason)
-    places_named, org = [], township
-    while org is not None:
-        places_named.append((org.id, org.name, org.short_name, org.kind, org.updated_at))
-        org = org.parent
     parts = ("version", version.id if version else None, version.digest if version else None,
-             [(v.id, v.digest) for v in versions], places_named,
+             [(v.id, v.digest) for v in versions], pages.place_parts(township),
              (open_revision.id, open_revision.lock_version, open_revision.status, open_revision.round,
               open_revision.title, open_revision.updated_at) if open_revision else None, can_start)
     return context, parts

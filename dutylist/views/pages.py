@@ -84,6 +84,15 @@ def viewer() -> tuple:
             tuple((d.id, d.display_name) for d in perm.delegators_of(current_user)))
 
 
+def place_parts(org) -> list[tuple]:
+    """A place and the places above it as a page names them (their names and last change): ETag parts."""
+    out = []
+    while org is not None:
+        out.append((org.id, org.name, org.short_name, org.kind, org.updated_at))
+        org = org.parent
+    return out
+
+
 def page_etag(parts: tuple) -> str:
     """The ETag of this request's page: the build, the URL, the viewer and the page's own parts."""
     key = repr((current_app.extensions["page_build"], str(db.engine.url), request.path, request.query_string,
