@@ -453,7 +453,7 @@ def run(args) -> dict:
             cold.wait("/auth/login")
             cookie = login(cold.base, office)
             for name, setting in (("list", "VERSION_HTML_CACHE=0 PAGE_CACHE=0"), ("home", "QUERY_CACHE=0 PAGE_CACHE=0"),
-                                  ("search", "QUERY_CACHE=0"), ("search, county", "QUERY_CACHE=0"),
+                                  ("search", "QUERY_CACHE=0 PAGE_CACHE=0"), ("search, county", "QUERY_CACHE=0 PAGE_CACHE=0"),
                                   ("dashboard", "QUERY_CACHE=0")):
                 if not results.get(name):
                     continue

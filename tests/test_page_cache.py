@@ -257,3 +257,29 @@ def test_the_diff_of_two_published_versions_is_reused_revalidated_and_follows_a_
     w.town.name, w.town.updated_at = "大有乡", utcnow()
     db.session.commit()
     assert "大有乡" in diff_page(office, w.town, latest.headers["ETag"]).get_data(as_text=True)
+
+
+def test_a_search_page_is_reused_revalidated_and_follows_a_publication(app, world):
+    w = world
+    office, drafter = signed_in(app, "jimsar-office"), signed_in(app, "dayou-drafter")
+    path = "/search?q=" + "政府信息公开"
+    first = office.get(path)
+    assert first.status_code == 200 and "第 1 版" in first.get_data(as_text=True)
+    again = office.get(path)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert office.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # another viewer, another query: their own pages
+    assert drafter.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+    other = office.get("/search?q=" + "四老", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200 and "四老" in other.get_data(as_text=True)
+    # a place that does not exist: refused, nothing kept
+    assert office.get(path + f"&organisation={w.town.id + 10_000}").status_code == 400
+    # a new version: the old ETag no longer answers and the hit is in the new version
+    publish_version(w.town, World.entries(), source="import", title="第2版")
+    db.session.commit()
+    latest = office.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert latest.status_code == 200 and "第 2 版" in latest.get_data(as_text=True)
+    # the township renamed (no publication): the hit shows the new name
+    w.town.name, w.town.updated_at = "大有乡", utcnow()
+    db.session.commit()
+    assert "大有乡" in office.get(path, headers={"If-None-Match": latest.headers["ETag"]}).get_data(as_text=True)

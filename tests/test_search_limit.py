@@ -79,6 +79,7 @@ def test_the_search_page_says_it_stopped_and_keeps_the_query(demo_client, slow_s
     assert "检索用时过长，已停止，没有列出结果。" in body and advice in body
     assert f'value="{q}"' in body  # what the user typed is still in the box
     assert 'id="search-results"' not in body
+    assert "ETag" not in response.headers  # not kept, not revalidated: asked again, it is searched again
 
 
 def test_the_public_search_says_it_stopped_and_is_not_kept(demo_client, slow_search):

@@ -146,9 +146,17 @@ def cached_page(parts: tuple, render) -> Response:
     entry = _pages.get(etag) if size else None
     if entry is None:
         entry = {"body": render().encode()}
+        if g.pop("page_not_kept", False):
+            return _uncached(entry["body"])
         if size:
             _pages.put(etag, entry, size)
     return entry_response(entry if size else None, etag, body=entry["body"])
+
+
+def not_kept() -> None:
+    """Called by a page's render(): this answer is neither kept nor given an ETag (e.g. a search stopped for
+    taking too long, which may finish when the server is less busy)."""
+    g.page_not_kept = True
 
 
 def entry_response(entry: dict | None, etag: str, body: bytes | None = None) -> Response:

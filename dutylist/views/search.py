@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from .. import caching
 from ..escaping import esc
 from ..extensions import db
 from ..items import KIND_LABELS, KINDS
@@ -14,6 +15,7 @@ from ..models import Version
 from ..search import service
 from ..services import places
 from ..vocabulary import CATEGORIES
+from . import pages
 
 bp = Blueprint("search", __name__)
 
@@ -62,12 +64,24 @@ def index():
             department=(args.get("department") or "").strip() or None, organisation_id=_int_arg("organisation"),
             version_id=_int_arg("version"), all_versions=args.get("all_versions") == "1",
             page=_int_arg("page") or 1)
-        result = service.search(query)
     except service.SearchError as exc:
         abort(400, str(exc))
     version = db.session.get(Version, query.version_id) if query.version_id else None
     if query.version_id and version is None:
         abort(404, "版本不存在")
+    # what the page shows changes only with a publication or a change of a place (caching.published_token),
+    # besides the query (in the URL) and the viewer: reused and revalidated as the list pages are (views.pages)
+    return pages.cached_page(("search", caching.published_token(), service.MAX_HITS, service.PAGE_SIZE),
+                             lambda: _render(query, version))
+
+
+def _render(query: service.Query, version: Version | None) -> str:
+    try:
+        result = service.search(query)
+    except service.SearchError as exc:  # a place that does not exist: nothing kept
+        abort(400, str(exc))
+    if result.stopped:
+        pages.not_kept()
     # links are built once: a search can hit hundreds of townships
     args = {k: v for k, v in (("q", query.q), ("kind", query.kind), ("category", query.category),
                               ("department", query.department), ("version", query.version_id),
@@ -75,11 +89,11 @@ def index():
     base = url_for("search.index")
     facets = [(f.name, f.hits, base + "?" + urlencode({**args, "organisation": f.organisation_id}))
               for f in result.facets]
-    pages = {p: base + "?" + urlencode({**args, **({"organisation": query.organisation_id}
+    pager = {p: base + "?" + urlencode({**args, **({"organisation": query.organisation_id}
                                                     if query.organisation_id else {}), "page": p})
              for p in (query.page - 1, query.page + 1) if 1 <= p <= result.pages}
     return render_template("search/index.html", query=query, result=result, version=version,
                            places=places.filter_places(query.organisation_id, current_user.organisation), facets=facets,
-                           pages=pages, max_hits=service.MAX_HITS,
+                           pages=pager, max_hits=service.MAX_HITS,
                            kinds=KINDS, kind_labels=KIND_LABELS, categories=CATEGORIES,
                            page_size=service.PAGE_SIZE, hit_rows=hit_rows)
