@@ -1,6 +1,10 @@
 """Small builders shared by the workflow tests: a county with departments, users, a list."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind, Role, User, Version
 from dutylist.services import drafts, passwords
@@ -178,3 +182,17 @@ def switch_user(client, username: str, password: str = PASSWORD):
     """Sign out whoever is signed in on this client, then sign in (the login page sends signed-in users away)."""
     client.post_form("/auth/logout")
     return client.login(username, password)
+
+
+@contextmanager
+def statements():
+    """The SQL statements sent through the engine in the block, each on one line."""
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)

@@ -4,7 +4,6 @@ root; the history page without the versions' import reports."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event
@@ -17,20 +16,7 @@ from dutylist.services import delegations
 from dutylist.services.snapshot import publish_version
 from workflow import operations as ops
 
-from .factories import World, signed_in
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
+from .factories import World, signed_in, statements
 
 
 def test_the_header_needs_no_query_of_its_own_when_nobody_named_the_user_deputy(app, world):

@@ -16,7 +16,7 @@ from dutylist.services import snapshot
 from dutylist.services.snapshot import EntryData, publish_version
 
 from .conftest import find_org
-from .factories import World, fields
+from .factories import World, fields, statements
 
 DEMO_PASSWORD = "Demo-2025!"
 PHRASE = "高标准农田"
@@ -466,19 +466,12 @@ def test_a_short_term_with_letters_does_not_lend_its_statement_to_a_long_one(app
     publish_version(world.town, [EntryData("basic", 1, fields("GIS 数据管理")), EntryData("basic", 2, fields("耕地保护"))],
                     source="import")
     db.session.commit()
-    sent = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with statements() as sent:
         assert search(Query(q="Gi")).total == 1  # 2 characters: a scan
-        short = [s for s in sent if "search_text" in s]
-        sent.clear()
+    short = [s for s in sent if "search_text" in s]
+    with statements() as sent:
         assert search(Query(q="gis")).total == 1  # 3: the index's parts
-        long = [s for s in sent if "search_text" in s]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+    long = [s for s in sent if "search_text" in s]
     parts = f"% {backend.BUCKETS}"
     assert short and not any(parts in s.replace("%%", "%") for s in short)
     assert long and any(parts in s.replace("%%", "%") for s in long)
@@ -494,15 +487,8 @@ def test_a_short_term_beside_a_long_one_is_tested_on_what_the_index_finds(app, q
     publish_version(world.town, [EntryData("basic", 1, fields("GIS 数据管理")), EntryData("basic", 2, fields("耕地保护")),
                                  EntryData("basic", 3, fields("数字乡村"))], source="import")
     db.session.commit()
-    sent = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with statements() as sent:
         result = search(Query(q=q))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert {h.name.striptags() for h in result.hits} == expected
     if db.session.get_bind().dialect.name == "postgresql":
         found = [s.replace("%%", "%") for s in sent if "search_text" in s]
@@ -583,7 +569,6 @@ def test_place_filter_offers_prefectures_and_the_counties_of_one(reader, demo_ap
 def test_results_are_reused_until_a_version_is_published(app):
     """The sorted matches of a search are kept per worker under caching.published_token(): the next
     page (or the same search) does not repeat the text match, and a publication is seen at once."""
-    from sqlalchemy import event
 
     world = World()
     statements = []
