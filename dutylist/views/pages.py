@@ -135,7 +135,7 @@ def cached_page(parts: tuple, render) -> Response:
     hit_key = g.pop("page_key", None)
     if hit_key is not None:
         entry = {"body": render().encode()}
-        if page_hits.page_key() != hit_key:
+        if g.pop("page_not_kept", False) or page_hits.page_key() != hit_key:
             return _uncached(entry["body"])
         _pages.put(hit_key, entry, current_app.config.get("PAGE_CACHE", 32))
         return entry_response(entry, hit_key)
