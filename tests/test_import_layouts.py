@@ -417,3 +417,14 @@ def test_cli_lists_every_source_column_and_what_became_of_it(app, runner, tmp_pa
     txt.write_text(TEXT, encoding="utf-8")
     report = json.loads(runner.invoke(args=["import-list", str(txt), "--json", "--dry-run"]).output)
     assert {c["header"]: c["use"] for c in report["columns"]}["第6列"] == "remarks"
+
+
+@pytest.mark.parametrize("continued", ["续写的一行", "\t续写的一行"])
+def test_a_line_continuing_a_row_with_no_columns_is_kept_in_remarks(continued):
+    """A header naming no column after 序号 leaves its rows no cell to continue (found by the mutated-seed
+    property test: an IndexError, or with a tab the line silently dropped under a "merged" warning)."""
+    parsed = parse_text(f"序号 事项类别 事项名称\n7\t\t\n{continued}\n", township="吉木萨尔县大有镇")
+    (item,) = parsed.items
+    assert item.remarks == "续行：续写的一行"
+    assert [w.message for w in parsed.warnings if w.code == "continued_row"] == [
+        "第2行 基本履职事项第7项：表头在序号之后没有列，下一行的内容无处续接，已记入备注"]

@@ -170,6 +170,18 @@ def _layout(cells: list[str], line: int, report: ColumnReport, kind: str) -> tup
     return cols, [c.use for c in cols] == _official(kind) and not report.overrides
 
 
+#: the 备注 heading of a continued line that has no column to join (see _overflow_to_remarks)
+OVERFLOW_HEADER = "续行"
+
+
+def _overflow_to_remarks(row: _Row, text: str) -> None:
+    """A line continuing a row whose header names no column after 序号: there is no cell to join it to, so
+    it is kept in 备注 under its own heading and the row flagged, never dropped."""
+    if text:
+        row.notes.append((OVERFLOW_HEADER, cell(text)))
+        row.flag("表头在序号之后没有列，下一行的内容无处续接，已记入备注", "continued_row")
+
+
 def _parse_tabbed(lines: list[str], report: ColumnReport | None = None) -> list[_Row]:
     report = report if report is not None else ColumnReport()
     rows: list[_Row] = []
@@ -221,6 +233,9 @@ def _parse_tabbed(lines: list[str], report: ColumnReport | None = None) -> list[
             continue
         if current is not None and "\t" in raw and first == "":
             # a row continued on the next line: its cells align with the right-hand columns
+            if not current.cells:
+                _overflow_to_remarks(current, stripped)
+                continue
             ncols = len(current.cells) + 1
             offset = max(0, ncols - len(fields))
             for i, f in enumerate(fields):
@@ -231,6 +246,9 @@ def _parse_tabbed(lines: list[str], report: ColumnReport | None = None) -> list[
             current.flag("单元格在下一行续接，已合并", "continued_row")
             continue
         if current is not None and tables.kind is not None and "\t" not in raw:
+            if not current.cells:
+                _overflow_to_remarks(current, stripped)
+                continue
             filled = [i for i, c in enumerate(current.cells) if c.strip()]
             col = filled[-1] if filled else len(current.cells) - 1
             current.cells[col] = (current.cells[col] + " " + stripped).strip()
