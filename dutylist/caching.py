@@ -16,6 +16,7 @@ Each key also carries the database URL, so a worker never mixes two databases. Q
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 
 from flask import current_app
@@ -61,6 +62,21 @@ class LRU:
         return len(self._data)
 
 
+#: engine -> its URL as text (see database_key)
+_DATABASE_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def database_key() -> str:
+    """The database as every cache key names it (its URL, the password hidden): a value kept for one database
+    is never served from another (tests; a database restored under the running app). Rendered once per
+    engine: a URL costs ~5 µs to render, and a search page asked for it once per hit."""
+    engine = db.engine
+    key = _DATABASE_KEYS.get(engine)
+    if key is None:
+        key = _DATABASE_KEYS[engine] = str(engine.url)
+    return key
+
+
 def enabled() -> bool:
     """Whether query results are cached (QUERY_CACHE, default on)."""
     return bool(current_app.config.get("QUERY_CACHE", True))
@@ -69,7 +85,7 @@ def enabled() -> bool:
 def state_token() -> tuple:
     """(database URL, audit head seq, audit head hash): changes with every audited change (one PK read)."""
     head = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
-    return (str(db.engine.url), *(head or (0, "")))
+    return (database_key(), *(head or (0, "")))
 
 
 _LAST_VERSION = select(func.max(Version.id)).scalar_subquery()
@@ -82,4 +98,4 @@ def published_token() -> tuple:
     """(database URL, last version's id and digest, last organisation's id, last organisation change):
     moves when a version is published or an organisation added, renamed, moved, closed or reopened
     (versions are never changed or deleted)."""
-    return (str(db.engine.url), *db.session.execute(_PUBLISHED).one())
+    return (database_key(), *db.session.execute(_PUBLISHED).one())

@@ -283,3 +283,21 @@ def test_a_search_page_is_reused_revalidated_and_follows_a_publication(app, worl
     w.town.name, w.town.updated_at = "大有乡", utcnow()
     db.session.commit()
     assert "大有乡" in office.get(path, headers={"If-None-Match": latest.headers["ETag"]}).get_data(as_text=True)
+
+
+def test_every_cache_key_names_its_database_and_hides_the_password(tmp_path):
+    """caching.database_key(), in every kept page's, table's and result's key: two databases never share a
+    key, and a URL's password never reaches one (it is rendered once per engine, not per use)."""
+    from dutylist import caching
+    from dutylist.app import create_app
+
+    keys = []
+    for name in ("one", "two"):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.sqlite3", "SECRET_KEY": "k"})
+        with app.app_context():
+            keys.append(caching.database_key())
+            assert caching.database_key() is keys[-1]  # the same text, not rendered again
+    assert keys[0] != keys[1] and keys[0].endswith("one.sqlite3")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u:secret-word@127.0.0.1:1/x", "SECRET_KEY": "k"})
+    with app.app_context():
+        assert "secret-word" not in caching.database_key() and "***" in caching.database_key()

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from ..caching import LRU
+from ..caching import LRU, database_key
 from ..extensions import db
 from ..models import Organisation, OrgKind, Version
 from ..services import places, snapshot
@@ -73,7 +73,7 @@ _clusters_cache = LRU(32)
 
 def version_key(version: Version) -> tuple:
     """Identifies a version's content across databases and reused ids."""
-    return (str(db.engine.url), version.id, version.digest, version.published_at.isoformat())
+    return (database_key(), version.id, version.digest, version.published_at.isoformat())
 
 
 @dataclass(frozen=True, slots=True)

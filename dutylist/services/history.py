@@ -11,7 +11,7 @@ from sqlalchemy.orm import defer
 from workflow.errors import Invalid
 
 from .. import timefmt
-from ..caching import LRU
+from ..caching import LRU, database_key
 from ..extensions import db
 from ..models import AuditEvent, ItemReason, Revision, Version, acted_by
 from . import diff, snapshot
@@ -102,7 +102,7 @@ _DIFFS = LRU(32)
 
 def diff_versions(a: Version, b: Version) -> list[diff.ItemDiff]:
     """diff.diff_entries of the two versions' entries (a new list; the ItemDiffs are shared: read only)."""
-    key = (str(db.engine.url), a.id, a.digest, a.published_at, b.id, b.digest, b.published_at)
+    key = (database_key(), a.id, a.digest, a.published_at, b.id, b.digest, b.published_at)
     return list(_DIFFS.get_or_make(key, lambda: tuple(_diff_versions(a, b))))
 
 

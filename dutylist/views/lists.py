@@ -113,7 +113,7 @@ def version_tables(township: Organisation, version: Version, flt: filtering.Item
     if not size:
         parts = render()
     else:
-        key = (str(db.engine.url), version.id, version.digest, version.published_at, township.id,
+        key = (caching.database_key(), version.id, version.digest, version.published_at, township.id,
                county.name if county else None, county.short_name if county else None)
         parts = _version_html.get_or_make(key, render, size)
     if flt is None or not flt.active:

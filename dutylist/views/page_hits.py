@@ -41,6 +41,7 @@ from sqlalchemy.orm import aliased
 from workflow import permissions as perm
 
 from .. import clock
+from ..caching import database_key
 from ..extensions import db, login_manager
 from ..models import AuditHead, Consultation, Delegation, Opinion, Organisation, OrgKind, Revision, User, Version
 from ..notifications.service import unread_count_subquery
@@ -162,14 +163,6 @@ _STATE_READ = _viewer_select(
 _SESSION_TOKEN = 2  #: its position in _VIEWER_COLUMNS
 #: (engine, statement) -> (SQL, parameter order or None, fixed parameters): each read compiled once per engine
 _prepared: dict = {}
-
-
-def _url() -> str:
-    engine = db.engine
-    prepared = _prepared.get(engine)
-    if prepared is None:
-        prepared = _prepared[engine] = str(engine.url)
-    return prepared
 
 
 def _read(statement, params: dict):
@@ -308,6 +301,6 @@ def page_key() -> str | None:
         return None
     values = list(row)
     del values[_SESSION_TOKEN]  # checked above; a new one signs the session out
-    key = repr((app.extensions["page_build"], _url(), req.script_root, req.path, req.query_string, csrf_secret,
+    key = repr((app.extensions["page_build"], database_key(), req.script_root, req.path, req.query_string, csrf_secret,
                 today.isoformat(), values, decisions))
     return "h" + hashlib.sha256(key.encode()).hexdigest()[:39]

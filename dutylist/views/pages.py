@@ -34,9 +34,8 @@ from flask_wtf.csrf import generate_csrf
 from workflow import permissions as perm
 
 from .. import session_cookie
-from ..caching import LRU
+from ..caching import LRU, database_key
 from ..clock import today
-from ..extensions import db
 from . import page_hits
 
 _pages = LRU(32)
@@ -95,7 +94,7 @@ def place_parts(org) -> list[tuple]:
 
 def page_etag(parts: tuple) -> str:
     """The ETag of this request's page: the build, the URL, the viewer and the page's own parts."""
-    key = repr((current_app.extensions["page_build"], str(db.engine.url), request.path, request.query_string,
+    key = repr((current_app.extensions["page_build"], database_key(), request.path, request.query_string,
                 viewer(), parts))
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 

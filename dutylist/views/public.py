@@ -54,7 +54,7 @@ def _render(template: str, **context) -> str:
 def _page(tag: str, last_modified, make, *, max_age: int = CURRENT_AGE) -> Response:
     """304 when the visitor's copy matches; else the page (from the worker's cache when it has it)."""
     def body():  # the database in the key too: a worker never serves one database's page for another's
-        return _PAGES.get_or_make((str(db.engine.url), tag), make)
+        return _PAGES.get_or_make((caching.database_key(), tag), make)
     return http_cache.conditional(tag, last_modified, body, public=True, max_age=max_age)
 
 
@@ -242,7 +242,7 @@ def download(version_id: int, fmt: str):
             abort(503, str(exc))
 
     def respond():
-        name, data = _FILES.get_or_make((str(db.engine.url), tag), make)
+        name, data = _FILES.get_or_make((caching.database_key(), tag), make)
         return Response(data, mimetype=FORMATS[fmt][0], headers={
             "Content-Disposition": f"attachment; filename=\"dutylist.{fmt}\"; filename*=UTF-8''{quote(name)}"})
     return http_cache.conditional(tag, _last_change(org, ver), respond, public=True, max_age=FIXED_AGE)
