@@ -23,7 +23,7 @@ from dutylist.services import drafts
 from workflow import operations as ops
 from workflow.errors import Invalid
 
-from .factories import LEVELS, NO_CONSULTATION, fire, settle, sign, switch_user
+from .factories import LEVELS, NO_CONSULTATION, fire, settle, sign, statements, switch_user
 
 
 def start(w):
@@ -279,17 +279,10 @@ def test_notifications_page_needs_a_sign_in(client):
 
 
 def test_header_count_is_one_cheap_query(world, client):
-    from sqlalchemy import event
-
     fire(start(world), "submit", world.drafter)
     switch_user(client, "jimsar-office")
-    seen = []
-    listener = lambda *a: seen.append(a[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements() as seen:
         client.get("/inbox")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     counts = [s for s in seen if "notification" in s]
     assert len(counts) == 1 and "count(" in counts[0].lower()
 

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from dutylist import clock
 from dutylist.extensions import db
@@ -18,7 +18,7 @@ from dutylist.services.list_counts import list_stats
 from workflow import operations as ops
 
 from .conftest import PASSWORD, find_org
-from .factories import World, fire, settle, sign, switch_user
+from .factories import World, fire, settle, sign, statements, switch_user
 
 DEMO_PASSWORD = "Demo-2025!"
 CHANGJI = {"大有镇", "六户地镇", "大南沟乌孜别克族乡", "奇台镇"}
@@ -291,17 +291,12 @@ def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeyp
     monkeypatch.setitem(client.application.config, "QUERY_CACHE", False)  # the townships below are added without audit
     switch_user(client, "changji-prefecture", PASSWORD)
 
-    def statements(url):
-        seen = []
-        listener = lambda *a: seen.append(a[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+    def count(url):
+        with statements() as seen:
             assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
-    few = statements("/dashboard")
+    few = count("/dashboard")
     for i in range(60):
         town = Organisation(name=f"新镇{i:02d}", kind=OrgKind.township, parent=world.county if i % 2 else world.other_county)
         db.session.add(town)
@@ -309,9 +304,9 @@ def test_dashboard_queries_do_not_grow_with_the_townships(world, client, monkeyp
         rev = Revision(township_id=town.id, created_by_id=world.drafter.id, title="修订稿")
         db.session.add(rev)
     db.session.commit()
-    many = statements("/dashboard")
+    many = count("/dashboard")
     assert many == few, (few, many)
-    assert statements("/dashboard?sort=overdue&state=drafting") <= few + 1
+    assert count("/dashboard?sort=overdue&state=drafting") <= few + 1
 
 
 def test_dashboard_is_reused_until_an_audited_change(world, client, monkeypatch):

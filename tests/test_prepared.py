@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, create_engine, event, select
+from sqlalchemy import bindparam, create_engine, select
 
 from dutylist.app import _sqlite_page_cache
 from dutylist.extensions import db
 from dutylist.models import Organisation, OrgKind
 from dutylist.services import places, prepared
+
+from .factories import statements
 
 
 def _orgs(make_org):
@@ -51,22 +53,15 @@ def test_compiled_once_and_run_with_each_requests_values(app, make_org):
 
 def test_in_lists_are_expanded_per_length_and_seen_by_engine_events(app, make_org):
     county, towns = _orgs(make_org)
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
 
     def build():
         return select(Organisation.name).where(Organisation.id.in_(bindparam("ids", expanding=True))) \
             .order_by(Organisation.id)
 
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements() as seen:
         for ids in ([towns[0].id], [towns[1].id, towns[2].id], [towns[2].id]):
             names = [r[0] for r in prepared.fetch(("test.in", len(ids)), build, {"ids": ids})]
             assert names == [t.name for t in towns if t.id in ids]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(seen) == 3  # the statements still pass through the engine (query counts, profiling)
 
 
@@ -121,20 +116,13 @@ def test_in_lists_share_a_statement_per_power_of_two(app, make_org):
     """An IN list is padded with its last value: 3 and 4 values run the same SQL, and the rows are the same."""
     county, towns = _orgs(make_org)
     more = towns + [make_org(f"乡镇{i}", OrgKind.township, county) for i in range(3, 6)]
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
 
     def build():
         return select(Organisation.name).where(Organisation.id.in_(bindparam("ids", expanding=True))) \
             .order_by(Organisation.id)
 
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements() as seen:
         for n in (3, 4, 5):
             ids = [t.id for t in more[:n]]
             assert [r[0] for r in prepared.fetch(("test.pad",), build, {"ids": ids})] == [t.name for t in more[:n]]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert seen[0] == seen[1] != seen[2]

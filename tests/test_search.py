@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask import url_for
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from dutylist.extensions import db
 from dutylist.models import ContentDepartment, Organisation, OrgKind, Version
@@ -569,34 +569,23 @@ def test_place_filter_offers_prefectures_and_the_counties_of_one(reader, demo_ap
 def test_results_are_reused_until_a_version_is_published(app):
     """The sorted matches of a search are kept per worker under caching.published_token(): the next
     page (or the same search) does not repeat the text match, and a publication is seen at once."""
-
     world = World()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
     assert search(Query(q="四老")).total == 1
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements() as sent:
         assert search(Query(q="四老")).total == 1
-        assert not [s for s in statements if "search_text" in s]  # served from the cache
-        publish_version(world.other_town, [EntryData("basic", 1, fields("负责“四老”人员走访"))], source="import")
-        db.session.commit()
-        statements.clear()
+    assert not [s for s in sent if "search_text" in s]  # served from the cache
+    publish_version(world.other_town, [EntryData("basic", 1, fields("负责“四老”人员走访"))], source="import")
+    db.session.commit()
+    with statements() as sent:
         assert {h.township.name for h in search(Query(q="四老")).hits} == {"大有镇", "泉子街镇"}
-        assert [s for s in statements if "search_text" in s]  # asked again
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    assert [s for s in sent if "search_text" in s]  # asked again
     app.config["QUERY_CACHE"] = False
     try:
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        search(Query(q="四老"))
-        search(Query(q="四老"))
-        assert len([s for s in statements if "search_text" in s]) == 2
+        with statements() as sent:
+            search(Query(q="四老"))
+            search(Query(q="四老"))
+        assert len([s for s in sent if "search_text" in s]) == 2
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
         app.config["QUERY_CACHE"] = True
 
 
